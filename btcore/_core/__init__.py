@@ -1,0 +1,1 @@
+"""Compiled core of btcore (Cython). Import through :mod:`btcore`, not from here."""

@@ -1,0 +1,1 @@
+"""Pure-Python twins of the compiled core, same public names, signatures and docstrings."""

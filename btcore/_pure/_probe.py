@@ -1,0 +1,6 @@
+"""Pure twin of the probe module: tells which implementation ``btcore._twin.load`` returned."""
+
+
+def compiled() -> bool:
+    """Return False (this is the pure-Python twin)."""
+    return False

@@ -1,0 +1,52 @@
+"""Build the compiled core: every ``btcore/_core/*.pyx`` becomes an extension module.
+
+Compiler directives are set here, once. ``BTCORE_DEBUG_BUILD=1`` turns bounds checks, wraparound
+checks and line tracing back on (for debugging and coverage of the compiled code).
+"""
+
+import os
+from glob import glob
+
+from setuptools import Extension, setup
+
+try:
+    from Cython.Build import cythonize
+except ImportError as exc:  # pragma: no cover - PEP 517 installs Cython from build-system.requires
+    raise SystemExit(
+        "building btcore needs Cython >= 3; install it or build with 'pip install .'"
+    ) from exc
+
+DEBUG = os.environ.get("BTCORE_DEBUG_BUILD", "").strip() not in ("", "0")
+
+directives = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "cdivision": True,
+    "embedsignature": True,
+    "linetrace": DEBUG,
+    "profile": False,
+}
+macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
+if DEBUG:
+    macros += [("CYTHON_TRACE", "1"), ("CYTHON_TRACE_NOGIL", "1")]
+
+extensions = [
+    Extension(
+        path[:-4].replace(os.sep, "."),
+        [path],
+        define_macros=macros,
+        extra_compile_args=["-O0", "-g"] if DEBUG else (["-O2"] if os.name != "nt" else []),
+    )
+    for path in sorted(glob(os.path.join("btcore", "_core", "*.pyx")))
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives=directives,
+        nthreads=int(os.environ.get("BTCORE_BUILD_JOBS", "0")) or (os.cpu_count() or 1),
+        quiet=True,
+    ),
+)
