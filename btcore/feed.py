@@ -1,0 +1,735 @@
+"""Immutable per-timeframe array stores: :class:`FeedStore` and :class:`MultiTFFeedStore`.
+
+A :class:`FeedStore` holds one timeframe of one symbol: int64 epoch-ms open/close times, float64
+OHLCV, a float64 ``[k, n]`` indicator matrix and optional market-structure arrays. Every array is
+C-contiguous and read-only, so the compiled view can take memoryviews of it once and trust them.
+
+Array ownership
+    An input array is shared (not copied) only when it already has the final dtype (float64 for
+    values, int64 for timestamps), is C-contiguous and is read-only. Anything else — a writable
+    array, a strided view, float32 or integer values, a list — is copied into a fresh read-only
+    array. A caller can therefore never change a FeedStore by writing to the array it passed in.
+Dtypes
+    Prices, volumes, indicators and structure fields are always float64: float32 or integer input
+    is widened (float32 values keep their float32 rounding, e.g. ``2.3`` reads back as
+    ``2.299999952316284``). Booleans, strings, objects, datetimes and complex numbers are rejected.
+Time
+    ``ts_open_ms`` must be strictly increasing. Unsorted input raises :class:`~btcore.errors.DataError`
+    unless ``sort=True`` is passed, which reorders every column (OHLCV, indicators, structures)
+    with one stable permutation. Duplicate open times are always an error.
+    ``ts_close_ms = ts_open_ms + tf_ms`` (exclusive end). Lookups by time use binary search on the
+    int64 arrays; Python-facing datetimes are aware UTC.
+"""
+
+from __future__ import annotations
+
+import warnings
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, Optional
+
+import numpy as np
+
+from .errors import DataError, PathError, TimeframeError, UnknownKeyError
+from .timeframe import from_epoch_ms, normalize_tf, tf_ms, to_epoch_ms
+
+__all__ = [
+    "OHLCV_FIELDS",
+    "FeedStore",
+    "MultiTFFeedStore",
+    "FeatureArrays",
+    "StructureStore",
+    "ZoneStore",
+    "ROLES",
+]
+
+#: Columns every feed has; they cannot also be indicator names.
+OHLCV_FIELDS = ("open", "high", "low", "close", "volume")
+#: Roles accepted by :meth:`MultiTFFeedStore.get_feed` (``ltf`` is the old name of ``exec``).
+ROLES = ("exec", "ltf", "mtf", "htf")
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+# --------------------------------------------------------------------------- array coercion
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _checked(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
+    """``values`` as a 1-D real numeric array of ``n`` rows (not converted, not copied)."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "fiu":
+        raise DataError(
+            f"column {name!r} has dtype {a.dtype}; expected a real numeric dtype "
+            "(float64 preferred; float32 and integers are widened to float64)",
+            "BAD_DTYPE",
+        )
+    if a.ndim != 1:
+        raise DataError(f"column {name!r} must be 1-D, got shape {a.shape}", "BAD_SHAPE")
+    if n is not None and a.shape[0] != n:
+        raise DataError(
+            f"column {name!r} has {a.shape[0]} rows but the feed has {n}", "LENGTH_MISMATCH"
+        )
+    return a
+
+
+def _as_values(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
+    """Read-only C-contiguous float64 1-D array from ``values`` (shared only if already so)."""
+    a = _checked(name, values, n)
+    if a.dtype == np.float64 and a.flags.c_contiguous and not a.flags.writeable:
+        return a
+    return _readonly(np.array(a, dtype=np.float64, order="C", copy=True))
+
+
+def _as_epoch_ms(name: str, values: Any) -> np.ndarray:
+    """int64 epoch-ms 1-D array from int ms or datetime64 input (always a fresh array)."""
+    a = np.asarray(values)
+    if a.ndim != 1:
+        raise DataError(f"{name} must be 1-D, got shape {a.shape}", "BAD_SHAPE")
+    if a.dtype.kind == "M":
+        if np.isnat(a).any():
+            raise DataError(f"{name} contains NaT at row {int(np.argmax(np.isnat(a)))}", "NAT_TIMESTAMP")
+        return a.astype("datetime64[ms]").astype(np.int64)
+    if (a.dtype.kind in "iu" and a.dtype != np.uint64) or a.size == 0:  # [] is float64 in numpy
+        return np.array(a, dtype=np.int64, order="C", copy=True)
+    raise DataError(
+        f"{name} has dtype {a.dtype}; expected int64 epoch milliseconds or datetime64",
+        "BAD_DTYPE",
+    )
+
+
+def _check_order(ts: np.ndarray, sort: bool) -> Optional[np.ndarray]:
+    """Permutation that sorts ``ts`` (None if already strictly increasing); DataError otherwise."""
+    if ts.shape[0] < 2:
+        return None
+    step = np.diff(ts)
+    if (step > 0).all():
+        return None
+    order = None
+    if (step < 0).any():
+        if not sort:
+            i = int(np.argmax(step < 0))
+            raise DataError(
+                f"timestamps are not increasing: row {i + 1} opens at {int(ts[i + 1])} ms, before "
+                f"row {i} at {int(ts[i])} ms; sort the data or pass sort=True",
+                "UNSORTED_TIMESTAMPS",
+            )
+        order = np.argsort(ts, kind="stable")
+        step = np.diff(ts[order])
+    dup = step == 0
+    if dup.any():
+        i = int(np.argmax(dup))
+        t = int((ts[order] if order is not None else ts)[i])
+        raise DataError(
+            f"duplicate timestamp {t} ms ({from_epoch_ms(t).isoformat()}) appears "
+            f"{int((ts == t).sum())} times; each bar must have a unique open time",
+            "DUPLICATE_TIMESTAMPS",
+        )
+    return order
+
+
+def _check_name(kind: str, name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise DataError(f"{kind} names must be non-empty strings, got {name!r}", "BAD_NAME")
+    return name
+
+
+# --------------------------------------------------------------------------- structures
+
+
+class _Frozen:
+    """Blocks attribute assignment after construction (construction uses object.__setattr__)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; cannot delete {name!r}")
+
+
+def _named_arrays(kind: str, arrays: Optional[Mapping[str, Any]], n: Optional[int]) -> Mapping[str, np.ndarray]:
+    out = {}
+    for name, values in (arrays or {}).items():
+        out[name] = _as_values(f"{kind} {_check_name(kind, name)}", values, n)
+    return MappingProxyType(out)
+
+
+def _permuted(arrays: Mapping[str, Any], order: Optional[np.ndarray]) -> Mapping[str, Any]:
+    if order is None:
+        return arrays
+    return {k: np.asarray(v)[order] if np.ndim(v) == 1 and len(v) == len(order) else v for k, v in arrays.items()}
+
+
+def _field(owner: str, fields: Mapping[str, np.ndarray], name: str, bar_idx: int) -> Optional[float]:
+    a = fields.get(name)
+    if a is None:
+        raise UnknownKeyError(f"Unknown field {name!r} for {owner}. Valid fields: {sorted(fields)}")
+    if not 0 <= bar_idx < a.shape[0]:
+        return None
+    v = float(a[bar_idx])
+    return None if v != v else v
+
+
+class ZoneStore(_Frozen):
+    """Named float64 arrays of one zone of a structure block (e.g. ``upper``, ``lower``)."""
+
+    __slots__ = ("key", "fields")
+
+    def __init__(self, key: str, fields: Mapping[str, Any], length: Optional[int] = None) -> None:
+        object.__setattr__(self, "key", _check_name("zone", key))
+        object.__setattr__(self, "fields", _named_arrays(f"zone {key!r} field", fields, length))
+
+    def get_field(self, field_name: str, bar_idx: int) -> Optional[float]:
+        """Value of ``field_name`` at ``bar_idx``; None if NaN or out of range.
+
+        Raises
+        ------
+        UnknownKeyError
+            If the field does not exist (the message lists the valid fields).
+        """
+        return _field(f"zone {self.key!r}", self.fields, field_name, bar_idx)
+
+
+class StructureStore(_Frozen):
+    """Market-structure arrays of one block: named float64 fields plus named zones.
+
+    Parameters
+    ----------
+    key : str
+        Block key, as used in ``structure.<key>.<field>`` paths.
+    fields : mapping of str to array-like
+        One value per bar of the feed the store is attached to (integers are widened to float64).
+    zones : mapping of str to mapping of str to array-like, optional
+        ``zones[zone_key][field]``; each zone becomes a :class:`ZoneStore`.
+    """
+
+    __slots__ = ("key", "fields", "zones", "length")
+
+    def __init__(
+        self,
+        key: str,
+        fields: Optional[Mapping[str, Any]] = None,
+        zones: Optional[Mapping[str, Any]] = None,
+        length: Optional[int] = None,
+    ) -> None:
+        _check_name("structure block", key)
+        flds = _named_arrays(f"structure {key!r} field", fields, length)
+        if length is None:
+            lengths = {a.shape[0] for a in flds.values()}
+            if len(lengths) > 1:
+                raise DataError(f"structure {key!r} fields have different lengths {sorted(lengths)}", "LENGTH_MISMATCH")
+            length = lengths.pop() if lengths else None
+        zs = {}
+        for zk, z in (zones or {}).items():
+            zfields = z.fields if isinstance(z, ZoneStore) else z
+            zs[zk] = ZoneStore(zk, zfields, length)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "fields", flds)
+        object.__setattr__(self, "zones", MappingProxyType(zs))
+        object.__setattr__(self, "length", length)
+
+    def _reattach(self, n: int, order: Optional[np.ndarray]) -> "StructureStore":
+        """This store checked against a feed of ``n`` rows, reordered like the feed if it was sorted."""
+        if order is None and self.length == n:
+            return self
+        zones = {k: _permuted(z.fields, order) for k, z in self.zones.items()}
+        return StructureStore(self.key, _permuted(self.fields, order), zones, n)
+
+    def get_field(self, field_name: str, bar_idx: int) -> Optional[float]:
+        """Value of ``field_name`` at ``bar_idx``; None if NaN or out of range."""
+        return _field(f"structure block {self.key!r}", self.fields, field_name, bar_idx)
+
+    def has_zone(self, zone_key: str) -> bool:
+        """True if the block has a zone called ``zone_key``."""
+        return zone_key in self.zones
+
+    def get_zone_fields(self, zone_key: str) -> list[str]:
+        """Field names of ``zone_key`` (``[]`` if the zone does not exist)."""
+        z = self.zones.get(zone_key)
+        return list(z.fields) if z is not None else []
+
+    def get_zone(self, zone_key: str) -> ZoneStore:
+        """The zone store; UnknownKeyError listing the zones if it does not exist."""
+        z = self.zones.get(zone_key)
+        if z is None:
+            raise UnknownKeyError(
+                f"Unknown zone {zone_key!r} for structure block {self.key!r}. "
+                f"Available zones: {sorted(self.zones)}"
+            )
+        return z
+
+    def get_zone_field(self, zone_key: str, field_name: str, bar_idx: int) -> Optional[float]:
+        """Value of ``zones[zone_key][field_name]`` at ``bar_idx``; None if NaN or out of range."""
+        return self.get_zone(zone_key).get_field(field_name, bar_idx)
+
+
+class FeatureArrays(_Frozen):
+    """Precomputed indicator arrays with their metadata and warmup (input to a FeedStore).
+
+    Arrays are converted to read-only float64 (float32 is widened) and must share one length.
+    """
+
+    __slots__ = ("arrays", "metadata", "warmup_bars", "length")
+
+    def __init__(self, arrays: Mapping[str, Any], metadata: Optional[Mapping[str, Any]] = None, warmup_bars: int = 0) -> None:
+        arrs = _named_arrays("indicator", arrays, None)
+        lengths = {a.shape[0] for a in arrs.values()}
+        if len(lengths) > 1:
+            raise DataError(f"FeatureArrays arrays have different lengths {sorted(lengths)}", "LENGTH_MISMATCH")
+        object.__setattr__(self, "arrays", arrs)
+        object.__setattr__(self, "metadata", MappingProxyType(dict(metadata or {})))
+        object.__setattr__(self, "warmup_bars", _check_warmup(warmup_bars))
+        object.__setattr__(self, "length", lengths.pop() if lengths else 0)
+
+
+def _check_warmup(warmup_bars: Any) -> int:
+    if isinstance(warmup_bars, bool) or not isinstance(warmup_bars, (int, np.integer)) or warmup_bars < 0:
+        raise DataError(f"warmup_bars must be an int >= 0, got {warmup_bars!r}", "BAD_WARMUP")
+    return int(warmup_bars)
+
+
+# --------------------------------------------------------------------------- FeedStore
+
+_FEED_SLOTS = (
+    "tf",  # normalised timeframe string, e.g. '15m'
+    "symbol",  # instrument name
+    "tf_ms",  # bar duration in ms
+    "length",  # number of bars
+    "ts_open_ms",  # int64[n] strictly increasing bar open times
+    "ts_close_ms",  # int64[n] = ts_open_ms + tf_ms (exclusive end)
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",  # float64[n] each
+    "indicator_names",  # tuple of names, row order of indicator_matrix
+    "indicator_matrix",  # float64[k, n] C-contiguous
+    "indicators",  # read-only mapping name -> row view of indicator_matrix
+    "indicator_metadata",  # read-only mapping name -> metadata object
+    "warmup_bars",  # bars before indicators are valid
+    "structures",  # read-only mapping block key -> StructureStore
+    "_indicator_index",  # name -> row of indicator_matrix
+    "_c_cache",  # reserved for the view's per-feed lookup tables (built on first use)
+    "__weakref__",
+)
+
+
+class FeedStore(_Frozen):
+    """Immutable arrays of one timeframe of one symbol (see the module docstring for the rules).
+
+    Build with :meth:`from_arrays`, :meth:`from_dataframe` or :meth:`from_dataframe_with_features`.
+    Attributes cannot be assigned and every array is read-only.
+    """
+
+    __slots__ = _FEED_SLOTS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            "build a FeedStore with FeedStore.from_arrays(...), FeedStore.from_dataframe(...) or "
+            "FeedStore.from_dataframe_with_features(...)"
+        )
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_arrays(
+        cls,
+        tf: str,
+        symbol: str,
+        ts_open_ms: Any,
+        open: Any,
+        high: Any,
+        low: Any,
+        close: Any,
+        volume: Any,
+        indicators: Optional[Mapping[str, Any]] = None,
+        indicator_metadata: Optional[Mapping[str, Any]] = None,
+        warmup_bars: int = 0,
+        structures: Optional[Mapping[str, Any]] = None,
+        *,
+        sort: bool = False,
+    ) -> "FeedStore":
+        """Build a feed from arrays (vectorised; O(n), or O(n log n) with ``sort=True``).
+
+        Parameters
+        ----------
+        tf : str
+            Timeframe (any ``N`` + ``m|h|d|w``); stored normalised.
+        symbol : str
+            Instrument name.
+        ts_open_ms : array-like of int64 epoch ms, or datetime64 (naive = UTC)
+            Bar open times; must be strictly increasing unless ``sort=True``.
+        open, high, low, close, volume : array-like of real numbers
+            One value per bar; stored as read-only float64 (copied unless already so).
+        indicators : mapping of str to array-like, optional
+            Indicator name → values (float32 is widened to float64). Names must not be OHLCV names.
+        indicator_metadata : mapping, optional
+            Indicator name → metadata object, stored as given.
+        warmup_bars : int
+            Bars at the start whose indicators are not yet valid.
+        structures : mapping of str to StructureStore or to a mapping of field arrays, optional
+            Market-structure blocks by key; their arrays must have one value per bar.
+        sort : bool
+            Reorder every column by open time instead of rejecting unsorted input.
+
+        Raises
+        ------
+        DataError
+            Wrong dtype or shape, length mismatch, unsorted (without ``sort``) or duplicate
+            timestamps, an indicator named like an OHLCV column, a negative ``warmup_bars``.
+        TimeframeError
+            Invalid ``tf``.
+        """
+        tf = normalize_tf(tf)
+        if not isinstance(symbol, str):
+            raise DataError(f"symbol must be a string, got {symbol!r}", "BAD_SYMBOL")
+        ts = _as_epoch_ms("ts_open_ms", ts_open_ms)
+        n = ts.shape[0]
+        order = _check_order(ts, sort)
+
+        def values(name: str, v: Any) -> np.ndarray:
+            a = _as_values(name, v, n)
+            return a if order is None else _readonly(a[order])
+
+        ohlcv = [values(name, v) for name, v in zip(OHLCV_FIELDS, (open, high, low, close, volume))]
+        indicators = dict(indicators or {})
+        names = tuple(_check_name("indicator", k) for k in indicators)
+        clash = sorted(set(names) & set(OHLCV_FIELDS))
+        if clash:
+            raise DataError(
+                f"indicator names {clash} collide with OHLCV columns {list(OHLCV_FIELDS)}; rename them",
+                "BAD_NAME",
+            )
+        matrix = np.empty((len(names), n), dtype=np.float64)
+        for j, name in enumerate(names):
+            a = _checked(f"indicator {name}", indicators[name], n)
+            matrix[j] = a if order is None else a[order]
+        _readonly(matrix)
+        metadata = dict(indicator_metadata or {})
+        extra = sorted(set(metadata) - set(names))
+        if extra:
+            warnings.warn(f"FeedStore {tf}: metadata for undeclared indicators {extra} is kept but unused", stacklevel=2)
+        blocks = {}
+        for key, st in (structures or {}).items():
+            store = st if isinstance(st, StructureStore) else StructureStore(key, st)
+            blocks[_check_name("structure block", key)] = store._reattach(n, order)
+
+        if order is not None:
+            ts = ts[order]
+        step = tf_ms(tf)
+        self = object.__new__(cls)
+        put = object.__setattr__
+        for name, v in (
+            ("tf", tf),
+            ("symbol", symbol),
+            ("tf_ms", step),
+            ("length", n),
+            ("ts_open_ms", _readonly(ts)),
+            ("ts_close_ms", _readonly(ts + step)),
+            *zip(OHLCV_FIELDS, ohlcv),
+            ("indicator_names", names),
+            ("indicator_matrix", matrix),
+            ("indicators", MappingProxyType({k: matrix[j] for j, k in enumerate(names)})),
+            ("indicator_metadata", MappingProxyType(metadata)),
+            ("warmup_bars", _check_warmup(warmup_bars)),
+            ("structures", MappingProxyType(blocks)),
+            ("_indicator_index", {k: j for j, k in enumerate(names)}),
+            ("_c_cache", None),
+        ):
+            put(self, name, v)
+        return self
+
+    @classmethod
+    def from_dataframe(
+        cls,
+        df: Any,
+        tf: str,
+        symbol: str,
+        indicator_columns: Optional[Iterable[str]] = None,
+        prefer_float32: bool = False,
+        indicator_metadata: Optional[Mapping[str, Any]] = None,
+        warmup_bars: int = 0,
+        structures: Optional[Mapping[str, Any]] = None,
+        *,
+        sort: bool = False,
+    ) -> "FeedStore":
+        """Build a feed from a DataFrame (vectorised; no per-row Python work).
+
+        The open time comes from the first of these columns that exists: ``timestamp``
+        (datetime64, naive = UTC, or tz-aware; or int ms), ``ts_open_ms`` or ``ts`` (int ms);
+        otherwise from a DatetimeIndex. Columns ``open, high, low, close, volume`` are required.
+        Only ``indicator_columns`` become indicators; a listed column that is missing is an error.
+        ``prefer_float32`` is accepted for compatibility and ignored: values are always float64.
+        Other parameters as in :meth:`from_arrays`.
+        """
+        if prefer_float32:
+            warnings.warn("prefer_float32 is ignored: btcore stores every value as float64", DeprecationWarning, stacklevel=2)
+        cols = {name: _column(df, name) for name in OHLCV_FIELDS}
+        wanted = list(indicator_columns or [])
+        missing = [c for c in wanted if c not in df.columns]
+        if missing:
+            raise DataError(f"indicator columns {missing} are not in the DataFrame; columns: {list(df.columns)}", "MISSING_COLUMN")
+        return cls.from_arrays(
+            tf, symbol, _time_column(df), *cols.values(),
+            indicators={c: _column(df, c) for c in wanted},
+            indicator_metadata=indicator_metadata, warmup_bars=warmup_bars, structures=structures, sort=sort,
+        )
+
+    @classmethod
+    def from_dataframe_with_features(
+        cls,
+        df: Any,
+        tf: str,
+        symbol: str,
+        feature_arrays: FeatureArrays,
+        structures: Optional[Mapping[str, Any]] = None,
+        *,
+        sort: bool = False,
+    ) -> "FeedStore":
+        """Build a feed from a DataFrame (OHLCV and time as in :meth:`from_dataframe`) plus
+        :class:`FeatureArrays` aligned row by row with ``df``.
+
+        With ``sort=True`` the feature arrays are reordered together with the rows of ``df``.
+        """
+        if not isinstance(feature_arrays, FeatureArrays):
+            feature_arrays = FeatureArrays(feature_arrays)
+        if feature_arrays.arrays and len(df) != feature_arrays.length:
+            raise DataError(f"DataFrame length {len(df)} != FeatureArrays length {feature_arrays.length}", "LENGTH_MISMATCH")
+        return cls.from_arrays(
+            tf, symbol, _time_column(df), *(_column(df, name) for name in OHLCV_FIELDS),
+            indicators=feature_arrays.arrays, indicator_metadata=feature_arrays.metadata,
+            warmup_bars=feature_arrays.warmup_bars, structures=structures, sort=sort,
+        )
+
+    def __reduce__(self) -> tuple:
+        args = (self.tf, self.symbol, self.ts_open_ms, *(getattr(self, f) for f in OHLCV_FIELDS),
+                dict(self.indicators), dict(self.indicator_metadata), self.warmup_bars, dict(self.structures))
+        return (_rebuild_feed, args)
+
+    # ------------------------------------------------------------------ indexing and time
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __repr__(self) -> str:
+        span = ""
+        if self.length:
+            span = f", {from_epoch_ms(self.ts_open_ms[0]).isoformat()} .. {from_epoch_ms(self.ts_close_ms[-1]).isoformat()}"
+        return f"<FeedStore {self.symbol} {self.tf}: {self.length} bars, {len(self.indicator_names)} indicators{span}>"
+
+    def check_index(self, idx: Any) -> int:
+        """``idx`` as an int in ``[0, length)``; IndexError naming the value and the range otherwise.
+
+        Negative indices are not wrapped (a negative index is always an error).
+        """
+        if isinstance(idx, (bool, np.bool_)) or not isinstance(idx, (int, np.integer)):
+            raise IndexError(f"bar index must be an int, got {idx!r} ({type(idx).__name__})")
+        i = int(idx)
+        if not 0 <= i < self.length:
+            valid = f"0..{self.length - 1}" if self.length else "none: the feed is empty"
+            raise IndexError(f"bar index {i} out of range for {self.symbol} {self.tf} feed of {self.length} bars (valid: {valid})")
+        return i
+
+    @property
+    def ts_open(self) -> np.ndarray:
+        """Open times as a read-only datetime64[ms] view (UTC)."""
+        return self.ts_open_ms.view("datetime64[ms]")
+
+    @property
+    def ts_close(self) -> np.ndarray:
+        """Close times as a read-only datetime64[ms] view (UTC)."""
+        return self.ts_close_ms.view("datetime64[ms]")
+
+    @property
+    def indicator_keys(self) -> list[str]:
+        """Indicator names as a list (compatibility alias of :attr:`indicator_names`)."""
+        return list(self.indicator_names)
+
+    def indicator_row(self, name: str) -> int:
+        """Row of ``name`` in :attr:`indicator_matrix`; UnknownKeyError listing the names if absent."""
+        j = self._indicator_index.get(name)
+        if j is None:
+            raise UnknownKeyError(
+                f"Indicator {name!r} not declared on the {self.tf} feed. Available indicators: {list(self.indicator_names)}"
+            )
+        return j
+
+    def get_ts_open_datetime(self, idx: int):
+        """Open time of bar ``idx`` as an aware UTC datetime."""
+        return from_epoch_ms(self.ts_open_ms[self.check_index(idx)])
+
+    def get_ts_close_datetime(self, idx: int):
+        """Close time (exclusive end) of bar ``idx`` as an aware UTC datetime."""
+        return from_epoch_ms(self.ts_close_ms[self.check_index(idx)])
+
+    def get_ts_close_ms(self, idx: int) -> int:
+        """Close time of bar ``idx`` in epoch ms."""
+        return int(self.ts_close_ms[self.check_index(idx)])
+
+    def get_idx_at_ts_close(self, ts: Any) -> Optional[int]:
+        """Index of the bar closing exactly at ``ts`` (anything ``to_epoch_ms`` accepts), else None."""
+        ms = to_epoch_ms(ts)
+        i = int(np.searchsorted(self.ts_close_ms, ms, side="left"))
+        return i if i < self.length and self.ts_close_ms[i] == ms else None
+
+    def get_last_closed_idx_at_or_before(self, ts: Any) -> Optional[int]:
+        """Index of the last bar with ``ts_close_ms <= ts`` (binary search), None before the first close."""
+        i = int(np.searchsorted(self.ts_close_ms, to_epoch_ms(ts), side="right")) - 1
+        return i if i >= 0 else None
+
+    def is_close_at(self, ts: Any) -> bool:
+        """True if a bar closes exactly at ``ts``."""
+        return self.get_idx_at_ts_close(ts) is not None
+
+    # ------------------------------------------------------------------ structures
+
+    def get_structure(self, block_key: str) -> StructureStore:
+        """The structure block ``block_key``; UnknownKeyError listing the blocks if absent."""
+        st = self.structures.get(block_key)
+        if st is None:
+            raise UnknownKeyError(f"Unknown structure block_key {block_key!r}. Available: {sorted(self.structures)}")
+        return st
+
+    def has_structure(self, block_key: str) -> bool:
+        """True if a structure block ``block_key`` exists."""
+        return block_key in self.structures
+
+    def get_structure_fields(self, block_key: str) -> list[str]:
+        """Field names of a block (``[]`` if unknown)."""
+        st = self.structures.get(block_key)
+        return list(st.fields) if st is not None else []
+
+    def get_structure_field(self, block_key: str, field_name: str, bar_idx: int) -> Optional[float]:
+        """Value of a structure field at ``bar_idx``; None if NaN or out of range."""
+        return self.get_structure(block_key).get_field(field_name, bar_idx)
+
+    def has_zone(self, block_key: str, zone_key: str) -> bool:
+        """True if block ``block_key`` exists and has zone ``zone_key``."""
+        st = self.structures.get(block_key)
+        return st is not None and st.has_zone(zone_key)
+
+    def get_zone_fields(self, block_key: str, zone_key: str) -> list[str]:
+        """Field names of a zone (``[]`` if block or zone is unknown)."""
+        st = self.structures.get(block_key)
+        return st.get_zone_fields(zone_key) if st is not None else []
+
+    def get_zone_field(self, block_key: str, zone_key: str, field_name: str, bar_idx: int) -> Optional[float]:
+        """Value of a zone field at ``bar_idx``; None if NaN or out of range."""
+        return self.get_structure(block_key).get_zone_field(zone_key, field_name, bar_idx)
+
+
+def _rebuild_feed(*args: Any) -> FeedStore:
+    return FeedStore.from_arrays(*args)
+
+
+def _column(df: Any, name: str) -> np.ndarray:
+    if name not in df.columns:
+        raise DataError(f"DataFrame has no column {name!r}; columns: {list(df.columns)}", "MISSING_COLUMN")
+    s = df[name]
+    if not isinstance(s.dtype, np.dtype) and getattr(s.dtype, "kind", "O") in "fiu":
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)  # pandas nullable numeric dtypes
+    return s.to_numpy()
+
+
+def _time_column(df: Any) -> np.ndarray:
+    import pandas as pd
+
+    for name in ("timestamp", "ts_open_ms", "ts"):
+        if name in df.columns:
+            s = df[name]
+            break
+    else:
+        if isinstance(df.index, pd.DatetimeIndex):
+            s = df.index.to_series()
+        else:
+            raise DataError(
+                f"no time column: expected 'timestamp' (datetime64 or int ms), 'ts_open_ms' or 'ts' "
+                f"(int ms), or a DatetimeIndex; columns: {list(df.columns)}",
+                "MISSING_COLUMN",
+            )
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert(None)  # to UTC, then drop the zone
+    return s.to_numpy()
+
+
+# --------------------------------------------------------------------------- MultiTFFeedStore
+
+
+class MultiTFFeedStore(_Frozen):
+    """The feeds of one run: exec, optional MTF and HTF, and the optional 1m quote feed.
+
+    A role without its own feed is None (single-TF mode, or a role whose timeframe equals exec).
+    ``tf_mapping`` defaults to the feeds' timeframes (a missing role takes the next faster one).
+
+    Raises
+    ------
+    DataError
+        A feed is not a FeedStore or the feeds disagree on the symbol.
+    TimeframeError
+        Durations are not HTF >= MTF >= exec, the quote feed is not ``1m``, or ``tf_mapping``
+        disagrees with a feed's timeframe.
+    """
+
+    __slots__ = ("exec_feed", "htf_feed", "mtf_feed", "quote_feed", "tf_mapping", "_c_cache", "__weakref__")
+
+    def __init__(
+        self,
+        exec_feed: FeedStore,
+        htf_feed: Optional[FeedStore] = None,
+        mtf_feed: Optional[FeedStore] = None,
+        tf_mapping: Optional[Mapping[str, str]] = None,
+        quote_feed: Optional[FeedStore] = None,
+    ) -> None:
+        named = {"exec_feed": exec_feed, "htf_feed": htf_feed, "mtf_feed": mtf_feed, "quote_feed": quote_feed}
+        for label, feed in named.items():
+            if feed is not None and not isinstance(feed, FeedStore):
+                raise DataError(f"{label} must be a FeedStore or None, got {type(feed).__name__}", "BAD_FEED")
+        if exec_feed is None:
+            raise DataError("exec_feed is required", "BAD_FEED")
+        symbols = {f.symbol for f in named.values() if f is not None}
+        if len(symbols) > 1:
+            raise DataError(f"feeds disagree on the symbol: {sorted(symbols)}", "SYMBOL_MISMATCH")
+        chain = [f for f in (exec_feed, mtf_feed, htf_feed) if f is not None]
+        if any(a.tf_ms > b.tf_ms for a, b in zip(chain, chain[1:])):
+            raise TimeframeError(
+                "feed timeframes must satisfy HTF >= MTF >= exec, got "
+                + ", ".join(f"{r}={f.tf}" for r, f in (("exec", exec_feed), ("mtf", mtf_feed), ("htf", htf_feed)) if f is not None)
+            )
+        if quote_feed is not None and quote_feed.tf_ms != 60_000:
+            raise TimeframeError(f"quote_feed must be a 1m feed, got {quote_feed.tf!r}")
+        mtf_tf = mtf_feed.tf if mtf_feed is not None else exec_feed.tf
+        mapping = {"exec": exec_feed.tf, "ltf": exec_feed.tf, "mtf": mtf_tf, "htf": htf_feed.tf if htf_feed is not None else mtf_tf}
+        for role, tf in (tf_mapping or {}).items():
+            feed = {"exec": exec_feed, "ltf": exec_feed, "mtf": mtf_feed, "htf": htf_feed}.get(role)
+            if feed is not None and tf_ms(tf) != feed.tf_ms:
+                raise TimeframeError(f"tf_mapping[{role!r}] = {tf!r} but the {role} feed is {feed.tf!r}")
+            mapping[role] = tf
+        put = object.__setattr__
+        for name, feed in named.items():
+            put(self, name, feed)
+        put(self, "tf_mapping", MappingProxyType(mapping))
+        put(self, "_c_cache", None)
+
+    def get_feed(self, role: str) -> Optional[FeedStore]:
+        """Feed of ``role`` (``exec``/``ltf``, ``mtf``, ``htf``); None if the role has no own feed.
+
+        Raises
+        ------
+        PathError
+            For any other role name (the reference returned None).
+        """
+        if role == "exec" or role == "ltf":
+            return self.exec_feed
+        if role == "htf":
+            return self.htf_feed
+        if role == "mtf":
+            return self.mtf_feed
+        raise PathError(f"Unknown tf role {role!r}. Valid roles: {list(ROLES)}")
+
+    def __repr__(self) -> str:
+        parts = [f"{r}={f.tf}" for r, f in (("exec", self.exec_feed), ("mtf", self.mtf_feed), ("htf", self.htf_feed), ("quote", self.quote_feed)) if f is not None]
+        return f"<MultiTFFeedStore {self.exec_feed.symbol} {' '.join(parts)}>"
