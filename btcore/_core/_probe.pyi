@@ -1,0 +1,3 @@
+"""Smallest compiled module: its presence tells that the extensions were built and importable."""
+
+def compiled() -> bool: ...
