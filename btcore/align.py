@@ -63,6 +63,8 @@ class Alignment:
     m1_end: np.ndarray
     m1_last: np.ndarray
     rollups: np.ndarray
+    has_htf: bool = False
+    has_mtf: bool = False
 
     @property
     def n_exec(self) -> int:
@@ -79,6 +81,31 @@ class Alignment:
             raise DataError(f"role must be 'htf' or 'mtf', got {role!r}", "BAD_ROLE")
         idx = self.htf_idx if role == "htf" else self.mtf_idx
         return int(np.searchsorted(idx, 0, side="left"))
+
+    def history_start(self, history_config: Any) -> int:
+        """First exec bar at which the windows of ``history_config`` are full (``n_exec`` if never).
+
+        The history of bar ``i`` holds what closed before it: exec bars ``0 .. i-1`` and the
+        HTF/MTF bars closed at or before exec bar ``i-1``'s close. ``bars_exec_count`` and
+        ``features_exec_count`` need that many exec bars, ``features_htf_count`` /
+        ``features_mtf_count`` that many closed HTF/MTF bars; a role without its own feed reads
+        the exec feed, so its count is checked against exec bars.
+        """
+        n = self.n_exec
+        start = max(history_config.bars_exec_count, history_config.features_exec_count)
+        for count, idx, has in (
+            (history_config.features_htf_count, self.htf_idx, self.has_htf),
+            (history_config.features_mtf_count, self.mtf_idx, self.has_mtf),
+        ):
+            if count <= 0:
+                continue
+            if not has:
+                start = max(start, count)
+                continue
+            # first exec bar j whose HTF index reaches count-1; bar j+1 is the first to see it
+            j = int(np.searchsorted(idx, count - 1, side="left"))
+            start = max(start, j + 1)
+        return min(start, n)
 
 
 def _times(feed: Any, role: str) -> tuple[np.ndarray, np.ndarray]:
@@ -183,8 +210,10 @@ def align_feeds(feeds: Any, quote_feed: Optional[Any] = None) -> Alignment:
         )
     exec_open, exec_close = _times(exec_feed, "exec")
     n = exec_close.shape[0]
-    htf_idx = _last_closed(getattr(feeds, "htf_feed", None), "htf", exec_close)
-    mtf_idx = _last_closed(getattr(feeds, "mtf_feed", None), "mtf", exec_close)
+    htf_feed = getattr(feeds, "htf_feed", None)
+    mtf_feed = getattr(feeds, "mtf_feed", None)
+    htf_idx = _last_closed(htf_feed, "htf", exec_close)
+    mtf_idx = _last_closed(mtf_feed, "mtf", exec_close)
     if quote_feed is None:
         quote_feed = getattr(feeds, "quote_feed", None)
     if quote_feed is None:
@@ -214,4 +243,6 @@ def align_feeds(feeds: Any, quote_feed: Optional[Any] = None) -> Alignment:
         m1_end=_readonly(m1_end),
         m1_last=_readonly(m1_last),
         rollups=_readonly(rollups),
+        has_htf=htf_feed is not None,
+        has_mtf=mtf_feed is not None,
     )
