@@ -1,0 +1,93 @@
+"""Data health and the preflight gate for the command, through :mod:`btcore.data`.
+
+Both return plain JSON-ready dicts with ``passed``, ``error_codes`` and ``message`` added on top of
+the data layer's own ``to_dict()``, so the report and the console read them the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ..timeframe import from_epoch_ms
+
+__all__ = ["run_health", "run_preflight", "format_check"]
+
+
+def run_health(df1: pd.DataFrame, symbol: str, start_ms: int, end_ms: int) -> dict[str, Any]:
+    """:class:`btcore.data.health.DataHealthCheck` of the 1m frame over ``[start_ms, end_ms]``."""
+    from ..data.health import DataHealthCheck
+
+    check = DataHealthCheck(start_ms, end_ms, ["1m"], symbol, ["ohlcv"])
+    report = check.run_frames({"1m": df1})
+    out = report.to_dict()
+    codes = list(out.get("error_codes") or [])
+    out["message"] = (
+        "no issues" if report.passed else
+        f"{report.total_missing_bars} missing 1m bars in {len(report.gaps)} gaps; "
+        f"sanity issues: {dict(report.sanity_issue_counts) or 'none'}; coverage issues: {len(report.coverage_issues)}"
+    )
+    out["error_codes"] = codes
+    return out
+
+
+def run_preflight(
+    df1: pd.DataFrame,
+    symbol: str,
+    tf_mapping: Mapping[str, str],
+    start_ms: int,
+    end_ms: int,
+    warmup_by_role: Mapping[str, int],
+) -> dict[str, Any]:
+    """:func:`btcore.data.preflight.run_preflight_gate` over the run window ``[start_ms, end_ms]``.
+
+    The gate reads the already loaded 1m frame through a ``LocalFileLoader`` (resampled per
+    timeframe exactly as the run's feeds are).
+    """
+    from ..data.preflight import LocalFileLoader, PreflightPlan, run_preflight_gate
+
+    plan = PreflightPlan("btcore-run", (symbol,), dict(tf_mapping), dict(warmup_by_role))
+    report = run_preflight_gate(plan, LocalFileLoader(df1, symbol=symbol), from_epoch_ms(start_ms), from_epoch_ms(end_ms))
+    out = report.to_dict()
+    codes = [report.error_code] if report.error_code else []
+    for res in report.tf_results.values():
+        codes.extend(c for c in res.error_codes if c not in codes)
+    out["passed"] = bool(report.passed)
+    out["error_codes"] = codes if not report.passed else []
+    out["message"] = "all checks passed" if report.passed else _first_error(out)
+    out["summary_lines"] = report.summary_lines()
+    return out
+
+
+def _first_error(d: Mapping[str, Any]) -> str:
+    for key, res in (d.get("tf_results") or {}).items():
+        errs = res.get("errors") or []
+        if errs:
+            return f"{key}: {errs[0]}"
+    details = d.get("error_details") or {}
+    return str(details.get("reason") or details or "see preflight.json")
+
+
+def format_check(kind: str, path: Path, report: Mapping[str, Any]) -> str:
+    """Console text of ``btcore health`` / ``btcore preflight``."""
+    mark = "PASSED" if report["passed"] else "FAILED"
+    lines = [f"{kind} of {path}: {mark}"]
+    if kind == "health":
+        lines.append(f"  window   {report['load_start']} .. {report['load_end']}")
+        for name, cov in (report.get("coverage") or {}).items():
+            lines.append(f"  coverage {name}: {cov.get('bar_count')} bars, {cov.get('earliest')} .. {cov.get('latest')}")
+        gaps = report.get("gaps") or []
+        lines.append(f"  gaps     {len(gaps)} ({report.get('total_missing_bars', 0)} missing bars)")
+        for g in gaps[:10]:
+            lines.append(f"           {g['start']} .. {g['end']}  {g['missing_count']} missing")
+        if len(gaps) > 10:
+            lines.append(f"           ... {len(gaps) - 10} more (use --json)")
+        counts = report.get("sanity_issue_counts") or {}
+        lines.append(f"  sanity   {', '.join(f'{k}: {v}' for k, v in counts.items()) or 'no issues'}")
+    else:
+        lines.extend("  " + line for line in report.get("summary_lines", []))
+    if report.get("error_codes"):
+        lines.append(f"  codes    {', '.join(report['error_codes'])}")
+    return "\n".join(lines) + "\n"
