@@ -1,0 +1,162 @@
+"""Type checking of the public API, as a user of the installed package sees it.
+
+Scope (what "mypy clean" means for btcore):
+
+1. ``test_public_api_usage_is_strict_clean``: a small program written the way the README tells
+   users to embed btcore (timeframes, value types, feeds, the bar loop, errors) passes
+   ``mypy --strict``. This checks the annotations, ``py.typed`` and the stubs users rely on.
+2. ``test_public_types_are_visible``: each line of ``MISUSES`` is a wrong use of a public name and
+   must be reported. If a public name were ``Any`` (an untyped twin binding, a missing
+   ``py.typed``), strict user code would type-check *anything*; this test catches that.
+3. ``test_foundation_modules_are_strict_clean``: ``mypy --strict`` on the pure-Python foundation
+   modules every other module builds on (``STRICT_MODULES``), imports followed silently.
+
+The whole package is configured strict in ``pyproject.toml`` (``[tool.mypy]``); modules join
+``STRICT_MODULES`` once their owners have made them clean.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import btcore
+
+STRICT_MODULES = [
+    "btcore",
+    "btcore._twin",
+    "btcore._version",
+    "btcore.errors",
+    "btcore.timeframe",
+    "btcore.types",
+]
+
+USAGE = '''
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+import btcore
+from btcore.errors import BtcoreError, DataError, TimeframeError
+from btcore.feed import FeedStore, MultiTFFeedStore
+from btcore.types import ExchangeState, HistoryConfig
+
+
+def exec_feed(n: int) -> FeedStore:
+    ts = np.arange(n, dtype=np.int64) * btcore.tf_ms("15m")
+    close = 100.0 + np.cumsum(np.ones(n))
+    return FeedStore.from_arrays("15m", "BTCUSDT", ts, close, close + 1.0, close - 1.0, close,
+                                 np.ones(n))
+
+
+def main() -> int:
+    minutes: int = btcore.tf_minutes("1h")
+    start_ms: int = btcore.to_epoch_ms("2020-01-01T00:00:00Z")
+    when = btcore.from_epoch_ms(start_ms)
+    print(minutes, when.isoformat(), btcore.__version__, btcore.COMPILED)
+    config = HistoryConfig(bars_exec_count=3)
+    flat = ExchangeState.flat(10_000.0)
+    print(config.requires_history, flat)
+    feed = exec_feed(64)
+    feeds = MultiTFFeedStore(feed)
+    idx: Optional[int] = feed.get_last_closed_idx_at_or_before(start_ms)
+    print(len(feed), idx, feeds)
+    try:
+        btcore.tf_ms("7x")
+    except TimeframeError as exc:
+        print("bad timeframe:", exc)
+    except (DataError, BtcoreError):
+        return 1
+    return 0
+'''
+
+# Each line is a wrong use of a public name; mypy must report an error on every one of them.
+MISUSES = [
+    'bad_tf: str = btcore.tf_ms("15m")',
+    'bad_ms: str = btcore.to_epoch_ms(0)',
+    'bad_dt: int = btcore.from_epoch_ms(0)',
+    'bad_cfg = HistoryConfig(bars_exec_count="3")',
+    'bad_feed: int = FeedStore.from_arrays("15m", "X", np.zeros(1, np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))',
+    'bad_err: KeyError = DataError("x")',
+]
+
+MISUSE_HEADER = '''
+import numpy as np
+import btcore
+from btcore.errors import DataError
+from btcore.feed import FeedStore
+from btcore.types import HistoryConfig
+'''
+
+MYPY_CONFIG = """\
+[mypy]
+python_version = {major}.{minor}
+[mypy-pandas.*,pyarrow.*]
+ignore_missing_imports = True
+"""
+
+
+def _mypy(tmp: Path, *args: str) -> tuple[int, list[str]]:
+    """Run mypy on the btcore this session imports; return (exit code, output lines)."""
+    config = tmp / "mypy.ini"
+    config.write_text(MYPY_CONFIG.format(major=sys.version_info[0], minor=sys.version_info[1]))
+    pkg_parent = str(Path(btcore.__file__).resolve().parents[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BTCORE_")}
+    env["PYTHONPATH"] = os.pathsep.join([pkg_parent, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["MYPY_CACHE_DIR"] = str(tmp / ".mypy_cache")
+    cmd = [sys.executable, "-m", "mypy", "--config-file", str(config), "--no-error-summary",
+           "--show-error-codes", "--no-color-output", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env, timeout=600)
+    return out.returncode, [ln for ln in (out.stdout + out.stderr).splitlines() if ln.strip()]
+
+
+def test_public_api_usage_is_strict_clean(tmp_path: Path) -> None:
+    program = tmp_path / "uses_btcore.py"
+    program.write_text(textwrap.dedent(USAGE))
+    code, lines = _mypy(tmp_path, "--strict", str(program))
+    assert code == 0, "mypy --strict on a program using the public API:\n" + "\n".join(lines)
+
+
+def test_public_types_are_visible(tmp_path: Path) -> None:
+    header = textwrap.dedent(MISUSE_HEADER).lstrip("\n")
+    first = header.count("\n") + 1
+    program = tmp_path / "misuses.py"
+    program.write_text(header + "\n".join(MISUSES) + "\n")
+    _, lines = _mypy(tmp_path, "--strict", str(program))
+    flagged = {int(m.group(1)) for ln in lines if (m := re.match(r".*misuses\.py:(\d+): error:", ln))}
+    unseen = [use for i, use in enumerate(MISUSES) if first + i not in flagged]
+    assert not unseen, (
+        "mypy accepted these wrong uses of public names (their types are invisible, e.g. Any):\n"
+        + "\n".join(unseen) + "\nmypy said:\n" + "\n".join(lines)
+    )
+
+
+@pytest.fixture(scope="module")
+def strict_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, list[str]]:
+    """One ``mypy --strict`` run over every module of ``STRICT_MODULES``."""
+    args = [a for m in STRICT_MODULES for a in ("-m", m)]
+    return _mypy(tmp_path_factory.mktemp("mypy"), "--strict", "--follow-imports=silent", *args)
+
+
+def _module_file(module: str) -> str:
+    parts = module.split(".")
+    return "/".join(parts) + ("/__init__.py" if len(parts) == 1 else ".py")
+
+
+@pytest.mark.parametrize("module", STRICT_MODULES)
+def test_foundation_modules_are_strict_clean(module: str, strict_report: tuple[int, list[str]]) -> None:
+    code, lines = strict_report
+    mine = [ln for ln in lines if ln.replace(os.sep, "/").split(":", 1)[0].endswith(_module_file(module))]
+    assert not mine, f"mypy --strict -m {module}:\n" + "\n".join(mine)
+    if code != 0:  # an error mypy did not tie to one of the files (configuration, crash)
+        listed = tuple(_module_file(m) for m in STRICT_MODULES)
+        other = [ln for ln in lines if not ln.replace(os.sep, "/").split(":", 1)[0].endswith(listed)]
+        assert not other, "mypy failed:\n" + "\n".join(other)
