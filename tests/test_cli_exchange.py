@@ -1,0 +1,151 @@
+"""The CLI's simulated exchange against fills computed by hand on tiny 1-minute data.
+
+Every case builds 5m exec bars from a handful of 1m bars whose prices are chosen so that the
+right fill is obvious; expected prices, fees and P&L are written out from the documented rules
+(next-open fills, slippage against the trader, commission on both sides, adverse-first stops,
+gap fills at the minute's open), never taken from the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from btcore.align import align_feeds
+from btcore.cli.exchange import SimExchange
+from btcore.data.loaders import resample_ohlcv
+from btcore.feed import FeedStore, MultiTFFeedStore
+
+T0 = 1_704_067_200_000  # 2024-01-01 00:00 UTC
+MIN = 60_000
+
+
+def _flat(price: float) -> tuple[float, float, float, float]:
+    return (price, price, price, price)
+
+
+def _exchange(minutes: list[tuple[float, float, float, float]], **kw) -> SimExchange:
+    """Exchange over 5m bars made of ``minutes`` (open, high, low, close), 5 per exec bar."""
+    o, h, lo, c = (np.array(col, dtype=np.float64) for col in zip(*minutes))
+    ts = T0 + MIN * np.arange(len(minutes), dtype=np.int64)
+    import pandas as pd
+
+    df1 = pd.DataFrame({"ts": ts, "open": o, "high": h, "low": lo, "close": c, "volume": np.ones(len(ts))})
+    df5 = resample_ohlcv(df1, "5m", include_partial=True)
+    quote = FeedStore.from_arrays("1m", "TEST", ts, o, h, lo, c, np.ones(len(ts)))
+    ex = FeedStore.from_arrays("5m", "TEST", df5["ts"].to_numpy(), df5["open"].to_numpy(), df5["high"].to_numpy(),
+                               df5["low"].to_numpy(), df5["close"].to_numpy(), df5["volume"].to_numpy())
+    al = align_feeds(MultiTFFeedStore(ex, quote_feed=quote))
+    kw.setdefault("initial_equity", 1000.0)
+    return SimExchange(ex, quote, np.asarray(al.m1_start), np.asarray(al.m1_end), **kw)
+
+
+def _drive(exch: SimExchange, signals: dict[int, int]) -> None:
+    for i in range(exch.n):
+        exch.on_bar(i)
+        exch.on_signal(i, signals.get(i, 0))
+    exch.finish()
+
+
+def test_market_entry_and_exit_fill_at_next_open_with_costs():
+    # bar 0 flat at 100, bar 1 opens at 102, bar 2 opens at 105
+    minutes = [_flat(100.0)] * 5 + [_flat(102.0)] * 5 + [_flat(105.0)] * 5
+    ex = _exchange(minutes, commission=0.001, slippage=0.001)
+    _drive(ex, {0: 1, 1: 2})
+    assert len(ex.trades) == 1
+    t = ex.trades[0]
+    entry, exit_ = 102.0 * 1.001, 105.0 * 0.999
+    qty = 1000.0 / entry
+    fees = 1000.0 * 0.001 + qty * exit_ * 0.001
+    assert t["side"] == "long" and t["exit_reason"] == "signal"
+    assert t["entry_ts_ms"] == T0 + 5 * MIN and t["exit_ts_ms"] == T0 + 10 * MIN
+    assert t["entry_price"] == pytest.approx(entry) and t["exit_price"] == pytest.approx(exit_)
+    assert t["qty"] == pytest.approx(qty)
+    assert t["fees"] == pytest.approx(fees)
+    assert t["pnl"] == pytest.approx(qty * (exit_ - entry) - fees)
+    assert ex.cash == pytest.approx(1000.0 + qty * (exit_ - entry) - fees)
+    # marked to the close of bar 1 while long: cash minus entry fee plus unrealised
+    assert ex.equity[1] == pytest.approx(1000.0 - 1.0 + qty * (102.0 - entry))
+    assert list(ex.position) == [0, 1, 0]
+
+
+def test_stop_loss_fills_at_level_in_the_first_touching_minute():
+    bar1 = [(100.0, 100.5, 99.5, 100.0), (100.0, 100.2, 97.9, 98.5), (98.5, 99.0, 90.0, 95.0),
+            _flat(95.0), _flat(95.0)]
+    minutes = [_flat(100.0)] * 5 + bar1 + [_flat(95.0)] * 5
+    ex = _exchange(minutes, stop_loss_pct=0.02, take_profit_pct=0.05)
+    _drive(ex, {0: 1})
+    (t,) = ex.trades
+    assert t["exit_reason"] == "stop_loss"
+    assert t["entry_price"] == 100.0
+    assert t["exit_price"] == pytest.approx(98.0)
+    assert t["exit_ts_ms"] == T0 + 6 * MIN  # the second minute of bar 1
+    assert t["pnl"] == pytest.approx(10.0 * (98.0 - 100.0))
+
+
+def test_gap_through_the_stop_fills_at_the_minute_open():
+    bar1 = [(100.0, 100.0, 99.0, 99.0), (96.0, 96.5, 95.0, 96.0)] + [_flat(96.0)] * 3
+    ex = _exchange([_flat(100.0)] * 5 + bar1 + [_flat(96.0)] * 5, stop_loss_pct=0.02)
+    _drive(ex, {0: 1})
+    (t,) = ex.trades
+    assert t["exit_reason"] == "stop_loss" and t["exit_price"] == 96.0
+
+
+def test_stop_and_target_in_the_same_minute_fill_the_stop():
+    bar1 = [(100.0, 106.0, 97.0, 101.0)] + [_flat(101.0)] * 4
+    ex = _exchange([_flat(100.0)] * 5 + bar1 + [_flat(101.0)] * 5, stop_loss_pct=0.02, take_profit_pct=0.05)
+    _drive(ex, {0: 1})
+    (t,) = ex.trades
+    assert t["exit_reason"] == "stop_loss" and t["exit_price"] == pytest.approx(98.0)
+
+
+def test_short_take_profit_at_level_and_at_a_better_gap_open():
+    bar1 = [(100.0, 100.0, 99.0, 99.0), (97.0, 97.0, 94.0, 96.0)] + [_flat(96.0)] * 3
+    ex = _exchange([_flat(100.0)] * 5 + bar1 + [_flat(96.0)] * 5, take_profit_pct=0.05, slippage=0.01)
+    _drive(ex, {0: -1})
+    (t,) = ex.trades
+    entry = 100.0 * 0.99  # a short sells: slippage lowers the fill
+    assert t["side"] == "short" and t["entry_price"] == pytest.approx(entry)
+    assert t["exit_reason"] == "take_profit"
+    assert t["exit_price"] == pytest.approx(entry * 0.95)  # a limit: no slippage
+    gap = [(100.0, 100.0, 99.0, 99.0), (90.0, 91.0, 89.0, 90.0)] + [_flat(90.0)] * 3
+    ex = _exchange([_flat(100.0)] * 5 + gap + [_flat(90.0)] * 5, take_profit_pct=0.05)
+    _drive(ex, {0: -1})
+    assert ex.trades[0]["exit_price"] == 90.0
+    assert ex.trades[0]["pnl"] == pytest.approx(10.0 * (100.0 - 90.0))
+
+
+def test_opposite_signal_reverses_at_the_same_open():
+    minutes = [_flat(100.0)] * 5 + [_flat(110.0)] * 5 + [_flat(99.0)] * 5 + [_flat(99.0)] * 5
+    ex = _exchange(minutes)
+    _drive(ex, {0: 1, 1: -1})
+    long_, short = ex.trades
+    assert (long_["side"], long_["entry_price"], long_["exit_price"], long_["exit_reason"]) == ("long", 110.0, 99.0, "reverse")
+    assert long_["pnl"] == pytest.approx(1000.0 / 110.0 * (99.0 - 110.0))
+    cash_after = 1000.0 + long_["pnl"]
+    assert short["side"] == "short" and short["entry_price"] == 99.0
+    assert short["qty"] == pytest.approx(cash_after / 99.0)
+    assert short["exit_reason"] == "end_of_data" and short["exit_price"] == 99.0
+
+
+def test_same_direction_is_ignored_and_last_bar_signal_is_rejected():
+    minutes = [_flat(100.0)] * 15
+    ex = _exchange(minutes)
+    _drive(ex, {0: 1, 1: 1, 2: 2})
+    assert ex.orders_filled == 1
+    assert ex.orders_rejected == {"no_next_bar": 1}
+    (t,) = ex.trades
+    assert t["exit_reason"] == "end_of_data"
+
+
+def test_size_fraction_and_exchange_state():
+    minutes = [_flat(100.0)] * 5 + [_flat(100.0)] * 4 + [(100.0, 120.0, 100.0, 120.0)]
+    ex = _exchange(minutes, size_fraction=0.5)
+    ex.on_bar(0)
+    ex.on_signal(0, 1)
+    state = ex.on_bar(1)
+    assert state.has_position and state.position_side == "long"
+    assert state.position_qty == pytest.approx(5.0)
+    assert state.unrealized_pnl_usdt == pytest.approx(5.0 * 20.0)
+    assert state.equity_usdt == pytest.approx(1100.0)
+    assert state.position_size_usdt == pytest.approx(600.0)
