@@ -313,7 +313,7 @@ _FEED_SLOTS = (
     "warmup_bars",  # bars before indicators are valid
     "structures",  # read-only mapping block key -> StructureStore
     "_indicator_index",  # name -> row of indicator_matrix
-    "_c_cache",  # reserved for the view's per-feed lookup tables (built on first use)
+    "_c_cache",  # implementation name -> the view's lookup tables for this feed (built on first use)
     "__weakref__",
 )
 
@@ -438,7 +438,7 @@ class FeedStore(_Frozen):
             ("warmup_bars", _check_warmup(warmup_bars)),
             ("structures", MappingProxyType(blocks)),
             ("_indicator_index", {k: j for j, k in enumerate(names)}),
-            ("_c_cache", None),
+            ("_c_cache", {}),
         ):
             put(self, name, v)
         return self
@@ -712,7 +712,7 @@ class MultiTFFeedStore(_Frozen):
         for name, feed in named.items():
             put(self, name, feed)
         put(self, "tf_mapping", MappingProxyType(mapping))
-        put(self, "_c_cache", None)
+        put(self, "_c_cache", {})
 
     def get_feed(self, role: str) -> Optional[FeedStore]:
         """Feed of ``role`` (``exec``/``ltf``, ``mtf``, ``htf``); None if the role has no own feed.

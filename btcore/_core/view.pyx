@@ -1,0 +1,1024 @@
+"""Compiled view of one exec bar: :class:`RuntimeSnapshotView`, :class:`TFContext`, :class:`PathHandle`.
+
+The view reads the FeedStore arrays through raw pointers taken once per feed set (cached on the
+MultiTFFeedStore), so building a view per bar is cheap and moving the one reusable view is a few
+stores. Python accessors box one float; Cython strategies call the ``c_*`` readers declared in
+``view.pxd`` and box nothing. The pure twin is :mod:`btcore._pure.view`.
+"""
+
+from libc.math cimport NAN, isnan
+from libc.string cimport memset
+
+from btcore._core._typedefs cimport float64_t, ms_t, intp_t
+
+import math
+
+import numpy as np
+
+from btcore import _viewspec as vs
+from btcore.errors import DataError, NotReadyError, PathError, UnknownKeyError
+from btcore.timeframe import from_epoch_ms
+from btcore.types import DEFAULT_HISTORY_CONFIG
+
+__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
+
+_KEY = "compiled"
+_OHLCV = vs.OHLCV
+_EMPTY_ROLLUPS = vs.rollups_from_dict(None)
+
+
+cdef inline object _opt(double v):
+    return None if isnan(v) else v
+
+
+cdef int _fill(RoleData* d, object feed) except -1:
+    """Point ``d`` at the arrays of ``feed`` (immutable, so the pointers stay valid)."""
+    cdef const float64_t[::1] mv
+    cdef const float64_t[:, ::1] mat
+    cdef const ms_t[::1] ts
+    cdef int j
+    memset(d, 0, sizeof(RoleData))
+    if feed is None:
+        return 0
+    d.present = True
+    d.n = feed.length
+    d.k = len(feed.indicator_names)
+    if d.n == 0:
+        return 0
+    for j in range(5):
+        mv = getattr(feed, _OHLCV[j])
+        d.col[j] = &mv[0]
+    ts = feed.ts_open_ms
+    d.ts_open = &ts[0]
+    ts = feed.ts_close_ms
+    d.ts_close = &ts[0]
+    if d.k:
+        mat = feed.indicator_matrix
+        d.ind = &mat[0, 0]
+    return 0
+
+
+cdef inline double _read(const RoleData* d, intp_t idx, intp_t src) noexcept nogil:
+    if idx < 0 or not d.present:
+        return NAN
+    if src < 5:
+        return d.col[src][idx]
+    return d.ind[(src - 5) * d.n + idx]
+
+
+cdef intp_t _last_at_or_before(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
+    """Index of the last ``ts[i] <= t`` (-1 if none): binary search over sorted close times."""
+    cdef intp_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if ts[mid] <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo - 1
+
+
+cdef class _FeedsC:
+    """Pointers and lookup tables of one MultiTFFeedStore, built once and shared by its views."""
+
+    def __init__(self, feeds):
+        cdef int r
+        self.feeds = vs.role_feeds(feeds)
+        for r in range(4):
+            _fill(&self.r[r], self.feeds[r])
+        self.names = tuple(f._indicator_index if f is not None else None for f in self.feeds)
+        self.paths = {}
+
+
+cdef _FeedsC _feeds_c(object feeds):
+    cache = getattr(feeds, "_c_cache", None)
+    if cache is None:
+        return _FeedsC(feeds)
+    fc = cache.get(_KEY)
+    if fc is None:
+        fc = cache[_KEY] = _FeedsC(feeds)
+    return <_FeedsC>fc
+
+
+cdef _Spec _lookup(object feeds, _FeedsC fc, object path):
+    cdef _Spec spec = fc.paths.get(path)
+    cdef const float64_t[::1] mv
+    if spec is not None:
+        return spec
+    t = vs.parse_path(path, feeds)
+    spec = _Spec.__new__(_Spec)
+    spec.kind = t[0]
+    if spec.kind == vs.SERIES:
+        spec.role = t[1]
+        spec.src = t[2]
+    elif spec.kind == vs.ROLLUP:
+        spec.src = t[1]
+    elif spec.kind == vs.STRUCT:
+        spec.keep = t[1]
+        mv = t[1]
+        spec.ptr = &mv[0] if mv.shape[0] else NULL
+    if len(fc.paths) >= vs.PATH_CACHE_SIZE:
+        del fc.paths[next(iter(fc.paths))]
+    fc.paths[path] = spec
+    return spec
+
+
+cdef class _Spec:
+    """A parsed path (see :mod:`btcore._viewspec`)."""
+
+
+cdef intp_t _exec_index(object feed, object idx, intp_t n) except -1:
+    if type(idx) is int and 0 <= idx < n:
+        return idx
+    return feed.check_index(idx)
+
+
+cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
+    if type(idx) is int and -1 <= idx < n:
+        return idx
+    return vs.bar_index(feed, idx, name)
+
+
+cdef _strict_missing(str what, str where):
+    return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
+
+
+# --------------------------------------------------------------------------- TFContext
+
+
+cdef class TFContext:
+    """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
+
+    Parameters
+    ----------
+    feed : FeedStore
+        The timeframe's feed.
+    current_idx : int or None
+        Current bar; None or -1 means no bar has closed yet (every value reads None).
+    ready : bool, optional
+        Defaults to "a bar exists"; it is always False without a bar.
+    not_ready_reason : str, optional
+        Why the context is not ready.
+    """
+
+    def __init__(self, feed, current_idx, ready=None, not_ready_reason=None):
+        _fill(&self._d, feed)
+        self._feed = feed
+        self._idx = vs.bar_index(feed, current_idx, "current_idx")
+        self._ready = self._idx >= 0 if ready is None else bool(ready) and self._idx >= 0
+        self.not_ready_reason = not_ready_reason
+
+    cdef double _value(self, intp_t src) noexcept nogil:
+        return _read(&self._d, self._idx, src)
+
+    @property
+    def feed(self):
+        """The FeedStore this context reads."""
+        return self._feed
+
+    @property
+    def current_idx(self):
+        """Current bar index, None if no bar has closed yet."""
+        return self._idx if self._idx >= 0 else None
+
+    @property
+    def ready(self):
+        """True if the context has a bar (and the caller did not mark it not ready)."""
+        return self._ready
+
+    @property
+    def ts_open_ms(self):
+        """Open time of the current bar in epoch ms (None without a bar)."""
+        return self._d.ts_open[self._idx] if self._idx >= 0 else None
+
+    @property
+    def ts_close_ms(self):
+        """Close time of the current bar in epoch ms (None without a bar)."""
+        return self._d.ts_close[self._idx] if self._idx >= 0 else None
+
+    @property
+    def ts_open(self):
+        """Open time of the current bar as an aware UTC datetime (None without a bar)."""
+        return from_epoch_ms(self._d.ts_open[self._idx]) if self._idx >= 0 else None
+
+    @property
+    def ts_close(self):
+        """Close time of the current bar as an aware UTC datetime (None without a bar)."""
+        return from_epoch_ms(self._d.ts_close[self._idx]) if self._idx >= 0 else None
+
+    @property
+    def open(self):
+        """Open of the current bar; None if NaN or no bar."""
+        return _opt(self._value(0))
+
+    @property
+    def high(self):
+        """High of the current bar; None if NaN or no bar."""
+        return _opt(self._value(1))
+
+    @property
+    def low(self):
+        """Low of the current bar; None if NaN or no bar."""
+        return _opt(self._value(2))
+
+    @property
+    def close(self):
+        """Close of the current bar; None if NaN or no bar."""
+        return _opt(self._value(3))
+
+    @property
+    def volume(self):
+        """Volume of the current bar; None if NaN or no bar."""
+        return _opt(self._value(4))
+
+    @property
+    def available_indicators(self):
+        """Names of the indicators declared on this feed."""
+        return list(self._feed.indicator_names)
+
+    def has_indicator(self, name):
+        """True if ``name`` is declared on this feed."""
+        return name in self._feed._indicator_index
+
+    def get_indicator(self, name):
+        """Indicator value at the current bar; None if undeclared, NaN or no bar."""
+        row = self._feed._indicator_index.get(name)
+        return None if row is None else _opt(self._value(5 + <intp_t>row))
+
+    def get_indicator_strict(self, name):
+        """Indicator value at the current bar.
+
+        Raises
+        ------
+        UnknownKeyError
+            If ``name`` is not declared (the message lists the declared names).
+        NotReadyError
+            If the value is NaN or the context has no bar.
+        """
+        cdef double v = self._value(5 + <intp_t>self._feed.indicator_row(name))
+        if isnan(v):
+            raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
+        return v
+
+    def __repr__(self):
+        return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
+
+
+# --------------------------------------------------------------------------- PathHandle
+
+
+cdef class PathHandle:
+    """A path resolved once and bound to one view: ``get()`` does no string work.
+
+    The handle follows the view as it moves from bar to bar.
+    """
+
+    def __init__(self, RuntimeSnapshotView view, path):
+        self._view = view
+        self._spec = _lookup(view._feeds, view._fc, path)
+        self._path = path
+
+    cdef double c_get(self) noexcept:
+        return self._view._eval(self._spec)
+
+    @property
+    def path(self):
+        """The path this handle reads."""
+        return self._path
+
+    def get(self):
+        """Current value of the path; None if NaN, not ready or absent."""
+        return _opt(self._view._eval(self._spec))
+
+    def __repr__(self):
+        return f"<PathHandle {self._path!r}>"
+
+
+
+# --------------------------------------------------------------------------- the view
+
+
+cdef class RuntimeSnapshotView:
+    """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
+
+    Parameters
+    ----------
+    feeds : MultiTFFeedStore
+        Exec feed plus optional MTF/HTF feeds and 1-minute quote feed.
+    exec_idx : int
+        Current exec bar (``0 <= exec_idx < len(exec_feed)``).
+    htf_idx, mtf_idx : int or None
+        Last closed HTF/MTF bar; None or -1 means that context is not ready yet. Ignored for a
+        role without a feed.
+    exchange : object
+        :class:`~btcore.types.ExchangeState` or a simulator exposing ``position``.
+    mark_price : float
+        Mark price at this bar (``price.mark.close``).
+    mark_price_source : str
+        Where the mark price came from.
+    history_config : HistoryConfig, optional
+        Defaults to ``DEFAULT_HISTORY_CONFIG``.
+    history_ready : bool
+        Whether the caller's history windows are filled (part of :attr:`ready`).
+    rollups : dict, optional
+        Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
+
+    Raises
+    ------
+    IndexError
+        If an index is out of range (negative indices other than -1 are never wrapped).
+
+    Notes
+    -----
+    A role without its own feed reads as None through every accessor and does not affect
+    :attr:`ready`. A value that is NaN reads as None; the ``*_strict`` variants raise
+    :class:`~btcore.errors.NotReadyError` instead.
+    """
+
+    def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
+                 history_config=None, history_ready=True, rollups=None):
+        cdef _FeedsC fc = _feeds_c(feeds)
+        cdef RoleData* r = fc.r
+        cdef intp_t e
+        cdef int j
+        self._feeds = feeds
+        self._fc = fc
+        self._roles = fc.feeds
+        self._r = r
+        e = _exec_index(fc.feeds[0], exec_idx, r[0].n)
+        self._idx[0] = e
+        self._idx[1] = _role_index(fc.feeds[1], mtf_idx, r[1].n, "mtf_idx") if r[1].present else -1
+        self._idx[2] = _role_index(fc.feeds[2], htf_idx, r[2].n, "htf_idx") if r[2].present else -1
+        self._idx[3] = _last_at_or_before(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
+        self.exchange = exchange
+        self.mark_price = NAN if mark_price is None else mark_price
+        self.mark_price_source = mark_price_source
+        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
+        self.history_ready = history_ready
+        values = _EMPTY_ROLLUPS if not rollups else vs.rollups_from_dict(rollups)
+        for j in range(6):
+            self._roll_fixed[j] = values[j]
+        self._roll = NULL
+
+    # ------------------------------------------------------------------ moving
+
+    cdef void _c_move(self, intp_t exec_idx, intp_t htf_idx, intp_t mtf_idx, intp_t m1_idx) noexcept nogil:
+        cdef int j
+        self._idx[0] = exec_idx
+        self._idx[1] = mtf_idx if self._r[1].present else -1
+        self._idx[2] = htf_idx if self._r[2].present else -1
+        self._idx[3] = m1_idx if self._r[3].present else -1
+        if self._roll == NULL:
+            for j in range(6):
+                self._roll_fixed[j] = NAN
+            self._roll_fixed[2] = 0.0
+
+    def _move(self, exec_idx, htf_idx=-1, mtf_idx=-1, m1_idx=-1):
+        """Move the view to another bar in O(1) (checked; -1 = role not ready / no 1m bar).
+
+        Without attached rollups, the rollups read as empty after a move.
+        """
+        feeds = self._fc.feeds
+        cdef intp_t e = _exec_index(feeds[0], exec_idx, self._r[0].n)
+        cdef intp_t m = _role_index(feeds[1], mtf_idx, self._r[1].n, "mtf_idx")
+        cdef intp_t h = _role_index(feeds[2], htf_idx, self._r[2].n, "htf_idx")
+        cdef intp_t q = _role_index(feeds[3], m1_idx, self._r[3].n, "m1_idx")
+        self._c_move(e, h, m, q)
+
+    def _attach_rollups(self, rollups):
+        """Read rollups from a float64[6, n_exec] array (rows in ``ROLLUP_FIELDS`` order) at the
+        exec index from now on; None detaches it (rollups then read as empty)."""
+        cdef const float64_t[:, ::1] mat
+        cdef int j
+        if rollups is None:
+            self._roll = NULL
+            self._roll_keep = None
+            for j in range(6):
+                self._roll_fixed[j] = _EMPTY_ROLLUPS[j]
+            return
+        a = np.ascontiguousarray(rollups, dtype=np.float64)
+        n = self._r[0].n
+        if a.shape != (6, n):
+            raise DataError(f"rollups must have shape (6, {n}) (ROLLUP_FIELDS x exec bars), got {a.shape}", "BAD_SHAPE")
+        mat = a
+        self._roll_keep = a
+        self._roll_n = n
+        self._roll = &mat[0, 0] if n else NULL
+
+    # ------------------------------------------------------------------ C-level readers
+
+    cdef double _series(self, int role, intp_t src) noexcept nogil:
+        return _read(&self._r[role], self._idx[role], src)
+
+    cdef double _named(self, int role, object name, intp_t lookback) except *:
+        cdef dict names = self._fc.names[role]
+        cdef intp_t i = self._idx[role]
+        if names is None or i < 0 or i < lookback:
+            return NAN
+        row = names.get(name)
+        if row is None:
+            return NAN
+        return _read(&self._r[role], i - lookback, 5 + <intp_t>row)
+
+    cdef double _eval(self, _Spec spec) noexcept:
+        if spec.kind == vs.SERIES:
+            return _read(&self._r[spec.role], self._idx[spec.role], spec.src)
+        if spec.kind == vs.MARK:
+            return self.mark_price
+        if spec.kind == vs.ROLLUP:
+            return self.c_rollup(<int>spec.src)
+        if spec.kind == vs.STRUCT:
+            return spec.ptr[self._idx[0]]
+        return NAN
+
+    cdef double c_open(self) noexcept nogil:
+        return self._r[0].col[0][self._idx[0]]
+
+    cdef double c_high(self) noexcept nogil:
+        return self._r[0].col[1][self._idx[0]]
+
+    cdef double c_low(self) noexcept nogil:
+        return self._r[0].col[2][self._idx[0]]
+
+    cdef double c_close(self) noexcept nogil:
+        return self._r[0].col[3][self._idx[0]]
+
+    cdef double c_volume(self) noexcept nogil:
+        return self._r[0].col[4][self._idx[0]]
+
+    cdef double c_ind(self, int role, intp_t col) noexcept nogil:
+        return _read(&self._r[role], self._idx[role], 5 + col)
+
+    cdef double c_rollup(self, int field) noexcept nogil:
+        if self._roll != NULL:
+            return self._roll[field * self._roll_n + self._idx[0]]
+        return self._roll_fixed[field]
+
+    cdef bint c_ready(self, int role) noexcept nogil:
+        return self._r[role].present and self._idx[role] >= 0
+
+    cpdef intp_t indicator_col(self, str name, str role="exec") except -1:
+        """Row of indicator ``name`` in the ``role`` feed's matrix, for repeated C-level reads.
+
+        Raises
+        ------
+        UnknownKeyError
+            If the role has no feed or ``name`` is not declared on it.
+        PathError
+            If ``role`` is not a tf role.
+        """
+        cdef int r = vs.role_index(role)
+        feed = self._fc.feeds[r]
+        if feed is None:
+            raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
+        return feed.indicator_row(name)
+
+    cdef double _at(self, int role, intp_t i, intp_t src) noexcept nogil:
+        return _read(&self._r[role], i, src)
+
+    cdef double _rollup(self, int field) noexcept nogil:
+        return self.c_rollup(field)
+
+    cdef _Spec _spec(self, object path):
+        return _lookup(self._feeds, self._fc, path)
+
+    def _window(self, int src, n, bint high):
+        cdef intp_t count = vs.check_count(n, "n", 1)
+        cdef intp_t e = self._idx[0], i
+        cdef const float64_t* col = self._r[0].col[src]
+        cdef double best = col[e], v
+        for i in range(max(0, e - count + 1), e + 1):
+            v = col[i]
+            if isnan(v):
+                return None
+            if (v > best) if high else (v < best):
+                best = v
+        return best
+
+    def _ctx_close_ms(self, int role):
+        cdef intp_t i = self._idx[role]
+        return None if i < 0 or not self._r[role].present else self._r[role].ts_close[i]
+
+    def _context(self, int role):
+        cdef TFContext ctx
+        feed = self._roles[role]
+        if feed is None:
+            return None
+        if self._ctx is None:
+            self._ctx = [None, None, None]
+        if self._ctx[role] is None:
+            self._ctx[role] = TFContext(feed, -1)
+        ctx = self._ctx[role]
+        ctx._idx = self._idx[role]
+        ctx._ready = ctx._idx >= 0
+        ctx.not_ready_reason = None if ctx._ready else f"no {feed.tf} bar closed yet"
+        return ctx
+
+    @property
+    def ts_close_ms(self):
+        """Exec bar close time in epoch ms."""
+        return self._r[0].ts_close[self._idx[0]]
+
+    @property
+    def ts_open_ms(self):
+        """Exec bar open time in epoch ms."""
+        return self._r[0].ts_open[self._idx[0]]
+
+    # ------------------------------------------------------------------ identity and time
+
+    @property
+    def feeds(self):
+        """The MultiTFFeedStore this view reads."""
+        return self._feeds
+
+    @property
+    def history_config(self):
+        """The HistoryConfig given at construction (or the default)."""
+        return self._history_config
+
+    @property
+    def symbol(self):
+        """Symbol of the exec feed."""
+        return self._roles[0].symbol
+
+    @property
+    def exec_tf(self):
+        """Timeframe of the exec feed."""
+        return self._roles[0].tf
+
+    @property
+    def tf_mapping(self):
+        """Role → timeframe mapping of the feeds."""
+        return self._feeds.tf_mapping
+
+    @property
+    def exec_idx(self):
+        """Current exec bar index."""
+        return self._idx[0]
+
+    def _role_idx(self, role):
+        i = self._idx[role]
+        return i if i >= 0 else None
+
+    @property
+    def htf_idx(self):
+        """Current HTF bar index; None if not ready or no HTF feed."""
+        return self._role_idx(2)
+
+    @property
+    def mtf_idx(self):
+        """Current MTF bar index; None if not ready or no MTF feed."""
+        return self._role_idx(1)
+
+    @property
+    def m1_idx(self):
+        """Quote-feed row of the last 1m bar closed at or before the exec close; None if none."""
+        return self._role_idx(3)
+
+    @property
+    def ts_close(self):
+        """Exec bar close time as an aware UTC datetime."""
+        return from_epoch_ms(self.ts_close_ms)
+
+    @property
+    def ts_open(self):
+        """Exec bar open time as an aware UTC datetime."""
+        return from_epoch_ms(self.ts_open_ms)
+
+    @property
+    def exec_ctx(self):
+        """Exec context (follows the view when it moves)."""
+        return self._context(0)
+
+    @property
+    def htf_ctx(self):
+        """HTF context; None if there is no HTF feed."""
+        return self._context(2)
+
+    @property
+    def mtf_ctx(self):
+        """MTF context; None if there is no MTF feed."""
+        return self._context(1)
+
+    # ------------------------------------------------------------------ readiness
+
+    def _role_ready(self, role):
+        return self._roles[role] is not None and self._idx[role] >= 0
+
+    @property
+    def htf_ready(self):
+        """True if an HTF feed exists and one of its bars has closed."""
+        return self._role_ready(2)
+
+    @property
+    def mtf_ready(self):
+        """True if an MTF feed exists and one of its bars has closed."""
+        return self._role_ready(1)
+
+    @property
+    def ready(self):
+        """Every role that has a feed has a closed bar, and history is ready."""
+        return (self.history_ready and (self._roles[1] is None or self._idx[1] >= 0)
+                and (self._roles[2] is None or self._idx[2] >= 0))
+
+    @property
+    def not_ready_reasons(self):
+        """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
+        return vs.not_ready_reasons(self)
+
+    # ------------------------------------------------------------------ exec bar
+
+    @property
+    def open(self):
+        """Exec bar open; None if NaN."""
+        return _opt(self._series(0, 0))
+
+    @property
+    def high(self):
+        """Exec bar high; None if NaN."""
+        return _opt(self._series(0, 1))
+
+    @property
+    def low(self):
+        """Exec bar low; None if NaN."""
+        return _opt(self._series(0, 2))
+
+    @property
+    def close(self):
+        """Exec bar close; None if NaN."""
+        return _opt(self._series(0, 3))
+
+    @property
+    def volume(self):
+        """Exec bar volume; None if NaN."""
+        return _opt(self._series(0, 4))
+
+    @property
+    def ema_fast(self):
+        """Exec indicator ``ema_fast``; None if undeclared or NaN."""
+        return _opt(self._named(0, "ema_fast", 0))
+
+    @property
+    def ema_slow(self):
+        """Exec indicator ``ema_slow``; None if undeclared or NaN."""
+        return _opt(self._named(0, "ema_slow", 0))
+
+    @property
+    def rsi(self):
+        """Exec indicator ``rsi``; None if undeclared or NaN."""
+        return _opt(self._named(0, "rsi", 0))
+
+    @property
+    def atr(self):
+        """Exec indicator ``atr``; None if undeclared or NaN."""
+        return _opt(self._named(0, "atr", 0))
+
+    def indicator(self, name):
+        """Exec indicator ``name``; None if undeclared or NaN."""
+        return _opt(self._named(0, name, 0))
+
+    def indicator_strict(self, name):
+        """Exec indicator ``name``; UnknownKeyError if undeclared, NotReadyError if NaN."""
+        return self.exec_ctx.get_indicator_strict(name)
+
+    def has_indicator(self, name):
+        """True if ``name`` is declared on the exec feed."""
+        return name in self._roles[0]._indicator_index
+
+    @property
+    def available_indicators(self):
+        """Indicator names of the exec feed."""
+        return list(self._roles[0].indicator_names)
+
+    @property
+    def available_htf_indicators(self):
+        """Indicator names of the HTF feed (``[]`` without one)."""
+        f = self._roles[2]
+        return list(f.indicator_names) if f is not None else []
+
+    @property
+    def available_mtf_indicators(self):
+        """Indicator names of the MTF feed (``[]`` without one)."""
+        f = self._roles[1]
+        return list(f.indicator_names) if f is not None else []
+
+    # ------------------------------------------------------------------ history by offset
+
+    def prev_indicator(self, name, lookback=1):
+        """Exec indicator ``lookback`` bars ago (>= 1); None before the first bar, undeclared or NaN."""
+        return _opt(self._named(0, name, vs.check_count(lookback, "lookback", 1)))
+
+    def prev_ema_fast(self, lookback=1):
+        """``ema_fast`` ``lookback`` bars ago (>= 1)."""
+        return self.prev_indicator("ema_fast", lookback)
+
+    def prev_ema_slow(self, lookback=1):
+        """``ema_slow`` ``lookback`` bars ago (>= 1)."""
+        return self.prev_indicator("ema_slow", lookback)
+
+    def prev_rsi(self, lookback=1):
+        """``rsi`` ``lookback`` bars ago (>= 1)."""
+        return self.prev_indicator("rsi", lookback)
+
+    def prev_atr(self, lookback=1):
+        """``atr`` ``lookback`` bars ago (>= 1)."""
+        return self.prev_indicator("atr", lookback)
+
+    def _prev(self, src, lookback):
+        i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
+        return None if i < 0 else _opt(self._at(0, i, src))
+
+    def prev_close(self, lookback=1):
+        """Exec close ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        return self._prev(3, lookback)
+
+    def prev_high(self, lookback=1):
+        """Exec high ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        return self._prev(1, lookback)
+
+    def prev_low(self, lookback=1):
+        """Exec low ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        return self._prev(2, lookback)
+
+    def bars_exec_low(self, n):
+        """Lowest exec low over the last ``n`` bars including the current one (fewer at the start).
+
+        None if any low in the window is NaN (a NaN is never skipped silently).
+        """
+        return self._window(2, n, False)
+
+    def bars_exec_high(self, n):
+        """Highest exec high over the last ``n`` bars including the current one (fewer at the start).
+
+        None if any high in the window is NaN (a NaN is never skipped silently).
+        """
+        return self._window(1, n, True)
+
+    # ------------------------------------------------------------------ HTF / MTF
+
+    @property
+    def htf_ema_fast(self):
+        """HTF ``ema_fast``; None if no HTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(2, "ema_fast", 0))
+
+    @property
+    def htf_ema_slow(self):
+        """HTF ``ema_slow``; None if no HTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(2, "ema_slow", 0))
+
+    @property
+    def htf_rsi(self):
+        """HTF ``rsi``; None if no HTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(2, "rsi", 0))
+
+    @property
+    def mtf_ema_fast(self):
+        """MTF ``ema_fast``; None if no MTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(1, "ema_fast", 0))
+
+    @property
+    def mtf_ema_slow(self):
+        """MTF ``ema_slow``; None if no MTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(1, "ema_slow", 0))
+
+    @property
+    def mtf_rsi(self):
+        """MTF ``rsi``; None if no MTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(1, "rsi", 0))
+
+    def htf_indicator(self, name):
+        """HTF indicator ``name``; None if no HTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(2, name, 0))
+
+    def mtf_indicator(self, name):
+        """MTF indicator ``name``; None if no MTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(1, name, 0))
+
+    def get_feature(self, indicator_key, tf_role="exec", offset=0):
+        """Indicator or OHLCV value of a role, ``offset`` bars back (>= 0) from its current bar.
+
+        ``"mark_price"`` returns the mark price (offset must be 0). None if the role has no feed
+        or is not ready, the key is undeclared, the bar is before the first one, or the value is
+        NaN.
+
+        Raises
+        ------
+        PathError
+            Unknown ``tf_role``.
+        ValueError
+            Negative ``offset``.
+        """
+        r = vs.role_index(tf_role)
+        off = vs.check_offset(offset)
+        if indicator_key == "mark_price":
+            if off:
+                raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
+            return _opt(self.mark_price)
+        feed = self._roles[r]
+        if feed is None or self._idx[r] < 0:
+            return None
+        i = self._idx[r] - off
+        if indicator_key in vs.OHLCV:
+            src = vs.OHLCV.index(indicator_key)
+        else:
+            row = feed._indicator_index.get(indicator_key)
+            if row is None:
+                return None
+            src = 5 + row
+        return None if i < 0 else _opt(self._at(r, i, src))
+
+    def has_feature(self, indicator_key, tf_role="exec"):
+        """True if ``get_feature(indicator_key, tf_role)`` can ever return a value (role has a feed
+        and the key is OHLCV, ``mark_price`` or declared). PathError for an unknown role."""
+        feed = self._roles[vs.role_index(tf_role)]
+        if indicator_key == "mark_price":
+            return True
+        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in feed._indicator_index)
+
+    # ------------------------------------------------------------------ staleness
+
+    @property
+    def htf_ctx_ts_close_ms(self):
+        """Close time (ms) of the current HTF bar; None without one."""
+        return self._ctx_close_ms(2)
+
+    @property
+    def mtf_ctx_ts_close_ms(self):
+        """Close time (ms) of the current MTF bar; None without one."""
+        return self._ctx_close_ms(1)
+
+    @property
+    def htf_ctx_ts_close(self):
+        """Close time of the current HTF bar as an aware UTC datetime; None without one."""
+        ms = self._ctx_close_ms(2)
+        return None if ms is None else from_epoch_ms(ms)
+
+    @property
+    def mtf_ctx_ts_close(self):
+        """Close time of the current MTF bar as an aware UTC datetime; None without one."""
+        ms = self._ctx_close_ms(1)
+        return None if ms is None else from_epoch_ms(ms)
+
+    def _staleness(self, role):
+        ms = self._ctx_close_ms(role)
+        return None if ms is None else self.ts_close_ms - ms
+
+    @property
+    def htf_staleness_ms(self):
+        """Exec close minus HTF bar close, in ms (0 when the HTF bar closed with this bar)."""
+        return self._staleness(2)
+
+    @property
+    def mtf_staleness_ms(self):
+        """Exec close minus MTF bar close, in ms (0 when the MTF bar closed with this bar)."""
+        return self._staleness(1)
+
+    @property
+    def htf_is_stale(self):
+        """True if the HTF bar closed before this exec bar's close; None without an HTF bar."""
+        s = self._staleness(2)
+        return None if s is None else s > 0
+
+    @property
+    def mtf_is_stale(self):
+        """True if the MTF bar closed before this exec bar's close; None without an MTF bar."""
+        s = self._staleness(1)
+        return None if s is None else s > 0
+
+    # ------------------------------------------------------------------ exchange
+
+    @property
+    def equity(self):
+        """Account equity (USDT)."""
+        return vs.exchange_value(self.exchange, "equity_usdt")
+
+    @property
+    def available_balance(self):
+        """Available balance (USDT)."""
+        return vs.exchange_value(self.exchange, "available_balance_usdt")
+
+    @property
+    def has_position(self):
+        """True if a position is open."""
+        return vs.exchange_value(self.exchange, "has_position")
+
+    @property
+    def position_side(self):
+        """``"long"``, ``"short"`` or None."""
+        return vs.exchange_value(self.exchange, "position_side")
+
+    @property
+    def position_size_usdt(self):
+        """Position size in USDT (0.0 when flat)."""
+        return vs.exchange_value(self.exchange, "position_size_usdt")
+
+    @property
+    def unrealized_pnl(self):
+        """Unrealized PnL (USDT)."""
+        return vs.exchange_value(self.exchange, "unrealized_pnl_usdt")
+
+    @property
+    def entries_disabled(self):
+        """True if the exchange refuses new entries."""
+        return vs.exchange_value(self.exchange, "entries_disabled")
+
+    # ------------------------------------------------------------------ rollups
+
+    @property
+    def rollup_min_1m(self):
+        """Lowest 1m low inside the exec bar; None if there were no 1m bars (or NaN)."""
+        return _opt(self._rollup(0))
+
+    @property
+    def rollup_max_1m(self):
+        """Highest 1m high inside the exec bar; None if there were no 1m bars (or NaN)."""
+        return _opt(self._rollup(1))
+
+    @property
+    def rollup_bars_1m(self):
+        """Number of 1m bars inside the exec bar."""
+        v = self._rollup(2)
+        return 0 if v != v else int(v)
+
+    @property
+    def rollup_open_1m(self):
+        """Open of the first 1m bar inside the exec bar; None if none (or NaN)."""
+        return _opt(self._rollup(3))
+
+    @property
+    def rollup_close_1m(self):
+        """Close of the last 1m bar inside the exec bar; None if none (or NaN)."""
+        return _opt(self._rollup(4))
+
+    @property
+    def rollup_volume_1m(self):
+        """Summed 1m volume inside the exec bar; None if none (or NaN)."""
+        return _opt(self._rollup(5))
+
+    @property
+    def rollup_price_range_1m(self):
+        """``rollup_max_1m - rollup_min_1m``; None if there were no 1m bars (or NaN)."""
+        return _opt(self._rollup(1) - self._rollup(0))
+
+    @property
+    def has_rollups(self):
+        """True if at least one 1m bar fell inside the exec bar."""
+        return self.rollup_bars_1m > 0
+
+    def get_rollup(self, key):
+        """Rollup value by ``px.rollup.<field>`` or ``<field>``; PathError for unknown keys."""
+        return _opt(self._rollup(vs.rollup_index(key)))
+
+    @property
+    def rollups(self):
+        """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
+        out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
+        out["px.rollup.bars_1m"] = self.rollup_bars_1m
+        return out
+
+    # ------------------------------------------------------------------ paths
+
+    def get(self, path):
+        """Value at ``path`` (see :mod:`btcore._viewspec` for the grammar); None if NaN, not
+        ready or the role has no feed. Parsed paths are cached per feed set (bounded).
+
+        Raises
+        ------
+        PathError
+            Invalid path; the message names what is valid.
+        """
+        return _opt(self._eval(self._spec(path)))
+
+    def get_strict(self, path):
+        """Like :meth:`get` but NotReadyError instead of None."""
+        v = self.get(path)
+        if v is None:
+            raise _strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
+        return v
+
+    def has_path(self, path):
+        """True if ``get(path)`` has a value now; False if NaN/not ready. PathError if invalid."""
+        return self.get(path) is not None
+
+    def is_valid_path(self, path):
+        """True if ``path`` is valid for these feeds (whatever its current value)."""
+        try:
+            self._spec(path)
+        except PathError:
+            return False
+        return True
+
+    def compile(self, path):
+        """Resolve ``path`` once; the returned handle reads it with no string work per call."""
+        return PathHandle(self, path)
+
+    def list_structure_paths(self):
+        """Every valid ``structure.*`` path of the exec feed."""
+        return vs.structure_paths(self._feeds)
+
+    def to_dict(self):
+        """Debug dictionary of the current bar (allocates; not for the hot loop)."""
+        return vs.view_to_dict(self)
+
+    def __repr__(self):
+        return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"

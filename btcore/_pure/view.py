@@ -1,0 +1,929 @@
+"""Pure-Python twin of :mod:`btcore._core.view`: the strategy-facing view of one bar.
+
+Same names, signatures, docstrings and behaviour as the compiled module; it runs where the
+extension is not available (PyPy, no compiler, ``BTCORE_NO_EXTENSIONS=1``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+import numpy as np
+
+from .. import _viewspec as vs
+from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
+from ..timeframe import from_epoch_ms
+from ..types import DEFAULT_HISTORY_CONFIG
+
+__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
+
+ROLE_EXEC = vs.ROLE_EXEC
+ROLE_MTF = vs.ROLE_MTF
+ROLE_HTF = vs.ROLE_HTF
+_NAN = math.nan
+_KEY = "pure"
+
+
+def _opt(v: float) -> Optional[float]:
+    return None if v != v else v
+
+
+def _columns(feed: Any) -> Optional[list]:
+    """OHLCV arrays then indicator rows: ``cols[src][idx]`` reads a series (cached per feed)."""
+    if feed is None:
+        return None
+    cols = feed._c_cache.get(_KEY)
+    if cols is None:
+        cols = [feed.open, feed.high, feed.low, feed.close, feed.volume, *feed.indicator_matrix]
+        feed._c_cache[_KEY] = cols
+    return cols
+
+
+def _paths(feeds: Any) -> dict:
+    d = feeds._c_cache.get(_KEY)
+    if d is None:
+        d = feeds._c_cache[_KEY] = {}
+    return d
+
+
+def _lookup(feeds: Any, path: Any) -> tuple:
+    cache = _paths(feeds)
+    spec = cache.get(path)
+    if spec is None:
+        spec = vs.parse_path(path, feeds)
+        if len(cache) >= vs.PATH_CACHE_SIZE:
+            del cache[next(iter(cache))]
+        cache[path] = spec
+    return spec
+
+
+def _strict_missing(what: str, where: str) -> NotReadyError:
+    return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
+
+
+# --------------------------------------------------------------------------- TFContext
+
+
+class TFContext:
+    """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
+
+    Parameters
+    ----------
+    feed : FeedStore
+        The timeframe's feed.
+    current_idx : int or None
+        Current bar; None or -1 means no bar has closed yet (every value reads None).
+    ready : bool, optional
+        Defaults to "a bar exists"; it is always False without a bar.
+    not_ready_reason : str, optional
+        Why the context is not ready.
+    """
+
+    __slots__ = ("_feed", "_cols", "_idx", "_ready", "not_ready_reason")
+
+    def __init__(self, feed: Any, current_idx: Any, ready: Optional[bool] = None, not_ready_reason: Optional[str] = None) -> None:
+        self._feed = feed
+        self._cols = _columns(feed)
+        self._idx = vs.bar_index(feed, current_idx, "current_idx")
+        self._ready = self._idx >= 0 if ready is None else bool(ready) and self._idx >= 0
+        self.not_ready_reason = not_ready_reason
+
+    @property
+    def feed(self) -> Any:
+        """The FeedStore this context reads."""
+        return self._feed
+
+    @property
+    def current_idx(self) -> Optional[int]:
+        """Current bar index, None if no bar has closed yet."""
+        return self._idx if self._idx >= 0 else None
+
+    @property
+    def ready(self) -> bool:
+        """True if the context has a bar (and the caller did not mark it not ready)."""
+        return self._ready
+
+    def _value(self, src: int) -> Optional[float]:
+        i = self._idx
+        return None if i < 0 else _opt(float(self._cols[src][i]))
+
+    def _ts(self, arr: Any) -> Optional[int]:
+        return int(arr[self._idx]) if self._idx >= 0 else None
+
+    @property
+    def ts_open_ms(self) -> Optional[int]:
+        """Open time of the current bar in epoch ms (None without a bar)."""
+        return self._ts(self._feed.ts_open_ms)
+
+    @property
+    def ts_close_ms(self) -> Optional[int]:
+        """Close time of the current bar in epoch ms (None without a bar)."""
+        return self._ts(self._feed.ts_close_ms)
+
+    @property
+    def ts_open(self) -> Any:
+        """Open time of the current bar as an aware UTC datetime (None without a bar)."""
+        ms = self.ts_open_ms
+        return None if ms is None else from_epoch_ms(ms)
+
+    @property
+    def ts_close(self) -> Any:
+        """Close time of the current bar as an aware UTC datetime (None without a bar)."""
+        ms = self.ts_close_ms
+        return None if ms is None else from_epoch_ms(ms)
+
+    @property
+    def open(self) -> Optional[float]:
+        """Open of the current bar; None if NaN or no bar."""
+        return self._value(0)
+
+    @property
+    def high(self) -> Optional[float]:
+        """High of the current bar; None if NaN or no bar."""
+        return self._value(1)
+
+    @property
+    def low(self) -> Optional[float]:
+        """Low of the current bar; None if NaN or no bar."""
+        return self._value(2)
+
+    @property
+    def close(self) -> Optional[float]:
+        """Close of the current bar; None if NaN or no bar."""
+        return self._value(3)
+
+    @property
+    def volume(self) -> Optional[float]:
+        """Volume of the current bar; None if NaN or no bar."""
+        return self._value(4)
+
+    @property
+    def available_indicators(self) -> list:
+        """Names of the indicators declared on this feed."""
+        return list(self._feed.indicator_names)
+
+    def has_indicator(self, name: str) -> bool:
+        """True if ``name`` is declared on this feed."""
+        return name in self._feed._indicator_index
+
+    def get_indicator(self, name: str) -> Optional[float]:
+        """Indicator value at the current bar; None if undeclared, NaN or no bar."""
+        row = self._feed._indicator_index.get(name)
+        return None if row is None else self._value(5 + row)
+
+    def get_indicator_strict(self, name: str) -> float:
+        """Indicator value at the current bar.
+
+        Raises
+        ------
+        UnknownKeyError
+            If ``name`` is not declared (the message lists the declared names).
+        NotReadyError
+            If the value is NaN or the context has no bar.
+        """
+        v = self._value(5 + self._feed.indicator_row(name))
+        if v is None:
+            raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
+        return v
+
+    def __repr__(self) -> str:
+        return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
+
+
+# --------------------------------------------------------------------------- PathHandle
+
+
+class PathHandle:
+    """A path resolved once and bound to one view: ``get()`` does no string work.
+
+    The handle follows the view as it moves from bar to bar.
+    """
+
+    __slots__ = ("_view", "_spec", "_path")
+
+    def __init__(self, view: "RuntimeSnapshotView", path: str) -> None:
+        self._view = view
+        self._spec = _lookup(view._feeds, path)
+        self._path = path
+
+    @property
+    def path(self) -> str:
+        """The path this handle reads."""
+        return self._path
+
+    def get(self) -> Optional[float]:
+        """Current value of the path; None if NaN, not ready or absent."""
+        return _opt(self._view._eval(self._spec))
+
+    def __repr__(self) -> str:
+        return f"<PathHandle {self._path!r}>"
+
+
+# --------------------------------------------------------------------------- the view
+
+
+class RuntimeSnapshotView:
+    """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
+
+    Parameters
+    ----------
+    feeds : MultiTFFeedStore
+        Exec feed plus optional MTF/HTF feeds and 1-minute quote feed.
+    exec_idx : int
+        Current exec bar (``0 <= exec_idx < len(exec_feed)``).
+    htf_idx, mtf_idx : int or None
+        Last closed HTF/MTF bar; None or -1 means that context is not ready yet. Ignored for a
+        role without a feed.
+    exchange : object
+        :class:`~btcore.types.ExchangeState` or a simulator exposing ``position``.
+    mark_price : float
+        Mark price at this bar (``price.mark.close``).
+    mark_price_source : str
+        Where the mark price came from.
+    history_config : HistoryConfig, optional
+        Defaults to ``DEFAULT_HISTORY_CONFIG``.
+    history_ready : bool
+        Whether the caller's history windows are filled (part of :attr:`ready`).
+    rollups : dict, optional
+        Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
+
+    Raises
+    ------
+    IndexError
+        If an index is out of range (negative indices other than -1 are never wrapped).
+
+    Notes
+    -----
+    A role without its own feed reads as None through every accessor and does not affect
+    :attr:`ready`. A value that is NaN reads as None; the ``*_strict`` variants raise
+    :class:`~btcore.errors.NotReadyError` instead.
+    """
+
+    __slots__ = ("exchange", "_mark_price", "mark_price_source", "_history_ready", "_feeds", "_history_config",
+                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx")
+
+    def __init__(
+        self,
+        feeds: Any,
+        exec_idx: int,
+        htf_idx: Optional[int],
+        mtf_idx: Optional[int],
+        exchange: Any,
+        mark_price: float,
+        mark_price_source: str,
+        history_config: Any = None,
+        history_ready: bool = True,
+        rollups: Optional[dict] = None,
+    ) -> None:
+        roles = vs.role_feeds(feeds)
+        self._feeds = feeds
+        self._roles = roles
+        self._cols = [_columns(f) for f in roles]
+        self._names = tuple(f._indicator_index if f is not None else None for f in roles)
+        e = roles[0].check_index(exec_idx)
+        m = vs.bar_index(roles[1], mtf_idx, "mtf_idx") if roles[1] is not None else -1
+        h = vs.bar_index(roles[2], htf_idx, "htf_idx") if roles[2] is not None else -1
+        q = -1
+        if roles[3] is not None:
+            q = int(np.searchsorted(roles[3].ts_close_ms, roles[0].ts_close_ms[e], side="right")) - 1
+        self._idx = [e, m, h, q]
+        self.exchange = exchange
+        self.mark_price = math.nan if mark_price is None else mark_price
+        self.mark_price_source = mark_price_source
+        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
+        self.history_ready = history_ready
+        self._roll = vs.rollups_from_dict(rollups)
+        self._roll_matrix = None
+        self._ctx = [None, None, None]
+
+    @property
+    def mark_price(self) -> float:
+        """Mark price at this bar (float; NaN reads as None through ``price.mark.close``)."""
+        return self._mark_price
+
+    @mark_price.setter
+    def mark_price(self, value: float) -> None:
+        self._mark_price = float(value)
+
+    @property
+    def history_ready(self) -> bool:
+        """Whether the caller's history windows are filled (part of :attr:`ready`)."""
+        return self._history_ready
+
+    @history_ready.setter
+    def history_ready(self, value: bool) -> None:
+        self._history_ready = bool(value)
+
+    # ------------------------------------------------------------------ moving
+
+    def _move(self, exec_idx: int, htf_idx: int = -1, mtf_idx: int = -1, m1_idx: int = -1) -> None:
+        """Move the view to another bar in O(1) (checked; -1 = role not ready / no 1m bar).
+
+        Without attached rollups, the rollups read as empty after a move.
+        """
+        roles = self._roles
+        self._idx = [roles[0].check_index(exec_idx), vs.bar_index(roles[1], mtf_idx, "mtf_idx"),
+                     vs.bar_index(roles[2], htf_idx, "htf_idx"), vs.bar_index(roles[3], m1_idx, "m1_idx")]
+        if self._roll_matrix is None:
+            self._roll = vs.rollups_from_dict(None)
+
+    def _attach_rollups(self, rollups: Any) -> None:
+        """Read rollups from a float64[6, n_exec] array (rows in ``ROLLUP_FIELDS`` order) at the
+        exec index from now on; None detaches it (rollups then read as empty)."""
+        if rollups is None:
+            self._roll_matrix = None
+            self._roll = vs.rollups_from_dict(None)
+            return
+        a = np.ascontiguousarray(rollups, dtype=np.float64)
+        n = self._roles[0].length
+        if a.shape != (6, n):
+            raise DataError(f"rollups must have shape (6, {n}) (ROLLUP_FIELDS x exec bars), got {a.shape}", "BAD_SHAPE")
+        self._roll_matrix = a
+
+    # ------------------------------------------------------------------ C-level readers (Python here)
+
+    def _series(self, role: int, src: int) -> float:
+        i = self._idx[role]
+        cols = self._cols[role]
+        return _NAN if i < 0 or cols is None else float(cols[src][i])
+
+    def _rollup(self, field: int) -> float:
+        m = self._roll_matrix
+        return float(m[field, self._idx[0]]) if m is not None else self._roll[field]
+
+    def _eval(self, spec: tuple) -> float:
+        kind = spec[0]
+        if kind == vs.SERIES:
+            return self._series(spec[1], spec[2])
+        if kind == vs.MARK:
+            return self.mark_price
+        if kind == vs.ROLLUP:
+            return self._rollup(spec[1])
+        if kind == vs.STRUCT:
+            return float(spec[1][self._idx[0]])
+        return _NAN
+
+    def _named(self, role: int, name: str, lookback: int) -> float:
+        names = self._names[role]
+        i = self._idx[role]
+        if names is None or i < lookback:
+            return _NAN
+        row = names.get(name)
+        return _NAN if row is None else float(self._cols[role][5 + row][i - lookback])
+
+    def _at(self, role: int, i: int, src: int) -> float:
+        return float(self._cols[role][src][i])
+
+    def _spec(self, path: Any) -> tuple:
+        return _lookup(self._feeds, path)
+
+    def _window(self, src: int, n: int, high: bool) -> Optional[float]:
+        n = vs.check_count(n, "n", 1)
+        e = self._idx[0]
+        w = self._cols[0][src][max(0, e - n + 1): e + 1]
+        if np.isnan(w).any():
+            return None
+        return float(w.max() if high else w.min())
+
+    def _ctx_close_ms(self, role: int) -> Optional[int]:
+        i = self._idx[role]
+        feed = self._roles[role]
+        return None if feed is None or i < 0 else int(feed.ts_close_ms[i])
+
+    def _context(self, role: int) -> Optional[TFContext]:
+        feed = self._roles[role]
+        if feed is None:
+            return None
+        ctx = self._ctx[role]
+        if ctx is None:
+            ctx = self._ctx[role] = TFContext(feed, -1)
+        ctx._idx = self._idx[role]
+        ctx._ready = ctx._idx >= 0
+        ctx.not_ready_reason = None if ctx._ready else f"no {feed.tf} bar closed yet"
+        return ctx
+
+    @property
+    def ts_close_ms(self) -> int:
+        """Exec bar close time in epoch ms."""
+        return int(self._roles[0].ts_close_ms[self._idx[0]])
+
+    @property
+    def ts_open_ms(self) -> int:
+        """Exec bar open time in epoch ms."""
+        return int(self._roles[0].ts_open_ms[self._idx[0]])
+
+    def indicator_col(self, name: str, role: str = "exec") -> int:
+        """Row of indicator ``name`` in the ``role`` feed's matrix, for repeated C-level reads.
+
+        Raises
+        ------
+        UnknownKeyError
+            If the role has no feed or ``name`` is not declared on it.
+        PathError
+            If ``role`` is not a tf role.
+        """
+        r = vs.role_index(role)
+        feed = self._roles[r]
+        if feed is None:
+            raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
+        return feed.indicator_row(name)
+
+    # ------------------------------------------------------------------ identity and time
+
+    @property
+    def feeds(self) -> Any:
+        """The MultiTFFeedStore this view reads."""
+        return self._feeds
+
+    @property
+    def history_config(self) -> Any:
+        """The HistoryConfig given at construction (or the default)."""
+        return self._history_config
+
+    @property
+    def symbol(self) -> str:
+        """Symbol of the exec feed."""
+        return self._roles[0].symbol
+
+    @property
+    def exec_tf(self) -> str:
+        """Timeframe of the exec feed."""
+        return self._roles[0].tf
+
+    @property
+    def tf_mapping(self) -> Any:
+        """Role → timeframe mapping of the feeds."""
+        return self._feeds.tf_mapping
+
+    @property
+    def exec_idx(self) -> int:
+        """Current exec bar index."""
+        return self._idx[0]
+
+    def _role_idx(self, role: int) -> Optional[int]:
+        i = self._idx[role]
+        return i if i >= 0 else None
+
+    @property
+    def htf_idx(self) -> Optional[int]:
+        """Current HTF bar index; None if not ready or no HTF feed."""
+        return self._role_idx(2)
+
+    @property
+    def mtf_idx(self) -> Optional[int]:
+        """Current MTF bar index; None if not ready or no MTF feed."""
+        return self._role_idx(1)
+
+    @property
+    def m1_idx(self) -> Optional[int]:
+        """Quote-feed row of the last 1m bar closed at or before the exec close; None if none."""
+        return self._role_idx(3)
+
+    @property
+    def ts_close(self) -> Any:
+        """Exec bar close time as an aware UTC datetime."""
+        return from_epoch_ms(self.ts_close_ms)
+
+    @property
+    def ts_open(self) -> Any:
+        """Exec bar open time as an aware UTC datetime."""
+        return from_epoch_ms(self.ts_open_ms)
+
+    @property
+    def exec_ctx(self) -> TFContext:
+        """Exec context (follows the view when it moves)."""
+        return self._context(0)
+
+    @property
+    def htf_ctx(self) -> Optional[TFContext]:
+        """HTF context; None if there is no HTF feed."""
+        return self._context(2)
+
+    @property
+    def mtf_ctx(self) -> Optional[TFContext]:
+        """MTF context; None if there is no MTF feed."""
+        return self._context(1)
+
+    # ------------------------------------------------------------------ readiness
+
+    def _role_ready(self, role: int) -> bool:
+        return self._roles[role] is not None and self._idx[role] >= 0
+
+    @property
+    def htf_ready(self) -> bool:
+        """True if an HTF feed exists and one of its bars has closed."""
+        return self._role_ready(2)
+
+    @property
+    def mtf_ready(self) -> bool:
+        """True if an MTF feed exists and one of its bars has closed."""
+        return self._role_ready(1)
+
+    @property
+    def ready(self) -> bool:
+        """Every role that has a feed has a closed bar, and history is ready."""
+        return (self.history_ready and (self._roles[1] is None or self._idx[1] >= 0)
+                and (self._roles[2] is None or self._idx[2] >= 0))
+
+    @property
+    def not_ready_reasons(self) -> list:
+        """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
+        return vs.not_ready_reasons(self)
+
+    # ------------------------------------------------------------------ exec bar
+
+    @property
+    def open(self) -> Optional[float]:
+        """Exec bar open; None if NaN."""
+        return _opt(self._series(0, 0))
+
+    @property
+    def high(self) -> Optional[float]:
+        """Exec bar high; None if NaN."""
+        return _opt(self._series(0, 1))
+
+    @property
+    def low(self) -> Optional[float]:
+        """Exec bar low; None if NaN."""
+        return _opt(self._series(0, 2))
+
+    @property
+    def close(self) -> Optional[float]:
+        """Exec bar close; None if NaN."""
+        return _opt(self._series(0, 3))
+
+    @property
+    def volume(self) -> Optional[float]:
+        """Exec bar volume; None if NaN."""
+        return _opt(self._series(0, 4))
+
+    @property
+    def ema_fast(self) -> Optional[float]:
+        """Exec indicator ``ema_fast``; None if undeclared or NaN."""
+        return _opt(self._named(0, "ema_fast", 0))
+
+    @property
+    def ema_slow(self) -> Optional[float]:
+        """Exec indicator ``ema_slow``; None if undeclared or NaN."""
+        return _opt(self._named(0, "ema_slow", 0))
+
+    @property
+    def rsi(self) -> Optional[float]:
+        """Exec indicator ``rsi``; None if undeclared or NaN."""
+        return _opt(self._named(0, "rsi", 0))
+
+    @property
+    def atr(self) -> Optional[float]:
+        """Exec indicator ``atr``; None if undeclared or NaN."""
+        return _opt(self._named(0, "atr", 0))
+
+    def indicator(self, name: str) -> Optional[float]:
+        """Exec indicator ``name``; None if undeclared or NaN."""
+        return _opt(self._named(0, name, 0))
+
+    def indicator_strict(self, name: str) -> float:
+        """Exec indicator ``name``; UnknownKeyError if undeclared, NotReadyError if NaN."""
+        return self.exec_ctx.get_indicator_strict(name)
+
+    def has_indicator(self, name: str) -> bool:
+        """True if ``name`` is declared on the exec feed."""
+        return name in self._roles[0]._indicator_index
+
+    @property
+    def available_indicators(self) -> list:
+        """Indicator names of the exec feed."""
+        return list(self._roles[0].indicator_names)
+
+    @property
+    def available_htf_indicators(self) -> list:
+        """Indicator names of the HTF feed (``[]`` without one)."""
+        f = self._roles[2]
+        return list(f.indicator_names) if f is not None else []
+
+    @property
+    def available_mtf_indicators(self) -> list:
+        """Indicator names of the MTF feed (``[]`` without one)."""
+        f = self._roles[1]
+        return list(f.indicator_names) if f is not None else []
+
+    # ------------------------------------------------------------------ history by offset
+
+    def prev_indicator(self, name: str, lookback: int = 1) -> Optional[float]:
+        """Exec indicator ``lookback`` bars ago (>= 1); None before the first bar, undeclared or NaN."""
+        return _opt(self._named(0, name, vs.check_count(lookback, "lookback", 1)))
+
+    def prev_ema_fast(self, lookback: int = 1) -> Optional[float]:
+        """``ema_fast`` ``lookback`` bars ago (>= 1)."""
+        return self.prev_indicator("ema_fast", lookback)
+
+    def prev_ema_slow(self, lookback: int = 1) -> Optional[float]:
+        """``ema_slow`` ``lookback`` bars ago (>= 1)."""
+        return self.prev_indicator("ema_slow", lookback)
+
+    def prev_rsi(self, lookback: int = 1) -> Optional[float]:
+        """``rsi`` ``lookback`` bars ago (>= 1)."""
+        return self.prev_indicator("rsi", lookback)
+
+    def prev_atr(self, lookback: int = 1) -> Optional[float]:
+        """``atr`` ``lookback`` bars ago (>= 1)."""
+        return self.prev_indicator("atr", lookback)
+
+    def _prev(self, src: int, lookback: int) -> Optional[float]:
+        i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
+        return None if i < 0 else _opt(self._at(0, i, src))
+
+    def prev_close(self, lookback: int = 1) -> Optional[float]:
+        """Exec close ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        return self._prev(3, lookback)
+
+    def prev_high(self, lookback: int = 1) -> Optional[float]:
+        """Exec high ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        return self._prev(1, lookback)
+
+    def prev_low(self, lookback: int = 1) -> Optional[float]:
+        """Exec low ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        return self._prev(2, lookback)
+
+    def bars_exec_low(self, n: int) -> Optional[float]:
+        """Lowest exec low over the last ``n`` bars including the current one (fewer at the start).
+
+        None if any low in the window is NaN (a NaN is never skipped silently).
+        """
+        return self._window(2, n, False)
+
+    def bars_exec_high(self, n: int) -> Optional[float]:
+        """Highest exec high over the last ``n`` bars including the current one (fewer at the start).
+
+        None if any high in the window is NaN (a NaN is never skipped silently).
+        """
+        return self._window(1, n, True)
+
+    # ------------------------------------------------------------------ HTF / MTF
+
+    @property
+    def htf_ema_fast(self) -> Optional[float]:
+        """HTF ``ema_fast``; None if no HTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(2, "ema_fast", 0))
+
+    @property
+    def htf_ema_slow(self) -> Optional[float]:
+        """HTF ``ema_slow``; None if no HTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(2, "ema_slow", 0))
+
+    @property
+    def htf_rsi(self) -> Optional[float]:
+        """HTF ``rsi``; None if no HTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(2, "rsi", 0))
+
+    @property
+    def mtf_ema_fast(self) -> Optional[float]:
+        """MTF ``ema_fast``; None if no MTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(1, "ema_fast", 0))
+
+    @property
+    def mtf_ema_slow(self) -> Optional[float]:
+        """MTF ``ema_slow``; None if no MTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(1, "ema_slow", 0))
+
+    @property
+    def mtf_rsi(self) -> Optional[float]:
+        """MTF ``rsi``; None if no MTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(1, "rsi", 0))
+
+    def htf_indicator(self, name: str) -> Optional[float]:
+        """HTF indicator ``name``; None if no HTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(2, name, 0))
+
+    def mtf_indicator(self, name: str) -> Optional[float]:
+        """MTF indicator ``name``; None if no MTF feed, not ready, undeclared or NaN."""
+        return _opt(self._named(1, name, 0))
+
+    def get_feature(self, indicator_key: str, tf_role: str = "exec", offset: int = 0) -> Optional[float]:
+        """Indicator or OHLCV value of a role, ``offset`` bars back (>= 0) from its current bar.
+
+        ``"mark_price"`` returns the mark price (offset must be 0). None if the role has no feed
+        or is not ready, the key is undeclared, the bar is before the first one, or the value is
+        NaN.
+
+        Raises
+        ------
+        PathError
+            Unknown ``tf_role``.
+        ValueError
+            Negative ``offset``.
+        """
+        r = vs.role_index(tf_role)
+        off = vs.check_offset(offset)
+        if indicator_key == "mark_price":
+            if off:
+                raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
+            return _opt(self.mark_price)
+        feed = self._roles[r]
+        if feed is None or self._idx[r] < 0:
+            return None
+        i = self._idx[r] - off
+        if indicator_key in vs.OHLCV:
+            src = vs.OHLCV.index(indicator_key)
+        else:
+            row = feed._indicator_index.get(indicator_key)
+            if row is None:
+                return None
+            src = 5 + row
+        return None if i < 0 else _opt(self._at(r, i, src))
+
+    def has_feature(self, indicator_key: str, tf_role: str = "exec") -> bool:
+        """True if ``get_feature(indicator_key, tf_role)`` can ever return a value (role has a feed
+        and the key is OHLCV, ``mark_price`` or declared). PathError for an unknown role."""
+        feed = self._roles[vs.role_index(tf_role)]
+        if indicator_key == "mark_price":
+            return True
+        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in feed._indicator_index)
+
+    # ------------------------------------------------------------------ staleness
+
+    @property
+    def htf_ctx_ts_close_ms(self) -> Optional[int]:
+        """Close time (ms) of the current HTF bar; None without one."""
+        return self._ctx_close_ms(2)
+
+    @property
+    def mtf_ctx_ts_close_ms(self) -> Optional[int]:
+        """Close time (ms) of the current MTF bar; None without one."""
+        return self._ctx_close_ms(1)
+
+    @property
+    def htf_ctx_ts_close(self) -> Any:
+        """Close time of the current HTF bar as an aware UTC datetime; None without one."""
+        ms = self._ctx_close_ms(2)
+        return None if ms is None else from_epoch_ms(ms)
+
+    @property
+    def mtf_ctx_ts_close(self) -> Any:
+        """Close time of the current MTF bar as an aware UTC datetime; None without one."""
+        ms = self._ctx_close_ms(1)
+        return None if ms is None else from_epoch_ms(ms)
+
+    def _staleness(self, role: int) -> Optional[int]:
+        ms = self._ctx_close_ms(role)
+        return None if ms is None else self.ts_close_ms - ms
+
+    @property
+    def htf_staleness_ms(self) -> Optional[int]:
+        """Exec close minus HTF bar close, in ms (0 when the HTF bar closed with this bar)."""
+        return self._staleness(2)
+
+    @property
+    def mtf_staleness_ms(self) -> Optional[int]:
+        """Exec close minus MTF bar close, in ms (0 when the MTF bar closed with this bar)."""
+        return self._staleness(1)
+
+    @property
+    def htf_is_stale(self) -> Optional[bool]:
+        """True if the HTF bar closed before this exec bar's close; None without an HTF bar."""
+        s = self._staleness(2)
+        return None if s is None else s > 0
+
+    @property
+    def mtf_is_stale(self) -> Optional[bool]:
+        """True if the MTF bar closed before this exec bar's close; None without an MTF bar."""
+        s = self._staleness(1)
+        return None if s is None else s > 0
+
+    # ------------------------------------------------------------------ exchange
+
+    @property
+    def equity(self) -> Optional[float]:
+        """Account equity (USDT)."""
+        return vs.exchange_value(self.exchange, "equity_usdt")
+
+    @property
+    def available_balance(self) -> Optional[float]:
+        """Available balance (USDT)."""
+        return vs.exchange_value(self.exchange, "available_balance_usdt")
+
+    @property
+    def has_position(self) -> bool:
+        """True if a position is open."""
+        return vs.exchange_value(self.exchange, "has_position")
+
+    @property
+    def position_side(self) -> Optional[str]:
+        """``"long"``, ``"short"`` or None."""
+        return vs.exchange_value(self.exchange, "position_side")
+
+    @property
+    def position_size_usdt(self) -> float:
+        """Position size in USDT (0.0 when flat)."""
+        return vs.exchange_value(self.exchange, "position_size_usdt")
+
+    @property
+    def unrealized_pnl(self) -> Optional[float]:
+        """Unrealized PnL (USDT)."""
+        return vs.exchange_value(self.exchange, "unrealized_pnl_usdt")
+
+    @property
+    def entries_disabled(self) -> bool:
+        """True if the exchange refuses new entries."""
+        return vs.exchange_value(self.exchange, "entries_disabled")
+
+    # ------------------------------------------------------------------ rollups
+
+    @property
+    def rollup_min_1m(self) -> Optional[float]:
+        """Lowest 1m low inside the exec bar; None if there were no 1m bars (or NaN)."""
+        return _opt(self._rollup(0))
+
+    @property
+    def rollup_max_1m(self) -> Optional[float]:
+        """Highest 1m high inside the exec bar; None if there were no 1m bars (or NaN)."""
+        return _opt(self._rollup(1))
+
+    @property
+    def rollup_bars_1m(self) -> int:
+        """Number of 1m bars inside the exec bar."""
+        v = self._rollup(2)
+        return 0 if v != v else int(v)
+
+    @property
+    def rollup_open_1m(self) -> Optional[float]:
+        """Open of the first 1m bar inside the exec bar; None if none (or NaN)."""
+        return _opt(self._rollup(3))
+
+    @property
+    def rollup_close_1m(self) -> Optional[float]:
+        """Close of the last 1m bar inside the exec bar; None if none (or NaN)."""
+        return _opt(self._rollup(4))
+
+    @property
+    def rollup_volume_1m(self) -> Optional[float]:
+        """Summed 1m volume inside the exec bar; None if none (or NaN)."""
+        return _opt(self._rollup(5))
+
+    @property
+    def rollup_price_range_1m(self) -> Optional[float]:
+        """``rollup_max_1m - rollup_min_1m``; None if there were no 1m bars (or NaN)."""
+        return _opt(self._rollup(1) - self._rollup(0))
+
+    @property
+    def has_rollups(self) -> bool:
+        """True if at least one 1m bar fell inside the exec bar."""
+        return self.rollup_bars_1m > 0
+
+    def get_rollup(self, key: str) -> Optional[float]:
+        """Rollup value by ``px.rollup.<field>`` or ``<field>``; PathError for unknown keys."""
+        return _opt(self._rollup(vs.rollup_index(key)))
+
+    @property
+    def rollups(self) -> dict:
+        """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
+        out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
+        out["px.rollup.bars_1m"] = self.rollup_bars_1m
+        return out
+
+    # ------------------------------------------------------------------ paths
+
+    def get(self, path: str) -> Optional[float]:
+        """Value at ``path`` (see :mod:`btcore._viewspec` for the grammar); None if NaN, not
+        ready or the role has no feed. Parsed paths are cached per feed set (bounded).
+
+        Raises
+        ------
+        PathError
+            Invalid path; the message names what is valid.
+        """
+        return _opt(self._eval(self._spec(path)))
+
+    def get_strict(self, path: str) -> float:
+        """Like :meth:`get` but NotReadyError instead of None."""
+        v = self.get(path)
+        if v is None:
+            raise _strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
+        return v
+
+    def has_path(self, path: str) -> bool:
+        """True if ``get(path)`` has a value now; False if NaN/not ready. PathError if invalid."""
+        return self.get(path) is not None
+
+    def is_valid_path(self, path: str) -> bool:
+        """True if ``path`` is valid for these feeds (whatever its current value)."""
+        try:
+            self._spec(path)
+        except PathError:
+            return False
+        return True
+
+    def compile(self, path: str) -> PathHandle:
+        """Resolve ``path`` once; the returned handle reads it with no string work per call."""
+        return PathHandle(self, path)
+
+    def list_structure_paths(self) -> list:
+        """Every valid ``structure.*`` path of the exec feed."""
+        return vs.structure_paths(self._feeds)
+
+    def to_dict(self) -> dict:
+        """Debug dictionary of the current bar (allocates; not for the hot loop)."""
+        return vs.view_to_dict(self)
+
+    def __repr__(self) -> str:
+        return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"

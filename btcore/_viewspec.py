@@ -1,0 +1,330 @@
+"""What the compiled view and its pure twin share: roles, the path grammar, messages, exchange reads.
+
+Nothing here runs per bar on a hot path. A path is parsed once per feed set into a neutral tuple
+(a *spec*) that each implementation turns into its own fast reader:
+
+==========================  ==============================================================
+spec                        meaning
+==========================  ==============================================================
+``(SERIES, role, src)``     ``src`` 0..4 = OHLCV field, ``5 + j`` = indicator row ``j`` of
+                            that role's feed, read at the role's current index
+``(MARK,)``                 the view's ``mark_price``
+``(ROLLUP, field)``         1-minute rollup field (index in ``ROLLUP_FIELDS``)
+``(STRUCT, array)``         exec-feed structure array, read at the exec index
+``(ABSENT,)``               a role without a feed: always None
+==========================  ==============================================================
+
+Path grammar (segments separated by ``.``)::
+
+    indicator.<key>[.<role>]                 role: exec | ltf | mtf | htf (default exec)
+    price.mark.{close,high,low}              close = mark price; high/low = exec bar
+    price.last.{open,high,low,close}         1m bar last closed at or before the exec close
+    px.rollup.{min_1m,max_1m,bars_1m,open_1m,close_1m,volume_1m}
+    structure.<block>.<field>
+    structure.<block>.zones.<zone>.<field>
+
+An indicator key may itself contain dots (``indicator.bb.upper`` reads indicator ``bb.upper``
+when it is declared). Anything else raises :class:`~btcore.errors.PathError` naming what is valid.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any, Optional
+
+import numpy as np
+
+from .errors import PathError
+
+__all__ = [
+    "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF", "ROLE_QUOTE", "ROLE_NAMES", "ROLLUP_FIELDS", "OHLCV",
+    "SERIES", "MARK", "ROLLUP", "STRUCT", "ABSENT", "PATH_CACHE_SIZE",
+    "role_index", "role_feeds", "bar_index", "parse_path", "check_count", "check_offset", "not_ready_reasons",
+    "exchange_value", "view_to_dict", "rollups_from_dict",
+]
+
+ROLE_EXEC, ROLE_MTF, ROLE_HTF, ROLE_QUOTE = 0, 1, 2, 3
+ROLE_NAMES = ("exec", "mtf", "htf", "quote")
+_ROLE_OF = {"exec": ROLE_EXEC, "ltf": ROLE_EXEC, "mtf": ROLE_MTF, "htf": ROLE_HTF}
+_VALID_ROLES = ["exec", "ltf", "mtf", "htf"]
+OHLCV = ("open", "high", "low", "close", "volume")
+ROLLUP_FIELDS = ("min_1m", "max_1m", "bars_1m", "open_1m", "close_1m", "volume_1m")
+_ROLLUP_INDEX = {f: i for i, f in enumerate(ROLLUP_FIELDS)}
+SERIES, MARK, ROLLUP, STRUCT, ABSENT = 0, 1, 2, 3, 4
+#: Parsed paths kept per feed set; the oldest entry is dropped when full.
+PATH_CACHE_SIZE = 512
+_NAMESPACES = ["indicator", "price", "px", "structure"]
+_MARK_FIELDS = {"close": None, "high": 1, "low": 2}
+_LAST_FIELDS = {"open": 0, "high": 1, "low": 2, "close": 3}
+
+
+def role_index(role: Any) -> int:
+    """Internal index of a tf role name; PathError naming the valid roles otherwise."""
+    r = _ROLE_OF.get(role) if isinstance(role, str) else None
+    if r is None:
+        raise PathError(f"Unknown tf role {role!r}. Valid roles: {_VALID_ROLES}")
+    return r
+
+
+def role_feeds(feeds: Any) -> tuple:
+    """``(exec, mtf, htf, quote)`` feeds of a MultiTFFeedStore (None where absent)."""
+    return (feeds.exec_feed, feeds.mtf_feed, feeds.htf_feed, getattr(feeds, "quote_feed", None))
+
+
+def bar_index(feed: Any, idx: Any, name: str) -> int:
+    """-1 for None or -1 (no bar yet), else ``idx`` checked against ``feed`` (IndexError)."""
+    if idx is None or (not isinstance(idx, bool) and isinstance(idx, (int, np.integer)) and idx == -1):
+        return -1
+    if feed is None:
+        raise IndexError(f"{name}={idx!r} but the view has no feed for that role; pass -1")
+    return feed.check_index(idx)
+
+
+def check_count(value: Any, name: str, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``; TypeError for non-integers, ValueError naming the value."""
+    v = operator.index(value)
+    if v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v}")
+    return v
+
+
+def check_offset(offset: Any) -> int:
+    """A look-back offset: an int >= 0 (negative offsets would read the future)."""
+    v = operator.index(offset)
+    if v < 0:
+        raise ValueError(f"offset must be >= 0 (bars back from the current one), got {v}; negative offsets would read future bars")
+    return v
+
+
+# --------------------------------------------------------------------------- path grammar
+
+
+def _trailing(path: str, parts: list, used: int, expected: str) -> None:
+    if len(parts) > used:
+        raise PathError(f"Path {path!r} has unexpected trailing segment(s) {parts[used:]}; expected {expected}")
+
+
+def _indicator_spec(path: str, parts: list, feeds: Any) -> tuple:
+    if len(parts) < 2 or not parts[1]:
+        raise PathError(f"Invalid indicator path {path!r} (missing key); expected indicator.<key>[.<role>] with role in {_VALID_ROLES}")
+    by_role = role_feeds(feeds)
+    whole = ".".join(parts[1:])
+    candidates = [(whole, ROLE_EXEC)]
+    if len(parts) >= 3 and parts[-1] in _ROLE_OF:
+        candidates.insert(0, (".".join(parts[1:-1]), _ROLE_OF[parts[-1]]))
+    for key, role in candidates:
+        feed = by_role[role]
+        if feed is None:
+            return (ABSENT,)
+        if key in OHLCV:
+            return (SERIES, role, OHLCV.index(key))
+        row = feed._indicator_index.get(key)
+        if row is not None:
+            return (SERIES, role, 5 + row)
+    key, role = candidates[0]
+    hint = ""
+    if len(parts) >= 3 and parts[-1] not in _ROLE_OF:
+        hint = f" ({parts[-1]!r} is not a tf role either; valid roles: {_VALID_ROLES})"
+    feed = by_role[role]
+    raise PathError(
+        f"Unknown indicator {key!r} in path {path!r} for role {ROLE_NAMES[role]!r} ({feed.tf} feed){hint}. "
+        f"Declared indicators: {list(feed.indicator_names)}; OHLCV fields: {list(OHLCV)}"
+    )
+
+
+def _price_spec(path: str, parts: list, feeds: Any) -> tuple:
+    if len(parts) < 3:
+        raise PathError(f"Invalid price path {path!r}; expected price.mark.<{'|'.join(_MARK_FIELDS)}> or price.last.<{'|'.join(_LAST_FIELDS)}>")
+    kind, fld = parts[1], parts[2]
+    if kind == "mark":
+        if fld not in _MARK_FIELDS:
+            raise PathError(f"Unknown price.mark field {fld!r} in {path!r}. Valid: {list(_MARK_FIELDS)}")
+        _trailing(path, parts, 3, f"price.mark.{fld}")
+        src = _MARK_FIELDS[fld]
+        return (MARK,) if src is None else (SERIES, ROLE_EXEC, src)
+    if kind == "last":
+        if fld not in _LAST_FIELDS:
+            raise PathError(f"Unknown price.last field {fld!r} in {path!r}. Valid: {list(_LAST_FIELDS)}")
+        _trailing(path, parts, 3, f"price.last.{fld}")
+        return (ABSENT,) if role_feeds(feeds)[ROLE_QUOTE] is None else (SERIES, ROLE_QUOTE, _LAST_FIELDS[fld])
+    raise PathError(f"Unknown price type {kind!r} in {path!r}. Valid: ['mark', 'last']")
+
+
+def _px_spec(path: str, parts: list) -> tuple:
+    if len(parts) < 3 or parts[1] != "rollup":
+        raise PathError(f"Invalid px path {path!r}; expected px.rollup.<field> with field in {list(ROLLUP_FIELDS)}")
+    if parts[2] not in _ROLLUP_INDEX:
+        raise PathError(f"Unknown px.rollup field {parts[2]!r} in {path!r}. Valid: {list(ROLLUP_FIELDS)}")
+    _trailing(path, parts, 3, f"px.rollup.{parts[2]}")
+    return (ROLLUP, _ROLLUP_INDEX[parts[2]])
+
+
+def _structure_spec(path: str, parts: list, feeds: Any) -> tuple:
+    if len(parts) < 3:
+        raise PathError(f"Invalid structure path {path!r}; expected structure.<block>.<field> or structure.<block>.zones.<zone>.<field>")
+    blocks = feeds.exec_feed.structures
+    store = blocks.get(parts[1])
+    if store is None:
+        raise PathError(f"Unknown structure block {parts[1]!r} in {path!r}. Available blocks: {sorted(blocks)}")
+    if parts[2] == "zones" and (len(parts) > 3 or "zones" not in store.fields):
+        if len(parts) < 5:
+            raise PathError(f"Invalid zone path {path!r}; expected structure.{parts[1]}.zones.<zone>.<field> with zone in {sorted(store.zones)}")
+        zone = store.zones.get(parts[3])
+        if zone is None:
+            raise PathError(f"Unknown zone {parts[3]!r} for structure block {parts[1]!r} in {path!r}. Available zones: {sorted(store.zones)}")
+        arr = zone.fields.get(parts[4])
+        if arr is None:
+            raise PathError(f"Unknown field {parts[4]!r} for zone {parts[3]!r} in {path!r}. Valid fields: {sorted(zone.fields)}")
+        _trailing(path, parts, 5, "structure.<block>.zones.<zone>.<field>")
+        return (STRUCT, arr)
+    arr = store.fields.get(parts[2])
+    if arr is None:
+        zones = " (or zones.<zone>.<field>)" if store.zones else ""
+        raise PathError(f"Unknown structure field {parts[2]!r} for block {parts[1]!r} in {path!r}. Valid fields: {sorted(store.fields)}{zones}")
+    _trailing(path, parts, 3, "structure.<block>.<field>")
+    return (STRUCT, arr)
+
+
+def parse_path(path: Any, feeds: Any) -> tuple:
+    """Resolve ``path`` against a MultiTFFeedStore into a spec tuple (see the module docstring).
+
+    Raises
+    ------
+    PathError
+        For anything that is not a valid path for these feeds; the message names what is valid.
+    """
+    if not isinstance(path, str):
+        raise PathError(f"A path must be a string like 'indicator.ema.htf', got {path!r}")
+    parts = path.split(".")
+    ns = parts[0]
+    if ns == "indicator":
+        return _indicator_spec(path, parts, feeds)
+    if ns == "price":
+        return _price_spec(path, parts, feeds)
+    if ns == "px":
+        return _px_spec(path, parts)
+    if ns == "structure":
+        return _structure_spec(path, parts, feeds)
+    raise PathError(f"Unknown path namespace {ns!r} in {path!r}. Valid namespaces: {_NAMESPACES}")
+
+
+def structure_paths(feeds: Any) -> list:
+    """Every valid ``structure.*`` path of the exec feed."""
+    out = []
+    for key, store in feeds.exec_feed.structures.items():
+        out += [f"structure.{key}.{f}" for f in store.fields]
+        for zk, zone in store.zones.items():
+            out += [f"structure.{key}.zones.{zk}.{f}" for f in zone.fields]
+    return out
+
+
+# --------------------------------------------------------------------------- readiness, rollups
+
+
+def not_ready_reasons(view: Any) -> list:
+    """Why ``view.ready`` is False: HTF, MTF, then history (exec is always ready)."""
+    out = []
+    feeds = view.feeds
+    for label, feed, idx in (("HTF", feeds.htf_feed, view.htf_idx), ("MTF", feeds.mtf_feed, view.mtf_idx)):
+        if feed is not None and idx is None:
+            out.append(f"{label}: no {feed.tf} bar has closed at or before the exec close {view.ts_close.isoformat()}")
+    if not view.history_ready:
+        out.append("History: required windows not yet filled")
+    return out
+
+
+def rollups_from_dict(rollups: Any) -> list:
+    """Six floats in ``ROLLUP_FIELDS`` order from a reference-style dict (``px.rollup.<f>`` keys).
+
+    A missing value is NaN (reads as None), a missing count is 0.
+    """
+    out = [math.nan] * 6
+    out[2] = 0.0
+    if rollups:
+        for key, value in rollups.items():
+            name = key[10:] if isinstance(key, str) and key.startswith("px.rollup.") else key
+            i = _ROLLUP_INDEX.get(name)
+            if i is None:
+                raise PathError(f"Unknown rollup key {key!r}. Valid: {['px.rollup.' + f for f in ROLLUP_FIELDS]}")
+            out[i] = math.nan if value is None else float(value)
+    return out
+
+
+def rollup_index(key: Any) -> int:
+    """Index of ``px.rollup.<field>`` or ``<field>`` in ``ROLLUP_FIELDS``; PathError otherwise."""
+    name = key[10:] if isinstance(key, str) and key.startswith("px.rollup.") else key
+    i = _ROLLUP_INDEX.get(name) if isinstance(name, str) else None
+    if i is None:
+        raise PathError(f"Unknown rollup key {key!r}. Valid: {['px.rollup.' + f for f in ROLLUP_FIELDS]}")
+    return i
+
+
+# --------------------------------------------------------------------------- exchange
+
+
+def _side(side: Any) -> Optional[str]:
+    if side is None:
+        return None
+    side = getattr(side, "value", side)
+    return str(side).lower()
+
+
+def exchange_value(exchange: Any, name: str) -> Any:
+    """Read one account value from an :class:`~btcore.types.ExchangeState` or a simulator.
+
+    A simulator-like object exposes ``position`` (None or an object with ``side`` and
+    ``size_usdt``) instead of the flat ``has_position``/``position_side`` fields.
+    ``exchange=None`` reads as None (amounts), False (flags) or 0.0 (position size).
+    """
+    if exchange is None:
+        return {"has_position": False, "entries_disabled": False, "position_size_usdt": 0.0}.get(name)
+    if name in ("has_position", "position_side", "position_size_usdt") and not hasattr(exchange, "has_position"):
+        pos = getattr(exchange, "position", None)
+        if name == "has_position":
+            return pos is not None
+        if pos is None:
+            return None if name == "position_side" else 0.0
+        return _side(pos.side) if name == "position_side" else float(pos.size_usdt)
+    value = getattr(exchange, name)
+    if name == "position_side":
+        return _side(value)
+    return bool(value) if name in ("has_position", "entries_disabled") else value
+
+
+# --------------------------------------------------------------------------- debug dict
+
+
+def _iso(dt: Any) -> Optional[str]:
+    return dt.isoformat() if dt is not None else None
+
+
+def view_to_dict(view: Any) -> dict:
+    """Debug dictionary of a view (the reference's keys plus the HTF/MTF indices)."""
+    return {
+        "ts_close": _iso(view.ts_close),
+        "symbol": view.symbol,
+        "exec_tf": view.exec_tf,
+        "exec_idx": view.exec_idx,
+        "htf_idx": view.htf_idx,
+        "mtf_idx": view.mtf_idx,
+        "mark_price": view.mark_price,
+        "mark_price_source": view.mark_price_source,
+        "ready": view.ready,
+        "history_ready": view.history_ready,
+        "open": view.open,
+        "high": view.high,
+        "low": view.low,
+        "close": view.close,
+        "volume": view.volume,
+        "ema_fast": view.ema_fast,
+        "ema_slow": view.ema_slow,
+        "rsi": view.rsi,
+        "atr": view.atr,
+        "htf_is_stale": view.htf_is_stale,
+        "mtf_is_stale": view.mtf_is_stale,
+        "htf_ctx_ts_close": _iso(view.htf_ctx_ts_close),
+        "mtf_ctx_ts_close": _iso(view.mtf_ctx_ts_close),
+        "rollups": view.rollups,
+        "has_rollups": view.has_rollups,
+    }
