@@ -39,6 +39,7 @@ __all__ = ["UNIT_FACTORS_TO_MS", "detect_epoch_unit", "epoch_to_ms", "to_ms_arra
 #: Multiply (``s``) or floor-divide (others) by these to get milliseconds.
 UNIT_FACTORS_TO_MS = {"s": 1_000, "ms": 1, "us": 1_000, "ns": 1_000_000}
 _BANDS = ((1e11, "s"), (1e14, "ms"), (1e17, "us"))
+_MIN_MS, _MAX_MS = -62_135_596_800_000, 253_402_300_799_999  # 0001-01-01 .. 9999-12-31
 
 #: Column names recognised as the bar open time, in order of preference.
 TIME_COLUMNS = ("ts", "ts_open_ms", "timestamp", "open_time", "time", "datetime", "date")
@@ -88,8 +89,15 @@ def epoch_to_ms(values: np.ndarray, unit: str = "auto", *, name: str = "timestam
         raise DataError(f"Unknown epoch unit {unit!r}; allowed: 'auto', 's', 'ms', 'us', 'ns'", "BAD_UNIT")
     f = UNIT_FACTORS_TO_MS[unit]
     if arr.dtype.kind == "f":
-        scaled = arr * f if unit == "s" else arr / f
-        return np.floor(scaled).astype(np.int64)
+        scaled = np.floor(arr * f if unit == "s" else arr / f)
+        out_of_range = (scaled < _MIN_MS) | (scaled > _MAX_MS)
+        if out_of_range.any():
+            bad = int(np.flatnonzero(out_of_range)[0])
+            raise DataError(
+                f"{name} row {bad}: {arr[bad]!r} is outside the years 1..9999 as epoch {unit}",
+                "BAD_TIMESTAMP",
+            )
+        return scaled.astype(np.int64)
     ints = arr.astype(np.int64, copy=False)
     return ints * f if unit == "s" else ints // f
 
@@ -155,6 +163,15 @@ def to_ms_array(values: Any, *, unit: str = "auto", name: str = "timestamps") ->
     DataError
         ``BAD_TIMESTAMP`` naming the first row that cannot be read, ``MIXED_TIMESTAMP_UNITS``.
     """
+    try:
+        return _to_ms_array(values, unit, name)
+    except DataError:
+        raise
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise DataError(f"Cannot read {name} as times: {exc}", "BAD_TIMESTAMP") from None
+
+
+def _to_ms_array(values: Any, unit: str, name: str) -> np.ndarray:
     if values is None:
         return np.empty(0, dtype=np.int64)
     if isinstance(values, (pd.DatetimeIndex,)):
