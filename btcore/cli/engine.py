@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..feed import FeedStore, MultiTFFeedStore
 from ..timeframe import from_epoch_ms, tf_ms
-from .config import RunConfig, build_config
+from .config import RunConfig
 from .exchange import SimExchange
 from .indicators import compute_indicator
 from .metrics import compute_metrics, drawdown_pct
@@ -135,10 +135,11 @@ def _run_range(cfg: RunConfig, feeds: MultiTFFeedStore) -> tuple[int, int]:
     else:
         hi = int(np.searchsorted(ts, cfg.end, "left"))
     if hi <= lo:
-        need = ", ".join(f"{f.warmup_bars} x {f.tf}" for f in roles)
+        need = ", ".join(f"{f.warmup_bars} + {PREFLIGHT_SAFETY.bars(f.warmup_bars)} x {f.tf}" for f in roles)
+        asked = f" in [{_fmt_ms(cfg.start)}, {_fmt_ms(cfg.end)})" if cfg.start or cfg.end else ""
         raise ConfigError(
-            f"no {ex.tf} bar to trade in [{_fmt_ms(cfg.start)}, {_fmt_ms(cfg.end)}) after the indicator warmup "
-            f"({need}); the data covers {_fmt_ms(int(ts[0]))} to {_fmt_ms(int(ex.ts_close_ms[-1]))}"
+            f"no {ex.tf} bar left to trade{asked} after the warmup and safety bars ({need}); "
+            f"the data covers {_fmt_ms(int(ts[0]))} to {_fmt_ms(int(ex.ts_close_ms[-1]))}"
         )
     return lo, hi
 
@@ -286,17 +287,15 @@ def _compiled() -> bool:
     return bool(COMPILED)
 
 
-def check_data(kind: str, path: Path, args: Any) -> dict[str, Any]:
-    """``btcore preflight`` / ``btcore health`` on one data file: report dict, text and verdict.
+def check_data(kind: str, cfg: RunConfig) -> dict[str, Any]:
+    """``btcore preflight`` / ``btcore health`` on ``cfg.data_path``: report dict, text and verdict.
 
-    ``health`` covers the whole file (or ``--start``/``--end``); ``preflight`` checks the window a
-    ``btcore run`` with the same timeframes and the default indicators would trade.
+    ``health`` covers the whole file (or ``--start``/``--end``); ``preflight`` checks the window
+    ``btcore run`` would trade with the same configuration (timeframes, indicator warmups).
     """
     from .checks import format_check, run_health
 
-    overrides = {k: getattr(args, k, None) for k in ("symbol", "start", "end", "exec_tf", "mtf", "htf")}
-    cfg = build_config({}, Path.cwd(), {**overrides, "data": str(path)})
-    df1 = load_data(path)
+    df1 = load_data(cfg.data_path)
     if kind == "health":
         ts = df1["ts"].to_numpy()
         start = cfg.start if cfg.start is not None else int(ts[0])
@@ -306,4 +305,4 @@ def check_data(kind: str, path: Path, args: Any) -> dict[str, Any]:
         feeds, _ = build_feeds(cfg, df1)
         lo, hi = _run_range(cfg, feeds)
         _, report = _checks(cfg, df1, feeds, lo, hi)
-    return {"report": report, "passed": bool(report["passed"]), "text": format_check(kind, path, report)}
+    return {"report": report, "passed": bool(report["passed"]), "text": format_check(kind, cfg.data_path, report)}

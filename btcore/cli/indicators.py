@@ -184,6 +184,7 @@ def indicator_metadata(spec: IndicatorSpec, values: np.ndarray, symbol: str, tf:
         end_bar_idx=max(n - 1, 0),
         start_ts=from_epoch_ms(int(ts_open_ms[max(first, 0)])) if n else None,
         end_ts=from_epoch_ms(int(ts_open_ms[-1])) if n else None,
+        pandas_ta_version="not_used",  # computed by btcore.cli.indicators with pandas/numpy
     )
 
 

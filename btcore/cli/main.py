@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_data_window(p)
         if name == "preflight":
             _add_timeframes(p)
+            p.add_argument("--config", "-c", help="TOML run configuration: its timeframes and indicator warmups")
         p.add_argument("--json", action="store_true", help="print the result as JSON")
         p.add_argument("--debug", action="store_true", help="show full tracebacks")
     return parser
@@ -152,7 +153,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .engine import check_data
 
-    result = check_data(args.command, Path(args.data), args)
+    result = check_data(args.command, _config_from_args(args))
     if args.json:
         sys.stdout.write(json.dumps(result["report"], indent=2, default=str) + "\n")
     else:

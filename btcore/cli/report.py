@@ -60,7 +60,8 @@ def trades_frame(trades: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(_TRADE_COLUMNS))
 
 
-def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[str, Any]], title: str) -> bool:
+def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[str, Any]], title: str,
+                 initial_equity: float = 0.0) -> bool:
     """Draw price with entries/exits, equity and drawdown into ``path`` (PNG).
 
     Returns False (and draws nothing) when matplotlib is not installed. Uses the object API with
@@ -95,8 +96,12 @@ def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[s
     ax_p.legend(loc="upper left", fontsize=8, ncol=5, framealpha=0.85)
     ax_p.grid(alpha=0.3)
     ax_p.set_title(title, fontsize=11)
-    ax_e.plot(t, equity_df["equity"].to_numpy(), lw=1.1, color="#2166ac")
-    ax_e.axhline(float(equity_df["equity"].iloc[0]) if len(equity_df) else 0.0, color="#999999", lw=0.6, ls="--")
+    ax_e.plot(t, equity_df["equity"].to_numpy(), lw=1.1, color="#2166ac", label="strategy")
+    if len(equity_df) and initial_equity:
+        close = equity_df["close"].to_numpy()
+        ax_e.plot(t, initial_equity * close / close[0], lw=0.8, color="#999999", label="buy & hold")
+        ax_e.axhline(initial_equity, color="#999999", lw=0.6, ls="--")
+    ax_e.legend(loc="upper left", fontsize=8, framealpha=0.85)
     ax_e.set_ylabel("equity")
     ax_e.grid(alpha=0.3)
     dd = equity_df["drawdown_pct"].to_numpy()
@@ -201,8 +206,10 @@ def write_report(
     chart = False
     png: Optional[bytes] = None
     if plot:
-        title = f"{context.get('symbol', '')} {context.get('timeframes', '')} — return {summary.get('total_return_pct')}%"
-        chart = render_chart(out / "chart.png", equity_df, trades, title)
+        title = (f"{context.get('symbol', '')} {context.get('timeframes', '')}: return {summary.get('total_return_pct')}%, "
+                 f"max drawdown {summary.get('max_drawdown_pct')}%, Sharpe {summary.get('sharpe')}, "
+                 f"{summary.get('trades')} trades")
+        chart = render_chart(out / "chart.png", equity_df, trades, title, float(summary.get("initial_equity") or 0.0))
         if chart:
             png = (out / "chart.png").read_bytes()
     (out / "report.html").write_text(_html(summary, context, tdf, png, tracker), encoding="utf-8")
