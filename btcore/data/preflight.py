@@ -220,7 +220,8 @@ def plan_pairs(plan: PreflightPlan, window: DataWindow) -> List[PairSpec]:
     """(symbol, tf) checks: one per distinct timeframe (max warmup over its roles) plus 1m."""
     ws = scalar_ms(window.test_start)
     by_tf: Dict[str, Tuple[int, List[str]]] = {}
-    for role, tf in window.tf_by_role.items():
+    for role in plan.tf_by_role:  # the plan's role order
+        tf = window.tf_by_role[role]
         bars = window.warmup_bars_by_role.get(role, 0) + window.safety_bars_by_role.get(role, 0)
         w, roles = by_tf.get(tf, (0, []))
         by_tf[tf] = (max(w, bars), [*roles, role])
@@ -355,7 +356,7 @@ def select_error(
         return None, None
     if not r.data_exists:
         return "HISTORY_UNAVAILABLE", {"symbol": r.symbol, "tf": r.tf, "reason": "no_data_exists", "errors": list(r.errors)}
-    if not r.covers_range:
+    if not r.covers_range and r.bar_count:
         return "INSUFFICIENT_COVERAGE", {"symbol": r.symbol, "tf": r.tf, "reason": "coverage_gap", **_coverage_details(r)}
     return "DATA_QUALITY_ISSUE", {"symbol": r.symbol, "tf": r.tf, "errors": list(r.errors), "error_codes": list(r.error_codes)}
 

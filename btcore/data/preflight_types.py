@@ -330,6 +330,11 @@ class PreflightPlan:
         if not syms:
             raise DataError(f"Plan {self.id!r} has no symbols", "NO_SYMBOLS")
         object.__setattr__(self, "symbols", syms)
+        unknown = sorted(set(self.tf_by_role) - {"exec", "ltf", "mtf", "htf"})
+        if unknown:
+            raise DataError(f"Unknown roles {unknown} in plan {self.id!r}; allowed: exec (or ltf), mtf, htf", "UNKNOWN_ROLE")
+        if not (self.tf_by_role.get("exec") or self.tf_by_role.get("ltf")):
+            raise DataError(f"Plan {self.id!r} has no 'exec' (or 'ltf') timeframe", "MISSING_EXEC_ROLE")
         roles = {("exec" if r == "ltf" else r): normalize_tf(tf) for r, tf in self.tf_by_role.items()}
         object.__setattr__(self, "tf_by_role", roles)
         warm = {("exec" if r == "ltf" else r): int(w) for r, w in (self.warmup_by_role or {}).items()}
