@@ -12,13 +12,8 @@ timeframe's slow SMA; SHORT in the mirror case; nothing otherwise.
 from libc.math cimport isnan
 
 from btcore._core._typedefs cimport intp_t
-from btcore._core.loop cimport CythonStrategy
+from btcore._core.loop cimport SIG_LONG, SIG_NONE, SIG_SHORT, CythonStrategy
 from btcore._core.view cimport ROLE_EXEC, ROLE_HTF, RuntimeSnapshotView
-
-cdef enum:  # btcore's signal codes (btcore.loop.SIGNAL_NONE / SIGNAL_LONG / SIGNAL_SHORT)
-    NONE = 0
-    LONG = 1
-    SHORT = -1
 
 
 cdef class TrendCross(CythonStrategy):
@@ -50,15 +45,15 @@ cdef class TrendCross(CythonStrategy):
     cdef int c_on_bar(self, RuntimeSnapshotView view) except? -128:
         cdef double fast, slow, trend, close
         if not view.c_ready(ROLE_HTF):
-            return NONE
+            return SIG_NONE
         fast = view.c_ind(ROLE_EXEC, self.fast_col)
         slow = view.c_ind(ROLE_EXEC, self.slow_col)
         trend = view.c_ind(ROLE_HTF, self.trend_col)
         close = view.c_close()
         if isnan(fast) or isnan(slow) or isnan(trend) or isnan(close):
-            return NONE
+            return SIG_NONE
         if fast > slow and close > trend:
-            return LONG
+            return SIG_LONG
         if fast < slow and close < trend:
-            return SHORT
-        return NONE
+            return SIG_SHORT
+        return SIG_NONE
