@@ -7,6 +7,7 @@ everything here runs once per run and is vectorised.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any, Optional, TextIO
@@ -176,7 +177,7 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
         The preflight gate failed and ``cfg.allow_preflight_failure`` is not set.
     """
     from ..loop import BarLoop
-    from ..state import StateTracker
+    from ..state import StateTracker, StateTrackerConfig
     from .main import CheckFailed
 
     t0 = time.perf_counter()
@@ -198,7 +199,9 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
             "(run 'btcore preflight' for details, or pass --allow-preflight-failure)", codes
         )
 
-    tracker = StateTracker()
+    # The exchange caps neither exposure nor leverage (one position, sized from equity), so the
+    # tracker's exposure gate is left open; exposure is still reported and recorded per bar.
+    tracker = StateTracker(StateTrackerConfig(max_exposure_pct=math.inf))
     loop = BarLoop(feeds, start=lo, end=hi, quote_feed=feeds.quote_feed)
     align = getattr(loop, "alignment", None)
     if align is None:
