@@ -1,0 +1,665 @@
+"""Signal, action, gate and block state objects (compiled twin of ``btcore._pure.states``).
+
+The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar functions in
+``btcore._core.transitions`` derive triggers from their inputs and apply them through those tables.
+State objects are immutable: unchanged states are shared between consecutive blocks.
+"""
+
+from libc.math cimport INFINITY
+
+import math
+
+from btcore._pure.state_tables import (
+    ACTION_TABLE,
+    ACTION_TRANSITIONS,
+    GATE_CODE_DESCRIPTIONS,
+    GATE_ORDER,
+    SIGNAL_TABLE,
+    SIGNAL_TRANSITIONS,
+    ActionStateValue,
+    ActionTrigger,
+    GateCode,
+    SignalStateValue,
+    SignalTrigger,
+    StateTrackerConfig,
+    format_gate_reason,
+    next_action_value,
+    next_signal_value,
+)
+from btcore._pure.states import (
+    _action_repr,
+    _action_to_dict,
+    _block_summary,
+    _block_to_dict,
+    _check_member,
+    _context_repr,
+    _gate_repr,
+    _gate_to_dict,
+    _pack_triggers,
+    _signal_repr,
+    _signal_to_dict,
+    _unpack_triggers,
+)
+
+__all__ = [
+    "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",
+    "GATE_CODE_DESCRIPTIONS", "GATE_ORDER", "SIGNAL_TABLE", "ACTION_TABLE", "SIGNAL_TRANSITIONS",
+    "ACTION_TRANSITIONS", "next_signal_value", "next_action_value", "StateTrackerConfig",
+    "GateResult", "SignalState", "ActionState", "GateContext", "BlockState",
+    "reset_signal_state", "reset_action_state", "reset_block_state", "create_block_state",
+    "evaluate_gates", "evaluate_warmup_gate", "evaluate_margin_gate",
+]
+
+cdef tuple _SIG_MEMBERS = tuple(SignalStateValue)
+cdef tuple _ACT_MEMBERS = tuple(ActionStateValue)
+cdef tuple _GATE_MEMBERS = tuple(GateCode)
+
+
+def _check_c_constants():
+    # The C constants of states.pxd must equal the shared IntEnums; a mismatch is a build bug.
+    c_values = {
+        SignalStateValue: (SIG_NONE, SIG_CANDIDATE, SIG_CONFIRMING, SIG_CONFIRMED, SIG_EXPIRED,
+                           SIG_CONSUMED),
+        ActionStateValue: (ACT_IDLE, ACT_ACTIONABLE, ACT_SIZING, ACT_SUBMITTED, ACT_FILLED,
+                           ACT_REJECTED, ACT_CANCELED),
+        GateCode: (G_PASS, G_WARMUP_REMAINING, G_HISTORY_NOT_READY, G_CACHE_NOT_READY,
+                   G_RISK_BLOCK, G_MAX_DRAWDOWN, G_INSUFFICIENT_MARGIN, G_COOLDOWN_ACTIVE,
+                   G_POSITION_LIMIT, G_EXPOSURE_LIMIT),
+        SignalTrigger: (ST_DETECT, ST_PERSIST, ST_CONFIRM, ST_DROP, ST_CONSUME, ST_EXPIRE,
+                        ST_CLEAR),
+        ActionTrigger: (AT_ARM, AT_DISARM, AT_SIZE, AT_SUBMIT, AT_FILL, AT_REJECT, AT_CANCEL,
+                        AT_ABANDON, AT_RESET),
+    }
+    for enum, values in c_values.items():
+        if tuple(int(m) for m in enum) != values:
+            raise ImportError(f"btcore._core.states: C constants of {enum.__name__} differ from "
+                              "btcore._pure.state_tables; rebuild the extension")
+    return c_values
+
+
+_check_c_constants()
+
+
+cdef class _Value:
+    # Immutable value objects: equal when of the same class with equal ``_key()``; hashable.
+
+    def _key(self):
+        raise NotImplementedError
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+
+# ---------------------------------------------------------------------------------------------
+# Gate result
+
+cdef class GateResult(_Value):
+    """Outcome of the gates of one bar (immutable, hashable, compared by value).
+
+    Parameters
+    ----------
+    passed : bool
+        True when every gate passed.
+    code : GateCode
+        ``G_PASS``, or the first failing gate in :data:`GATE_ORDER`.
+    codes : tuple of GateCode
+        Every failing gate in evaluation order (``(G_PASS,)`` for a pass).
+    reason : str or None
+        Why the first failing gate failed (None for a pass).
+    """
+
+    def __init__(self, passed, code, codes=(), reason=None):
+        self.passed = bool(passed)
+        self.code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
+        self.code_c = int(self.code)
+        self.codes = tuple(_check_member(_GATE_MEMBERS, c, "GateResult.codes") for c in codes)
+        self.reason = None if reason is None else str(reason)
+
+    @classmethod
+    def pass_(cls):
+        """The passing result ``GateResult(True, G_PASS, (G_PASS,), None)`` (one shared object)."""
+        return PASS_RESULT
+
+    @classmethod
+    def fail_(cls, code, reason=None, additional_codes=None):
+        """A failing result for ``code`` (reason defaults to the code's description)."""
+        code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
+        if reason is None:
+            reason = GateCode.get_description(code)
+        return cls(False, code, (code,) + tuple(additional_codes or ()), reason)
+
+    def _key(self):
+        return (self.passed, self.code_c, tuple(int(c) for c in self.codes), self.reason)
+
+    def to_dict(self):
+        """Plain-Python form (enum names as strings) for reports and JSON."""
+        return _gate_to_dict(self)
+
+    def __repr__(self):
+        return _gate_repr(self)
+
+
+cdef GateResult _new_gate(bint passed, int code, tuple codes, object reason):
+    cdef GateResult g = GateResult.__new__(GateResult)
+    g.passed = passed
+    g.code = _GATE_MEMBERS[code]
+    g.code_c = code
+    g.codes = codes
+    g.reason = reason
+    return g
+
+
+PASS_RESULT = _new_gate(True, G_PASS, (GateCode.G_PASS,), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Signal state
+
+cdef class SignalState(_Value):
+    """State of the current signal (immutable; the per-bar functions return new objects).
+
+    Parameters
+    ----------
+    value : SignalStateValue
+        Current state.
+    direction : int
+        1 long, -1 short, 0 none.
+    detected_bar, confirmed_bar, consumed_bar : int
+        Bar of the DETECT, CONFIRM and CONSUME transitions (-1 until they happen).
+    gate_result : GateResult or None
+        Gate result of the bar of the last transition.
+    signal_id : int
+        Id of the signal (ids are issued 1, 2, 3, ... by DETECT; 0 = no signal).
+    """
+
+    def __init__(self, value=SignalStateValue.NONE, direction=0, detected_bar=-1,
+                 confirmed_bar=-1, consumed_bar=-1, gate_result=None, signal_id=0):
+        if direction not in (-1, 0, 1):
+            raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
+        if gate_result is not None and not isinstance(gate_result, GateResult):
+            raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
+        self.value_c = int(_check_member(_SIG_MEMBERS, value, "SignalState.value"))
+        self.direction = direction
+        self.detected_bar = detected_bar
+        self.confirmed_bar = confirmed_bar
+        self.consumed_bar = consumed_bar
+        self.gate_result = gate_result
+        self.signal_id = signal_id
+
+    @property
+    def value(self):
+        """Current state (SignalStateValue)."""
+        return _SIG_MEMBERS[self.value_c]
+
+    def _key(self):
+        return (self.value_c, self.direction, self.detected_bar, self.confirmed_bar,
+                self.consumed_bar, self.gate_result, self.signal_id)
+
+    @property
+    def is_none(self):
+        """True in NONE."""
+        return self.value_c == SIG_NONE
+
+    @property
+    def is_candidate(self):
+        """True in CANDIDATE."""
+        return self.value_c == SIG_CANDIDATE
+
+    @property
+    def is_confirmed(self):
+        """True in CONFIRMED."""
+        return self.value_c == SIG_CONFIRMED
+
+    @property
+    def is_consumed(self):
+        """True in CONSUMED."""
+        return self.value_c == SIG_CONSUMED
+
+    @property
+    def is_expired(self):
+        """True in EXPIRED."""
+        return self.value_c == SIG_EXPIRED
+
+    @property
+    def is_terminal(self):
+        """True in EXPIRED or CONSUMED (the signal is finished)."""
+        return self.value_c == SIG_EXPIRED or self.value_c == SIG_CONSUMED
+
+    def can_transition_to(self, target):
+        """True when ``target`` is one edge away in ``SIGNAL_TABLE``."""
+        return target in SIGNAL_TRANSITIONS[self.value]
+
+    def bars_since_detected(self, current_bar):
+        """``current_bar - detected_bar`` (-1 when there is no detection)."""
+        return -1 if self.detected_bar < 0 else current_bar - self.detected_bar
+
+    def bars_since_confirmed(self, current_bar):
+        """``current_bar - confirmed_bar`` (-1 when not confirmed)."""
+        return -1 if self.confirmed_bar < 0 else current_bar - self.confirmed_bar
+
+    def to_dict(self):
+        """Plain-Python form (enum names as strings) for reports and JSON."""
+        return _signal_to_dict(self)
+
+    def __repr__(self):
+        return _signal_repr(self)
+
+
+cdef SignalState make_signal(int value, int direction, int64_t detected_bar, int64_t confirmed_bar,
+                             int64_t consumed_bar, GateResult gate, int64_t signal_id):
+    cdef SignalState s = SignalState.__new__(SignalState)
+    s.value_c = value
+    s.direction = direction
+    s.detected_bar = detected_bar
+    s.confirmed_bar = confirmed_bar
+    s.consumed_bar = consumed_bar
+    s.gate_result = gate
+    s.signal_id = signal_id
+    return s
+
+
+SIGNAL_NONE = make_signal(SIG_NONE, 0, -1, -1, -1, None, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Action state
+
+cdef class ActionState(_Value):
+    """State of the order acting on a confirmed signal (immutable).
+
+    Parameters
+    ----------
+    value : ActionStateValue
+        Current state.
+    direction : int
+        Direction of the signal being acted on (1, -1; 0 when idle).
+    size_usdt : float
+        Size reported by the SIZE step (0.0 before).
+    submitted_bar, filled_bar : int
+        Bar of the SUBMIT and FILL transitions (-1 until they happen).
+    reject_reason : str or None
+        Why the action ended without a fill (REJECTED, CANCELED, or the reason of the last
+        DISARM / ABANDON back to IDLE).
+    signal_id : int, keyword-only
+        Id of the signal this action acts on (0 when idle). Kept from the older reference API.
+    """
+
+    def __init__(self, value=ActionStateValue.IDLE, direction=0, size_usdt=0.0, submitted_bar=-1,
+                 filled_bar=-1, reject_reason=None, *, signal_id=0):
+        if direction not in (-1, 0, 1):
+            raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
+        self.value_c = int(_check_member(_ACT_MEMBERS, value, "ActionState.value"))
+        self.direction = direction
+        self.size_usdt = size_usdt
+        self.submitted_bar = submitted_bar
+        self.filled_bar = filled_bar
+        self.reject_reason = None if reject_reason is None else str(reject_reason)
+        self.signal_id = signal_id
+
+    @property
+    def value(self):
+        """Current state (ActionStateValue)."""
+        return _ACT_MEMBERS[self.value_c]
+
+    def _key(self):
+        return (self.value_c, self.direction, self.size_usdt, self.submitted_bar,
+                self.filled_bar, self.reject_reason, self.signal_id)
+
+    @property
+    def is_idle(self):
+        """True in IDLE."""
+        return self.value_c == ACT_IDLE
+
+    @property
+    def is_actionable(self):
+        """True in ACTIONABLE."""
+        return self.value_c == ACT_ACTIONABLE
+
+    @property
+    def is_submitted(self):
+        """True in SUBMITTED."""
+        return self.value_c == ACT_SUBMITTED
+
+    @property
+    def is_terminal(self):
+        """True in FILLED, REJECTED or CANCELED (shown for one bar, then RESET to IDLE)."""
+        return self.value_c >= ACT_FILLED
+
+    def can_transition_to(self, target):
+        """True when ``target`` is one edge away in ``ACTION_TABLE``."""
+        return target in ACTION_TRANSITIONS[self.value]
+
+    def to_dict(self):
+        """Plain-Python form (enum names as strings) for reports and JSON."""
+        return _action_to_dict(self)
+
+    def __repr__(self):
+        return _action_repr(self)
+
+
+cdef ActionState make_action(int value, int direction, float64_t size_usdt, int64_t submitted_bar,
+                             int64_t filled_bar, object reason, int64_t signal_id):
+    cdef ActionState a = ActionState.__new__(ActionState)
+    a.value_c = value
+    a.direction = direction
+    a.size_usdt = size_usdt
+    a.submitted_bar = submitted_bar
+    a.filled_bar = filled_bar
+    a.reject_reason = reason
+    a.signal_id = signal_id
+    return a
+
+
+ACTION_IDLE = make_action(ACT_IDLE, 0, 0.0, -1, -1, None, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gates
+
+cdef class GateContext:
+    """Inputs of the gates of one bar (mutable; ``evaluate_gates`` reads it).
+
+    Parameters
+    ----------
+    bar_idx, warmup_bars : int
+        Gate 1 (warmup) fails while ``bar_idx < warmup_bars``.
+    history_bars, required_history_bars : int
+        Gate 2 (history) fails while ``history_bars < required_history_bars``.
+    cache_ready : bool
+        Gate 3 fails when False.
+    current_drawdown_pct, max_drawdown_limit_pct : float
+        Gate 5 fails unless ``current_drawdown_pct < max_drawdown_limit_pct``.
+    available_margin, required_margin : float
+        Gate 6 fails unless ``available_margin >= required_margin``.
+    position_count, max_positions : int
+        Gate 8 fails while ``position_count >= max_positions``.
+    current_exposure_pct, max_exposure_pct : float
+        Gate 9 fails unless ``current_exposure_pct < max_exposure_pct``.
+    cooldown_bars_remaining : int
+        Gate 7 fails while > 0.
+    risk_policy_passed : bool
+        Gate 4 fails when False.
+    risk_policy_reason : str or None
+        Reason reported for gate 4.
+    """
+
+    def __init__(self, bar_idx=0, warmup_bars=0, history_bars=0, cache_ready=True,
+                 current_drawdown_pct=0.0, max_drawdown_limit_pct=100.0,
+                 available_margin=math.inf, required_margin=0.0, position_count=0,
+                 max_positions=100, current_exposure_pct=0.0, max_exposure_pct=100.0,
+                 cooldown_bars_remaining=0, risk_policy_passed=True, risk_policy_reason=None,
+                 required_history_bars=0):
+        self.bar_idx = bar_idx
+        self.warmup_bars = warmup_bars
+        self.history_bars = history_bars
+        self.cache_ready = cache_ready
+        self.current_drawdown_pct = current_drawdown_pct
+        self.max_drawdown_limit_pct = max_drawdown_limit_pct
+        self.available_margin = available_margin
+        self.required_margin = required_margin
+        self.position_count = position_count
+        self.max_positions = max_positions
+        self.current_exposure_pct = current_exposure_pct
+        self.max_exposure_pct = max_exposure_pct
+        self.cooldown_bars_remaining = cooldown_bars_remaining
+        self.risk_policy_passed = risk_policy_passed
+        self.risk_policy_reason = risk_policy_reason
+        self.required_history_bars = required_history_bars
+
+    def __repr__(self):
+        return _context_repr(self)
+
+
+cdef int gate_mask(int64_t bar_idx, int64_t warmup_bars, int64_t history_bars,
+                   int64_t required_history_bars, bint cache_ready, bint risk_passed,
+                   float64_t drawdown, float64_t drawdown_limit, float64_t available,
+                   float64_t required, int64_t cooldown, int64_t positions, int64_t max_positions,
+                   float64_t exposure, float64_t max_exposure) noexcept nogil:
+    # Each gate passes only when its pass condition is true, so a NaN input fails the gate.
+    cdef int mask = 0
+    if not bar_idx >= warmup_bars:
+        mask |= 1 << (G_WARMUP_REMAINING - 1)
+    if not history_bars >= required_history_bars:
+        mask |= 1 << (G_HISTORY_NOT_READY - 1)
+    if not cache_ready:
+        mask |= 1 << (G_CACHE_NOT_READY - 1)
+    if not risk_passed:
+        mask |= 1 << (G_RISK_BLOCK - 1)
+    if not drawdown < drawdown_limit:
+        mask |= 1 << (G_MAX_DRAWDOWN - 1)
+    if not available >= required:
+        mask |= 1 << (G_INSUFFICIENT_MARGIN - 1)
+    if not cooldown <= 0:
+        mask |= 1 << (G_COOLDOWN_ACTIVE - 1)
+    if not positions < max_positions:
+        mask |= 1 << (G_POSITION_LIMIT - 1)
+    if not exposure < max_exposure:
+        mask |= 1 << (G_EXPOSURE_LIMIT - 1)
+    return mask
+
+
+cdef void first_failure_values(int mask, int64_t bar_idx, int64_t warmup_bars,
+                               int64_t history_bars, int64_t required_history_bars,
+                               float64_t drawdown, float64_t drawdown_limit, float64_t available,
+                               float64_t required, int64_t cooldown, int64_t positions,
+                               int64_t max_positions, float64_t exposure, float64_t max_exposure,
+                               float64_t *a, float64_t *b) noexcept nogil:
+    a[0] = 0.0
+    b[0] = 0.0
+    if mask & (1 << (G_WARMUP_REMAINING - 1)):
+        a[0] = bar_idx; b[0] = warmup_bars
+    elif mask & (1 << (G_HISTORY_NOT_READY - 1)):
+        a[0] = history_bars; b[0] = required_history_bars
+    elif mask & ((1 << (G_CACHE_NOT_READY - 1)) | (1 << (G_RISK_BLOCK - 1))):
+        pass
+    elif mask & (1 << (G_MAX_DRAWDOWN - 1)):
+        a[0] = drawdown; b[0] = drawdown_limit
+    elif mask & (1 << (G_INSUFFICIENT_MARGIN - 1)):
+        a[0] = available; b[0] = required
+    elif mask & (1 << (G_COOLDOWN_ACTIVE - 1)):
+        a[0] = cooldown
+    elif mask & (1 << (G_POSITION_LIMIT - 1)):
+        a[0] = positions; b[0] = max_positions
+    elif mask & (1 << (G_EXPOSURE_LIMIT - 1)):
+        a[0] = exposure; b[0] = max_exposure
+
+
+cdef GateResult failed_result(int mask, float64_t a, float64_t b, object risk_reason):
+    cdef int code, first = 0
+    codes = []
+    for code in range(1, N_GATE_CODES):
+        if mask & (1 << (code - 1)):
+            codes.append(_GATE_MEMBERS[code])
+            if first == 0:
+                first = code
+    return _new_gate(False, first, tuple(codes), format_gate_reason(first, a, b, risk_reason))
+
+
+cdef GateResult _evaluate(int64_t bar_idx, int64_t warmup_bars, int64_t history_bars,
+                          int64_t required_history_bars, bint cache_ready, bint risk_passed,
+                          object risk_reason, float64_t drawdown, float64_t drawdown_limit,
+                          float64_t available, float64_t required, int64_t cooldown,
+                          int64_t positions, int64_t max_positions, float64_t exposure,
+                          float64_t max_exposure):
+    cdef float64_t a, b
+    cdef int mask = gate_mask(bar_idx, warmup_bars, history_bars, required_history_bars,
+                              cache_ready, risk_passed, drawdown, drawdown_limit, available,
+                              required, cooldown, positions, max_positions, exposure, max_exposure)
+    if mask == 0:
+        return PASS_RESULT
+    first_failure_values(mask, bar_idx, warmup_bars, history_bars, required_history_bars,
+                         drawdown, drawdown_limit, available, required, cooldown, positions,
+                         max_positions, exposure, max_exposure, &a, &b)
+    return failed_result(mask, a, b, risk_reason)
+
+
+def evaluate_gates(GateContext ctx not None):
+    """Evaluate all nine gates of ``ctx`` (collect-all, fixed order ``GATE_ORDER``).
+
+    Every gate is evaluated; ``codes`` lists all failures in order, ``code`` and ``reason`` are
+    those of the first failure. A gate passes only when its pass condition is true, so a NaN input
+    fails its gate (the reason says NaN). No failure returns ``GateResult.pass_()``.
+    """
+    return _evaluate(ctx.bar_idx, ctx.warmup_bars, ctx.history_bars, ctx.required_history_bars,
+                     ctx.cache_ready, ctx.risk_policy_passed, ctx.risk_policy_reason,
+                     ctx.current_drawdown_pct, ctx.max_drawdown_limit_pct, ctx.available_margin,
+                     ctx.required_margin, ctx.cooldown_bars_remaining, ctx.position_count,
+                     ctx.max_positions, ctx.current_exposure_pct, ctx.max_exposure_pct)
+
+
+def evaluate_warmup_gate(int64_t bar_idx, int64_t warmup_bars):
+    """Gate 1 alone: fails while ``bar_idx < warmup_bars``."""
+    return _evaluate(bar_idx, warmup_bars, 0, 0, True, True, None, 0.0, 100.0, INFINITY, 0.0,
+                     0, 0, 1, 0.0, 100.0)
+
+
+def evaluate_margin_gate(float64_t available_margin, float64_t required_margin):
+    """Gate 6 alone: fails unless ``available_margin >= required_margin`` (NaN fails)."""
+    return _evaluate(0, 0, 0, 0, True, True, None, 0.0, 100.0, available_margin, required_margin,
+                     0, 0, 1, 0.0, 100.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Block state
+
+cdef class BlockState(_Value):
+    """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
+
+    Parameters
+    ----------
+    bar_idx : int
+        The bar.
+    signal : SignalState
+        Signal state at the end of the bar.
+    action : ActionState
+        Action state at the end of the bar.
+    gate : GateResult
+        Gate result of the bar.
+    raw_signal_direction : int
+        Direction reported by the strategy (1, -1, 0, or 2 for FLAT).
+    signal_triggers, action_triggers : sequence of SignalTrigger / ActionTrigger, keyword-only
+        Triggers applied during the bar, in order (each one edge of the machine's table).
+    """
+
+    def __init__(self, bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, *,
+                 signal_triggers=(), action_triggers=()):
+        for name, obj, cls in (("signal", signal, SignalState), ("action", action, ActionState),
+                               ("gate", gate, GateResult)):
+            if obj is not None and not isinstance(obj, cls):
+                raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
+        self.bar_idx = bar_idx
+        self.signal = SIGNAL_NONE if signal is None else signal
+        self.action = ACTION_IDLE if action is None else action
+        self.gate = PASS_RESULT if gate is None else gate
+        self.raw_signal_direction = raw_signal_direction
+        self.sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
+        self.act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
+
+    def _key(self):
+        return (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction,
+                self.sig_trig, self.act_trig)
+
+    @property
+    def signal_triggers(self):
+        """Signal triggers applied during this bar, in order."""
+        return _unpack_triggers(self.sig_trig, SignalTrigger)
+
+    @property
+    def action_triggers(self):
+        """Action triggers applied during this bar, in order."""
+        return _unpack_triggers(self.act_trig, ActionTrigger)
+
+    @property
+    def is_actionable(self):
+        """Gate passed, signal CONFIRMED and the action IDLE or ACTIONABLE (a trade may start)."""
+        return (self.gate.passed and self.signal.value_c == SIG_CONFIRMED
+                and self.action.value_c <= ACT_ACTIONABLE)
+
+    @property
+    def is_blocked(self):
+        """True when a gate failed."""
+        return not self.gate.passed
+
+    @property
+    def block_reason(self):
+        """Reason of the first failing gate (None when passed)."""
+        return None if self.gate.passed else self.gate.reason
+
+    @property
+    def block_code(self):
+        """Code of the first failing gate (``G_PASS`` when passed)."""
+        return self.gate.code
+
+    @property
+    def signal_detected(self):
+        """True when a signal is active (signal state not NONE)."""
+        return self.signal.value_c != SIG_NONE
+
+    @property
+    def signal_confirmed(self):
+        """True when the signal is CONFIRMED."""
+        return self.signal.value_c == SIG_CONFIRMED
+
+    @property
+    def signal_consumed(self):
+        """True when the signal is CONSUMED."""
+        return self.signal.value_c == SIG_CONSUMED
+
+    @property
+    def action_filled(self):
+        """True when the action is FILLED."""
+        return self.action.value_c == ACT_FILLED
+
+    @property
+    def action_rejected(self):
+        """True when the action is REJECTED."""
+        return self.action.value_c == ACT_REJECTED
+
+    def summary(self):
+        """One line: ``bar=<i> | signal=<STATE>(<DIR>) | action=<STATE> | blocked=<CODE>``."""
+        return _block_summary(self)
+
+    def to_dict(self):
+        """Plain-Python form (enum names as strings) for reports and JSON."""
+        return _block_to_dict(self)
+
+    def __repr__(self):
+        return f"BlockState({self.summary()})"
+
+
+cdef BlockState make_block(int64_t bar_idx, SignalState signal, ActionState action, GateResult gate,
+                           int raw_direction, int64_t sig_trig, int64_t act_trig):
+    cdef BlockState b = BlockState.__new__(BlockState)
+    b.bar_idx = bar_idx
+    b.signal = signal
+    b.action = action
+    b.gate = gate
+    b.raw_signal_direction = raw_direction
+    b.sig_trig = sig_trig
+    b.act_trig = act_trig
+    return b
+
+
+def create_block_state(bar_idx, signal, action, gate, raw_signal_direction=0):
+    """A :class:`BlockState` from its parts (no triggers)."""
+    return BlockState(bar_idx, signal, action, gate, raw_signal_direction)
+
+
+def reset_signal_state():
+    """A signal in NONE (the shared NONE object)."""
+    return SIGNAL_NONE
+
+
+def reset_action_state():
+    """An action in IDLE (the shared IDLE object)."""
+    return ACTION_IDLE
+
+
+def reset_block_state(bar_idx=0):
+    """A block with a NONE signal, an IDLE action and a passing gate."""
+    return BlockState(bar_idx)

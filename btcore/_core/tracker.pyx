@@ -1,0 +1,376 @@
+"""Bounded per-bar state tracker (compiled twin of ``btcore._pure.tracker``).
+
+The engine reports what happens inside a bar through the hooks, then ``on_bar_end`` evaluates the
+gates, advances the signal and action machines (several steps when the bar reports several
+events) and records one :class:`BlockState`. The last ``max_history`` blocks are kept in a ring
+indexed by bar for O(1) ``get_block_at``; ``summary_stats`` comes from running counters, so it is
+exact for the whole run while memory stays flat.
+"""
+
+from libc.math cimport INFINITY
+from libc.string cimport memset
+
+from btcore._core._typedefs cimport float64_t, int64_t
+from btcore._core.states cimport (
+    ACT_FILLED, AT_FILL, N_ACT_STATES, N_ACT_TRIGGERS, N_GATE_CODES, N_SIG_STATES,
+    N_SIG_TRIGGERS, PASS_RESULT, SIG_CONFIRMED, SIG_CONSUMED, TRIGGER_BITS, ACTION_IDLE,
+    SIGNAL_NONE, ActionState, BlockState, GateResult, SignalState, failed_result,
+    first_failure_values, gate_mask, make_block,
+)
+from btcore._core.transitions cimport (
+    EV_CANCEL, EV_FILL, EV_REJECT, EV_SIZING, EV_SUBMIT, advance_action_c, advance_signal_c,
+)
+
+from btcore.errors import DataError, IllegalTransitionError
+from btcore._pure.state_tables import StateTrackerConfig
+from btcore._pure.tracker import summary_dict
+
+__all__ = ["StateTracker", "StateTrackerConfig", "create_state_tracker"]
+
+cdef int[N_EVENTS] _EVENT_BITS = [EV_SIZING, EV_SUBMIT, EV_FILL, EV_REJECT, EV_CANCEL]
+
+
+cdef class StateTracker:
+    """Records signal / action / gate state per bar, with bounded memory.
+
+    Parameters
+    ----------
+    config : StateTrackerConfig, optional
+        Limits and machine parameters (defaults: ``StateTrackerConfig()``).
+
+    Notes
+    -----
+    Per bar the engine calls ``on_bar_start(bar_idx)``, any of the reporting hooks, then
+    ``on_bar_end()``. Bar indices of recorded bars must increase. A bar that gets
+    ``on_bar_start`` but no ``on_bar_end`` (warmup, not-ready or stop bars of the reference engine)
+    is discarded by the next ``on_bar_start``: its raw signal and order events are dropped, the
+    machines and counters are unchanged, and only ``summary_stats()["bars_abandoned"]`` counts it
+    (values it gave the check hooks stay in force, as any reported value does). Values given
+    to ``on_warmup_check``, ``on_history_check``, ``on_risk_check`` and ``on_position_check`` stay
+    in force until the same hook reports again; the raw signal and the order events belong to one
+    bar. Hooks other than ``on_bar_start`` raise :class:`IllegalTransitionError` outside a bar.
+    """
+
+    def __init__(self, config=None):
+        if config is None:
+            config = StateTrackerConfig()
+        elif not isinstance(config, StateTrackerConfig):
+            raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
+        self.config = config
+        self.cfg_warmup_bars = config.warmup_bars
+        self.cfg_max_positions = config.max_positions
+        self.cfg_cooldown_bars = config.cooldown_bars
+        self.cfg_max_history = config.max_history
+        self.cfg_required_history = config.required_history_bars
+        self.cfg_confirmation_bars = config.confirmation_bars
+        self.cfg_expiry_bars = config.expiry_bars
+        self.cfg_max_drawdown_pct = config.max_drawdown_pct
+        self.cfg_max_exposure_pct = config.max_exposure_pct
+        self.reset()
+
+    cpdef void reset(self):
+        """Forget everything: machines, hook values, counters and the block ring."""
+        self._ring = [None] * self.cfg_max_history if self.cfg_max_history else []
+        self._ring_pos = 0
+        self._index = {}
+        self._signal = SIGNAL_NONE
+        self._action = ACTION_IDLE
+        self._signal_counter = 0
+        self._last_bar = -1
+        self._first_bar = -1
+        self._in_bar = False
+        self._bar = -1
+        self._cooldown_until = -1
+        self._warmup_ok = True
+        self._warmup_end = 0
+        self._history_bars = 0
+        self._cache_ready = True
+        self._risk_passed = True
+        self._risk_reason = None
+        self._drawdown = 0.0
+        self._avail = INFINITY
+        self._req = 0.0
+        self._positions = 0
+        self._exposure = 0.0
+        self._last_fail = None
+        self._last_mask = 0
+        self._clear_bar_events()
+        self._total = 0
+        self._abandoned = 0
+        self._blocked = 0
+        memset(self._sig_bars, 0, sizeof(self._sig_bars))
+        memset(self._act_bars, 0, sizeof(self._act_bars))
+        memset(self._sig_events, 0, sizeof(self._sig_events))
+        memset(self._act_events, 0, sizeof(self._act_events))
+        memset(self._gate_primary, 0, sizeof(self._gate_primary))
+        memset(self._gate_any, 0, sizeof(self._gate_any))
+        memset(self._ignored, 0, sizeof(self._ignored))
+
+    cdef void _clear_bar_events(self) noexcept:
+        self._direction = 0
+        memset(self._n_events, 0, sizeof(self._n_events))
+        self._size = 0.0
+        self._reject_reason = None
+        self._cancel_reason = None
+
+    cdef int _require_bar(self, str hook) except -1:
+        if not self._in_bar:
+            raise IllegalTransitionError(
+                f"{hook} called outside a bar; allowed now: on_bar_start(bar_idx)")
+        return 0
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    cpdef void on_bar_start(self, int64_t bar_idx):
+        """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
+        if bar_idx < 0:
+            raise ValueError(f"bar_idx must be >= 0, got {bar_idx!r}")
+        if bar_idx <= self._last_bar:
+            raise DataError(f"bar_idx must increase: got {bar_idx} after recorded bar "
+                            f"{self._last_bar}", "BAR_IDX_NOT_INCREASING")
+        if self._in_bar:
+            self._abandoned += 1
+        self._in_bar = True
+        self._bar = bar_idx
+        self._clear_bar_events()
+
+    cpdef void on_signal_evaluated(self, int direction):
+        """Raw strategy output of this bar: 1 long, -1 short, 0 none, 2 FLAT (not an entry)."""
+        self._require_bar("on_signal_evaluated")
+        if direction < -1 or direction > 2:
+            raise ValueError(f"direction must be 1, -1, 0 or 2 (FLAT), got {direction!r}")
+        self._direction = direction
+
+    cpdef void on_warmup_check(self, bint warmup_ok, int64_t warmup_end_idx):
+        """Warmup ends at ``warmup_end_idx``; ``warmup_ok=False`` fails gate 1 regardless."""
+        self._require_bar("on_warmup_check")
+        if warmup_end_idx < 0:
+            raise ValueError(f"warmup_end_idx must be >= 0, got {warmup_end_idx!r}")
+        self._warmup_end = warmup_end_idx
+        self._warmup_ok = warmup_ok
+
+    cpdef void on_history_check(self, bint history_ok, int64_t history_bars):
+        """History length (gate 2, against ``required_history_bars``) and readiness (gate 3)."""
+        self._require_bar("on_history_check")
+        if history_bars < 0:
+            raise ValueError(f"history_bars must be >= 0, got {history_bars!r}")
+        self._history_bars = history_bars
+        self._cache_ready = history_ok
+
+    cpdef void on_risk_check(self, bint passed, object reason=None, float64_t drawdown_pct=0.0,
+                             float64_t available_margin=INFINITY, float64_t required_margin=0.0):
+        """Risk-policy verdict (gate 4), drawdown (gate 5) and margin (gate 6)."""
+        self._require_bar("on_risk_check")
+        self._risk_passed = passed
+        self._risk_reason = None if reason is None else str(reason)
+        self._drawdown = drawdown_pct
+        self._avail = available_margin
+        self._req = required_margin
+
+    cpdef void on_position_check(self, int64_t position_count, float64_t exposure_pct=0.0):
+        """Open positions (gate 8) and exposure in percent (gate 9)."""
+        self._require_bar("on_position_check")
+        if position_count < 0:
+            raise ValueError(f"position_count must be >= 0, got {position_count!r}")
+        self._positions = position_count
+        self._exposure = exposure_pct
+
+    cpdef void on_sizing_computed(self, float64_t size_usdt):
+        """The engine sized an order of ``size_usdt`` on this bar."""
+        self._require_bar("on_sizing_computed")
+        self._size = size_usdt
+        self._n_events[0] += 1
+
+    cpdef void on_order_submitted(self):
+        """An order was submitted on this bar (also consumes a CONFIRMED signal)."""
+        self._require_bar("on_order_submitted")
+        self._n_events[1] += 1
+
+    cpdef void on_order_filled(self):
+        """An order was filled on this bar."""
+        self._require_bar("on_order_filled")
+        self._n_events[2] += 1
+
+    cpdef void on_order_rejected(self, object reason=None):
+        """An order (or its size) was rejected on this bar; ``reason`` is kept on the action."""
+        self._require_bar("on_order_rejected")
+        self._n_events[3] += 1
+        if reason is not None:
+            self._reject_reason = str(reason)
+
+    cpdef void on_order_canceled(self, object reason=None):
+        """The submitted order was withdrawn on this bar; ``reason`` is kept on the action."""
+        self._require_bar("on_order_canceled")
+        self._n_events[4] += 1
+        if reason is not None:
+            self._cancel_reason = str(reason)
+
+    cdef GateResult _gate(self, int64_t bar):
+        cdef:
+            int64_t warmup = self.cfg_warmup_bars
+            int64_t cooldown = self._cooldown_until - bar + 1
+            float64_t a, b
+            int mask
+        if self._warmup_end > warmup:
+            warmup = self._warmup_end
+        if not self._warmup_ok and bar + 1 > warmup:
+            warmup = bar + 1
+        if cooldown < 0:
+            cooldown = 0
+        mask = gate_mask(bar, warmup, self._history_bars, self.cfg_required_history,
+                         self._cache_ready, self._risk_passed, self._drawdown,
+                         self.cfg_max_drawdown_pct, self._avail, self._req, cooldown,
+                         self._positions, self.cfg_max_positions, self._exposure,
+                         self.cfg_max_exposure_pct)
+        if mask == 0:
+            return PASS_RESULT
+        first_failure_values(mask, bar, warmup, self._history_bars, self.cfg_required_history,
+                             self._drawdown, self.cfg_max_drawdown_pct, self._avail, self._req,
+                             cooldown, self._positions, self.cfg_max_positions, self._exposure,
+                             self.cfg_max_exposure_pct, &a, &b)
+        # A position held for many bars fails the same gate with the same text every bar: share it.
+        if (self._last_fail is not None and mask == self._last_mask and a == self._last_a
+                and b == self._last_b and self._risk_reason is self._last_risk_reason):
+            return self._last_fail
+        self._last_fail = failed_result(mask, a, b, self._risk_reason)
+        self._last_mask = mask
+        self._last_a = a
+        self._last_b = b
+        self._last_risk_reason = self._risk_reason
+        return self._last_fail
+
+    cpdef BlockState on_bar_end(self):
+        """Evaluate the gates, advance both machines, record and return this bar's block."""
+        cdef:
+            int64_t bar = self._bar
+            int64_t sig_trig, act_trig
+            bint fresh, confirmed, submitted
+            int used
+            GateResult gate
+            SignalState sig
+            ActionState act
+            BlockState block
+        self._require_bar("on_bar_end")
+        gate = self._gate(bar)
+        submitted = self._n_events[1] > 0
+        sig = advance_signal_c(self._signal, bar, self._direction if self._direction != 2 else 0,
+                               gate, submitted, self._signal_counter + 1,
+                               self.cfg_confirmation_bars, self.cfg_expiry_bars, &sig_trig, &fresh)
+        if fresh:
+            self._signal_counter += 1
+        confirmed = sig.value_c == SIG_CONFIRMED or (sig.value_c == SIG_CONSUMED
+                                                     and sig.consumed_bar == bar)
+        act = advance_action_c(self._action, bar, confirmed, sig.direction, sig.signal_id, gate,
+                               self._n_events[0] > 0, self._size, submitted,
+                               self._n_events[2] > 0, self._n_events[3] > 0,
+                               self._n_events[4] > 0, self._reject_reason, self._cancel_reason,
+                               &act_trig, &used)
+        block = make_block(bar, sig, act, gate, self._direction, sig_trig, act_trig)
+        self._signal = sig
+        self._action = act
+        self._count(block, sig_trig, act_trig, used)
+        self._store(block)
+        self._in_bar = False
+        self._last_bar = bar
+        return block
+
+    # -- recording --------------------------------------------------------------------------
+
+    cdef int _count(self, BlockState block, int64_t sig_trig, int64_t act_trig, int used) except -1:
+        cdef int i, t
+        cdef GateResult gate = block.gate
+        self._total += 1
+        if self._first_bar < 0:
+            self._first_bar = block.bar_idx
+        self._sig_bars[block.signal.value_c] += 1
+        self._act_bars[block.action.value_c] += 1
+        if not gate.passed:
+            self._blocked += 1
+            self._gate_primary[gate.code_c] += 1
+            for c in gate.codes:
+                self._gate_any[<int>c] += 1
+        while sig_trig:
+            self._sig_events[sig_trig & 0xF] += 1
+            sig_trig >>= TRIGGER_BITS
+        while act_trig:
+            t = act_trig & 0xF
+            self._act_events[t] += 1
+            if t == AT_FILL and self.cfg_cooldown_bars:
+                self._cooldown_until = block.bar_idx + self.cfg_cooldown_bars
+            act_trig >>= TRIGGER_BITS
+        for i in range(N_EVENTS):
+            self._ignored[i] += self._n_events[i] - (1 if used & _EVENT_BITS[i] else 0)
+        return 0
+
+    cdef int _store(self, BlockState block) except -1:
+        cdef BlockState old
+        if not self.cfg_max_history:
+            self._ring.append(block)
+        else:
+            old = self._ring[self._ring_pos]
+            if old is not None:
+                del self._index[old.bar_idx]
+            self._ring[self._ring_pos] = block
+            self._ring_pos += 1
+            if self._ring_pos == self.cfg_max_history:
+                self._ring_pos = 0
+        self._index[block.bar_idx] = block
+        return 0
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def get_current_signal_state(self):
+        """Signal state after the last recorded bar."""
+        return self._signal
+
+    def get_current_action_state(self):
+        """Action state after the last recorded bar."""
+        return self._action
+
+    cpdef object get_block_at(self, int64_t bar_idx):
+        """Block of ``bar_idx`` in O(1); None if never recorded or evicted from the ring."""
+        return self._index.get(bar_idx)
+
+    @property
+    def block_history(self):
+        """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
+        if not self.cfg_max_history:
+            return list(self._ring)
+        ring = self._ring[self._ring_pos:] + self._ring[:self._ring_pos]
+        return [b for b in ring if b is not None]
+
+    @property
+    def total_bars(self):
+        """Number of bars recorded since construction or ``reset()``."""
+        return self._total
+
+    cpdef dict summary_stats(self):
+        """Whole-run statistics from running counters ({} before the first recorded bar).
+
+        Reference keys count recorded bars by their end-of-bar state: ``total_bars``,
+        ``signals_detected`` (signal not NONE), ``signals_confirmed``, ``signals_consumed``,
+        ``actions_filled``, ``gates_blocked``, ``gate_code_breakdown`` (first failing code name ->
+        bars). Added: ``signal_state_bars`` / ``action_state_bars`` (bars per end state),
+        ``signal_events`` / ``action_events`` (transitions per trigger), ``gate_failures`` (bars
+        per failing code, any position), ``signals_issued``, ``bars_abandoned``,
+        ``ignored_events`` (reported order events the action machine could not use),
+        ``first_bar_idx``, ``last_bar_idx``, ``blocks_retained``, ``max_history``.
+        """
+        return summary_dict(self._total, self._blocked, self._abandoned, self._signal_counter,
+                            self._first_bar, self._last_bar, len(self._index),
+                            self.cfg_max_history, self._sig_bars, self._act_bars,
+                            self._sig_events, self._act_events, self._gate_primary,
+                            self._gate_any, self._ignored)
+
+
+def create_state_tracker(warmup_bars=0, max_positions=100, max_drawdown_pct=100.0,
+                         cooldown_bars=0, max_history=10000, **options):
+    """A :class:`StateTracker` with a :class:`StateTrackerConfig` of these values.
+
+    ``options`` takes the other config fields by keyword (``max_exposure_pct``,
+    ``required_history_bars``, ``confirmation_bars``, ``expiry_bars``).
+    """
+    return StateTracker(StateTrackerConfig(warmup_bars=warmup_bars, max_positions=max_positions,
+                                           max_drawdown_pct=max_drawdown_pct,
+                                           cooldown_bars=cooldown_bars, max_history=max_history,
+                                           **options))

@@ -1,0 +1,668 @@
+"""Signal, action, gate and block state machines (pure-Python twin of ``btcore._core.states``).
+
+The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar functions here derive
+triggers from their inputs and apply them through those tables, several per bar when the inputs
+call for it (``docs/STATE_MACHINES.md`` gives the rules). State objects are immutable: a function
+returns the same object when nothing changed, so consecutive blocks share unchanged states.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Optional
+
+from .state_tables import (
+    ACTION_TABLE,
+    ACTION_TRANSITIONS,
+    GATE_CODE_DESCRIPTIONS,
+    GATE_ORDER,
+    SIGNAL_TABLE,
+    SIGNAL_TRANSITIONS,
+    ActionStateValue,
+    ActionTrigger,
+    GateCode,
+    SignalStateValue,
+    SignalTrigger,
+    StateTrackerConfig,
+    format_gate_reason,
+    next_action_value,
+    next_signal_value,
+)
+
+__all__ = [
+    "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",
+    "GATE_CODE_DESCRIPTIONS", "GATE_ORDER", "SIGNAL_TABLE", "ACTION_TABLE", "SIGNAL_TRANSITIONS",
+    "ACTION_TRANSITIONS", "next_signal_value", "next_action_value", "StateTrackerConfig",
+    "GateResult", "SignalState", "ActionState", "GateContext", "BlockState",
+    "reset_signal_state", "reset_action_state", "reset_block_state", "create_block_state",
+    "evaluate_gates", "evaluate_warmup_gate", "evaluate_margin_gate",
+]
+
+_S = SignalStateValue
+_A = ActionStateValue
+_SIG_MEMBERS = tuple(SignalStateValue)
+_ACT_MEMBERS = tuple(ActionStateValue)
+_GATE_MEMBERS = tuple(GateCode)
+_TRIGGER_BITS = 4  # triggers are packed into one int per block, first trigger in the low bits
+
+
+def _check_member(members: tuple[Any, ...], value: Any, what: str) -> Any:
+    try:
+        i = int(value)
+    except (TypeError, ValueError):
+        i = -1
+    if isinstance(value, bool) or not 0 <= i < len(members) or i != value:
+        raise ValueError(f"{what} must be one of {[m.name for m in members]} (0..{len(members) - 1}), "
+                         f"got {value!r}")
+    return members[i]
+
+
+def _pack_triggers(triggers: Iterable[int], enum: type, table: Any) -> int:
+    packed = 0
+    names = {t for (_, t) in table}
+    for n, t in enumerate(triggers):
+        if t not in names or n >= 15:
+            raise ValueError(f"{t!r} is not a {enum.__name__} (or more than 15 triggers)")
+        packed |= int(t) << (_TRIGGER_BITS * n)
+    return packed
+
+
+def _unpack_triggers(packed: int, enum: type) -> tuple[Any, ...]:
+    out = []
+    while packed:
+        out.append(enum(packed & 0xF))
+        packed >>= _TRIGGER_BITS
+    return tuple(out)
+
+
+# Text and dict forms, shared with the compiled twin (they read public attributes only).
+
+def _gate_to_dict(g: Any) -> dict[str, Any]:
+    return {"passed": g.passed, "code": g.code.name, "codes": [c.name for c in g.codes],
+            "reason": g.reason}
+
+
+def _gate_repr(g: Any) -> str:
+    if g.passed:
+        return "GateResult(PASS)"
+    return f"GateResult(FAIL: {g.code.name}, reason={g.reason!r})"
+
+
+def _signal_to_dict(s: Any) -> dict[str, Any]:
+    return {"value": s.value.name, "direction": s.direction, "detected_bar": s.detected_bar,
+            "confirmed_bar": s.confirmed_bar, "consumed_bar": s.consumed_bar,
+            "signal_id": s.signal_id,
+            "gate_result": None if s.gate_result is None else _gate_to_dict(s.gate_result)}
+
+
+def _signal_repr(s: Any) -> str:
+    return (f"SignalState({s.value.name}, direction={s.direction}, signal_id={s.signal_id}, "
+            f"detected_bar={s.detected_bar}, confirmed_bar={s.confirmed_bar}, "
+            f"consumed_bar={s.consumed_bar})")
+
+
+def _action_to_dict(a: Any) -> dict[str, Any]:
+    return {"value": a.value.name, "direction": a.direction, "size_usdt": a.size_usdt,
+            "submitted_bar": a.submitted_bar, "filled_bar": a.filled_bar,
+            "reject_reason": a.reject_reason, "signal_id": a.signal_id}
+
+
+def _action_repr(a: Any) -> str:
+    return (f"ActionState({a.value.name}, direction={a.direction}, signal_id={a.signal_id}, "
+            f"size_usdt={a.size_usdt!r}, submitted_bar={a.submitted_bar}, "
+            f"filled_bar={a.filled_bar}, reject_reason={a.reject_reason!r})")
+
+
+_DIRECTION_LABEL = {1: "LONG", -1: "SHORT", 0: "NONE"}
+
+
+def _block_summary(b: Any) -> str:
+    parts = [f"bar={b.bar_idx}"]
+    if b.signal.value != _S.NONE:
+        parts.append(f"signal={b.signal.value.name}({_DIRECTION_LABEL.get(b.signal.direction, '?')})")
+    if b.action.value != _A.IDLE:
+        parts.append(f"action={b.action.value.name}")
+    if not b.gate.passed:
+        parts.append(f"blocked={b.gate.code.name}")
+    return " | ".join(parts)
+
+
+def _block_to_dict(b: Any) -> dict[str, Any]:
+    return {"bar_idx": b.bar_idx, "signal": _signal_to_dict(b.signal),
+            "action": _action_to_dict(b.action), "gate": _gate_to_dict(b.gate),
+            "raw_signal_direction": b.raw_signal_direction,
+            "signal_triggers": [t.name for t in b.signal_triggers],
+            "action_triggers": [t.name for t in b.action_triggers]}
+
+
+class _Frozen:
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; attribute {name!r} is read-only")
+
+    def _key(self) -> tuple[Any, ...]:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+# ---------------------------------------------------------------------------------------------
+# Gate result
+
+class GateResult(_Frozen):
+    """Outcome of the gates of one bar (immutable, hashable, compared by value).
+
+    Parameters
+    ----------
+    passed : bool
+        True when every gate passed.
+    code : GateCode
+        ``G_PASS``, or the first failing gate in :data:`GATE_ORDER`.
+    codes : tuple of GateCode
+        Every failing gate in evaluation order (``(G_PASS,)`` for a pass).
+    reason : str or None
+        Why the first failing gate failed (None for a pass).
+    """
+
+    __slots__ = ("passed", "code", "codes", "reason")
+    passed: bool
+    code: GateCode
+    codes: tuple[GateCode, ...]
+    reason: Optional[str]
+
+    def __init__(self, passed: bool, code: int, codes: Iterable[int] = (),
+                 reason: Optional[str] = None) -> None:
+        object.__setattr__(self, "passed", bool(passed))
+        object.__setattr__(self, "code", _check_member(_GATE_MEMBERS, code, "GateResult.code"))
+        object.__setattr__(self, "codes", tuple(_check_member(_GATE_MEMBERS, c, "GateResult.codes")
+                                                for c in codes))
+        object.__setattr__(self, "reason", None if reason is None else str(reason))
+
+    @classmethod
+    def pass_(cls) -> "GateResult":
+        """The passing result ``GateResult(True, G_PASS, (G_PASS,), None)`` (one shared object)."""
+        return _PASS
+
+    @classmethod
+    def fail_(cls, code: int, reason: Optional[str] = None,
+              additional_codes: Optional[Iterable[int]] = None) -> "GateResult":
+        """A failing result for ``code`` (reason defaults to the code's description)."""
+        code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
+        if reason is None:
+            reason = GateCode.get_description(code)
+        return cls(False, code, (code,) + tuple(additional_codes or ()), reason)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.passed, int(self.code), tuple(int(c) for c in self.codes), self.reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form (enum names as strings) for reports and JSON."""
+        return _gate_to_dict(self)
+
+    def __repr__(self) -> str:
+        return _gate_repr(self)
+
+
+_PASS = GateResult(True, GateCode.G_PASS, (GateCode.G_PASS,), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Signal state
+
+class SignalState(_Frozen):
+    """State of the current signal (immutable; the per-bar functions return new objects).
+
+    Parameters
+    ----------
+    value : SignalStateValue
+        Current state.
+    direction : int
+        1 long, -1 short, 0 none.
+    detected_bar, confirmed_bar, consumed_bar : int
+        Bar of the DETECT, CONFIRM and CONSUME transitions (-1 until they happen).
+    gate_result : GateResult or None
+        Gate result of the bar of the last transition.
+    signal_id : int
+        Id of the signal (ids are issued 1, 2, 3, ... by DETECT; 0 = no signal).
+    """
+
+    __slots__ = ("value", "direction", "detected_bar", "confirmed_bar", "consumed_bar",
+                 "gate_result", "signal_id")
+    value: SignalStateValue
+    direction: int
+    detected_bar: int
+    confirmed_bar: int
+    consumed_bar: int
+    gate_result: Optional[GateResult]
+    signal_id: int
+
+    def __init__(self, value: int = _S.NONE, direction: int = 0, detected_bar: int = -1,
+                 confirmed_bar: int = -1, consumed_bar: int = -1,
+                 gate_result: Optional[GateResult] = None, signal_id: int = 0) -> None:
+        if direction not in (-1, 0, 1):
+            raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
+        if gate_result is not None and not isinstance(gate_result, GateResult):
+            raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
+        sa = object.__setattr__
+        sa(self, "value", _check_member(_SIG_MEMBERS, value, "SignalState.value"))
+        sa(self, "direction", int(direction))
+        sa(self, "detected_bar", int(detected_bar))
+        sa(self, "confirmed_bar", int(confirmed_bar))
+        sa(self, "consumed_bar", int(consumed_bar))
+        sa(self, "gate_result", gate_result)
+        sa(self, "signal_id", int(signal_id))
+
+    def _key(self) -> tuple[Any, ...]:
+        return (int(self.value), self.direction, self.detected_bar, self.confirmed_bar,
+                self.consumed_bar, self.gate_result, self.signal_id)
+
+    @property
+    def is_none(self) -> bool:
+        """True in NONE."""
+        return self.value == _S.NONE
+
+    @property
+    def is_candidate(self) -> bool:
+        """True in CANDIDATE."""
+        return self.value == _S.CANDIDATE
+
+    @property
+    def is_confirmed(self) -> bool:
+        """True in CONFIRMED."""
+        return self.value == _S.CONFIRMED
+
+    @property
+    def is_consumed(self) -> bool:
+        """True in CONSUMED."""
+        return self.value == _S.CONSUMED
+
+    @property
+    def is_expired(self) -> bool:
+        """True in EXPIRED."""
+        return self.value == _S.EXPIRED
+
+    @property
+    def is_terminal(self) -> bool:
+        """True in EXPIRED or CONSUMED (the signal is finished)."""
+        return self.value == _S.EXPIRED or self.value == _S.CONSUMED
+
+    def can_transition_to(self, target: int) -> bool:
+        """True when ``target`` is one edge away in ``SIGNAL_TABLE``."""
+        return target in SIGNAL_TRANSITIONS[self.value]
+
+    def bars_since_detected(self, current_bar: int) -> int:
+        """``current_bar - detected_bar`` (-1 when there is no detection)."""
+        return -1 if self.detected_bar < 0 else current_bar - self.detected_bar
+
+    def bars_since_confirmed(self, current_bar: int) -> int:
+        """``current_bar - confirmed_bar`` (-1 when not confirmed)."""
+        return -1 if self.confirmed_bar < 0 else current_bar - self.confirmed_bar
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form (enum names as strings) for reports and JSON."""
+        return _signal_to_dict(self)
+
+    def __repr__(self) -> str:
+        return _signal_repr(self)
+
+
+_SIGNAL_NONE = SignalState()
+
+
+# ---------------------------------------------------------------------------------------------
+# Action state
+
+class ActionState(_Frozen):
+    """State of the order acting on a confirmed signal (immutable).
+
+    Parameters
+    ----------
+    value : ActionStateValue
+        Current state.
+    direction : int
+        Direction of the signal being acted on (1, -1; 0 when idle).
+    size_usdt : float
+        Size reported by the SIZE step (0.0 before).
+    submitted_bar, filled_bar : int
+        Bar of the SUBMIT and FILL transitions (-1 until they happen).
+    reject_reason : str or None
+        Why the action ended without a fill (REJECTED, CANCELED, or the reason of the last
+        DISARM / ABANDON back to IDLE).
+    signal_id : int, keyword-only
+        Id of the signal this action acts on (0 when idle). Kept from the older reference API.
+    """
+
+    __slots__ = ("value", "direction", "size_usdt", "submitted_bar", "filled_bar",
+                 "reject_reason", "signal_id")
+    value: ActionStateValue
+    direction: int
+    size_usdt: float
+    submitted_bar: int
+    filled_bar: int
+    reject_reason: Optional[str]
+    signal_id: int
+
+    def __init__(self, value: int = _A.IDLE, direction: int = 0, size_usdt: float = 0.0,
+                 submitted_bar: int = -1, filled_bar: int = -1,
+                 reject_reason: Optional[str] = None, *, signal_id: int = 0) -> None:
+        if direction not in (-1, 0, 1):
+            raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
+        sa = object.__setattr__
+        sa(self, "value", _check_member(_ACT_MEMBERS, value, "ActionState.value"))
+        sa(self, "direction", int(direction))
+        sa(self, "size_usdt", float(size_usdt))
+        sa(self, "submitted_bar", int(submitted_bar))
+        sa(self, "filled_bar", int(filled_bar))
+        sa(self, "reject_reason", None if reject_reason is None else str(reject_reason))
+        sa(self, "signal_id", int(signal_id))
+
+    def _key(self) -> tuple[Any, ...]:
+        return (int(self.value), self.direction, self.size_usdt, self.submitted_bar,
+                self.filled_bar, self.reject_reason, self.signal_id)
+
+    @property
+    def is_idle(self) -> bool:
+        """True in IDLE."""
+        return self.value == _A.IDLE
+
+    @property
+    def is_actionable(self) -> bool:
+        """True in ACTIONABLE."""
+        return self.value == _A.ACTIONABLE
+
+    @property
+    def is_submitted(self) -> bool:
+        """True in SUBMITTED."""
+        return self.value == _A.SUBMITTED
+
+    @property
+    def is_terminal(self) -> bool:
+        """True in FILLED, REJECTED or CANCELED (shown for one bar, then RESET to IDLE)."""
+        return self.value >= _A.FILLED
+
+    def can_transition_to(self, target: int) -> bool:
+        """True when ``target`` is one edge away in ``ACTION_TABLE``."""
+        return target in ACTION_TRANSITIONS[self.value]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form (enum names as strings) for reports and JSON."""
+        return _action_to_dict(self)
+
+    def __repr__(self) -> str:
+        return _action_repr(self)
+
+
+_ACTION_IDLE = ActionState()
+
+
+# ---------------------------------------------------------------------------------------------
+# Gates
+
+class GateContext:
+    """Inputs of the gates of one bar (mutable; ``evaluate_gates`` reads it).
+
+    Parameters
+    ----------
+    bar_idx, warmup_bars : int
+        Gate 1 (warmup) fails while ``bar_idx < warmup_bars``.
+    history_bars, required_history_bars : int
+        Gate 2 (history) fails while ``history_bars < required_history_bars``.
+    cache_ready : bool
+        Gate 3 fails when False.
+    current_drawdown_pct, max_drawdown_limit_pct : float
+        Gate 5 fails unless ``current_drawdown_pct < max_drawdown_limit_pct``.
+    available_margin, required_margin : float
+        Gate 6 fails unless ``available_margin >= required_margin``.
+    position_count, max_positions : int
+        Gate 8 fails while ``position_count >= max_positions``.
+    current_exposure_pct, max_exposure_pct : float
+        Gate 9 fails unless ``current_exposure_pct < max_exposure_pct``.
+    cooldown_bars_remaining : int
+        Gate 7 fails while > 0.
+    risk_policy_passed : bool
+        Gate 4 fails when False.
+    risk_policy_reason : str or None
+        Reason reported for gate 4.
+    """
+
+    __slots__ = ("bar_idx", "warmup_bars", "history_bars", "cache_ready", "current_drawdown_pct",
+                 "max_drawdown_limit_pct", "available_margin", "required_margin", "position_count",
+                 "max_positions", "current_exposure_pct", "max_exposure_pct",
+                 "cooldown_bars_remaining", "risk_policy_passed", "risk_policy_reason",
+                 "required_history_bars")
+
+    def __init__(self, bar_idx: int = 0, warmup_bars: int = 0, history_bars: int = 0,
+                 cache_ready: bool = True, current_drawdown_pct: float = 0.0,
+                 max_drawdown_limit_pct: float = 100.0, available_margin: float = math.inf,
+                 required_margin: float = 0.0, position_count: int = 0, max_positions: int = 100,
+                 current_exposure_pct: float = 0.0, max_exposure_pct: float = 100.0,
+                 cooldown_bars_remaining: int = 0, risk_policy_passed: bool = True,
+                 risk_policy_reason: Optional[str] = None, required_history_bars: int = 0) -> None:
+        self.bar_idx = int(bar_idx)
+        self.warmup_bars = int(warmup_bars)
+        self.history_bars = int(history_bars)
+        self.cache_ready = bool(cache_ready)
+        self.current_drawdown_pct = float(current_drawdown_pct)
+        self.max_drawdown_limit_pct = float(max_drawdown_limit_pct)
+        self.available_margin = float(available_margin)
+        self.required_margin = float(required_margin)
+        self.position_count = int(position_count)
+        self.max_positions = int(max_positions)
+        self.current_exposure_pct = float(current_exposure_pct)
+        self.max_exposure_pct = float(max_exposure_pct)
+        self.cooldown_bars_remaining = int(cooldown_bars_remaining)
+        self.risk_policy_passed = bool(risk_policy_passed)
+        self.risk_policy_reason = risk_policy_reason
+        self.required_history_bars = int(required_history_bars)
+
+    def __repr__(self) -> str:
+        return _context_repr(self)
+
+
+_CONTEXT_FIELDS = GateContext.__slots__
+
+
+def _context_repr(ctx: Any) -> str:
+    return "GateContext(" + ", ".join(f"{k}={getattr(ctx, k)!r}" for k in _CONTEXT_FIELDS) + ")"
+
+
+def _gate_result(bar_idx: int, warmup_bars: int, history_bars: int, required_history_bars: int,
+                 cache_ready: bool, risk_passed: bool, risk_reason: Optional[str], dd: float,
+                 dd_limit: float, avail: float, req: float, cooldown: int, positions: int,
+                 max_positions: int, expo: float, max_expo: float) -> GateResult:
+    # Each gate passes only when its pass condition is true, so a NaN input fails the gate.
+    fails = (
+        not bar_idx >= warmup_bars,
+        not history_bars >= required_history_bars,
+        not cache_ready,
+        not risk_passed,
+        not dd < dd_limit,
+        not avail >= req,
+        not cooldown <= 0,
+        not positions < max_positions,
+        not expo < max_expo,
+    )
+    if not any(fails):
+        return _PASS
+    values = ((bar_idx, warmup_bars), (history_bars, required_history_bars), (0, 0), (0, 0),
+              (dd, dd_limit), (avail, req), (cooldown, 0), (positions, max_positions),
+              (expo, max_expo))
+    codes = tuple(code for code, f in zip(GATE_ORDER, fails) if f)
+    first = codes[0]
+    a, b = values[first - 1]
+    return GateResult(False, first, codes, format_gate_reason(first, a, b, risk_reason))
+
+
+def evaluate_gates(ctx: GateContext) -> GateResult:
+    """Evaluate all nine gates of ``ctx`` (collect-all, fixed order ``GATE_ORDER``).
+
+    Every gate is evaluated; ``codes`` lists all failures in order, ``code`` and ``reason`` are
+    those of the first failure. A gate passes only when its pass condition is true, so a NaN input
+    fails its gate (the reason says NaN). No failure returns ``GateResult.pass_()``.
+    """
+    return _gate_result(ctx.bar_idx, ctx.warmup_bars, ctx.history_bars, ctx.required_history_bars,
+                        ctx.cache_ready, ctx.risk_policy_passed, ctx.risk_policy_reason,
+                        ctx.current_drawdown_pct, ctx.max_drawdown_limit_pct, ctx.available_margin,
+                        ctx.required_margin, ctx.cooldown_bars_remaining, ctx.position_count,
+                        ctx.max_positions, ctx.current_exposure_pct, ctx.max_exposure_pct)
+
+
+def evaluate_warmup_gate(bar_idx: int, warmup_bars: int) -> GateResult:
+    """Gate 1 alone: fails while ``bar_idx < warmup_bars``."""
+    return _gate_result(int(bar_idx), int(warmup_bars), 0, 0, True, True, None, 0.0, 100.0,
+                        math.inf, 0.0, 0, 0, 1, 0.0, 100.0)
+
+
+def evaluate_margin_gate(available_margin: float, required_margin: float) -> GateResult:
+    """Gate 6 alone: fails unless ``available_margin >= required_margin`` (NaN fails)."""
+    return _gate_result(0, 0, 0, 0, True, True, None, 0.0, 100.0, float(available_margin),
+                        float(required_margin), 0, 0, 1, 0.0, 100.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Block state
+
+class BlockState(_Frozen):
+    """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
+
+    Parameters
+    ----------
+    bar_idx : int
+        The bar.
+    signal : SignalState
+        Signal state at the end of the bar.
+    action : ActionState
+        Action state at the end of the bar.
+    gate : GateResult
+        Gate result of the bar.
+    raw_signal_direction : int
+        Direction reported by the strategy (1, -1, 0, or 2 for FLAT).
+    signal_triggers, action_triggers : sequence of SignalTrigger / ActionTrigger, keyword-only
+        Triggers applied during the bar, in order (each one edge of the machine's table).
+    """
+
+    __slots__ = ("bar_idx", "signal", "action", "gate", "raw_signal_direction", "_sig_trig",
+                 "_act_trig")
+    bar_idx: int
+    signal: SignalState
+    action: ActionState
+    gate: GateResult
+    raw_signal_direction: int
+    _sig_trig: int
+    _act_trig: int
+
+    def __init__(self, bar_idx: int = 0, signal: Optional[SignalState] = None,
+                 action: Optional[ActionState] = None, gate: Optional[GateResult] = None,
+                 raw_signal_direction: int = 0, *, signal_triggers: Iterable[int] = (),
+                 action_triggers: Iterable[int] = ()) -> None:
+        for name, obj, cls in (("signal", signal, SignalState), ("action", action, ActionState),
+                               ("gate", gate, GateResult)):
+            if obj is not None and not isinstance(obj, cls):
+                raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
+        sa = object.__setattr__
+        sa(self, "bar_idx", int(bar_idx))
+        sa(self, "signal", _SIGNAL_NONE if signal is None else signal)
+        sa(self, "action", _ACTION_IDLE if action is None else action)
+        sa(self, "gate", _PASS if gate is None else gate)
+        sa(self, "raw_signal_direction", int(raw_signal_direction))
+        sa(self, "_sig_trig", _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE))
+        sa(self, "_act_trig", _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE))
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction,
+                self._sig_trig, self._act_trig)
+
+    @property
+    def signal_triggers(self) -> tuple[SignalTrigger, ...]:
+        """Signal triggers applied during this bar, in order."""
+        return _unpack_triggers(self._sig_trig, SignalTrigger)
+
+    @property
+    def action_triggers(self) -> tuple[ActionTrigger, ...]:
+        """Action triggers applied during this bar, in order."""
+        return _unpack_triggers(self._act_trig, ActionTrigger)
+
+    @property
+    def is_actionable(self) -> bool:
+        """Gate passed, signal CONFIRMED and the action IDLE or ACTIONABLE (a trade may start)."""
+        return (self.gate.passed and self.signal.value == _S.CONFIRMED
+                and self.action.value <= _A.ACTIONABLE)
+
+    @property
+    def is_blocked(self) -> bool:
+        """True when a gate failed."""
+        return not self.gate.passed
+
+    @property
+    def block_reason(self) -> Optional[str]:
+        """Reason of the first failing gate (None when passed)."""
+        return None if self.gate.passed else self.gate.reason
+
+    @property
+    def block_code(self) -> GateCode:
+        """Code of the first failing gate (``G_PASS`` when passed)."""
+        return self.gate.code
+
+    @property
+    def signal_detected(self) -> bool:
+        """True when a signal is active (signal state not NONE)."""
+        return self.signal.value != _S.NONE
+
+    @property
+    def signal_confirmed(self) -> bool:
+        """True when the signal is CONFIRMED."""
+        return self.signal.value == _S.CONFIRMED
+
+    @property
+    def signal_consumed(self) -> bool:
+        """True when the signal is CONSUMED."""
+        return self.signal.value == _S.CONSUMED
+
+    @property
+    def action_filled(self) -> bool:
+        """True when the action is FILLED."""
+        return self.action.value == _A.FILLED
+
+    @property
+    def action_rejected(self) -> bool:
+        """True when the action is REJECTED."""
+        return self.action.value == _A.REJECTED
+
+    def summary(self) -> str:
+        """One line: ``bar=<i> | signal=<STATE>(<DIR>) | action=<STATE> | blocked=<CODE>``."""
+        return _block_summary(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python form (enum names as strings) for reports and JSON."""
+        return _block_to_dict(self)
+
+    def __repr__(self) -> str:
+        return f"BlockState({self.summary()})"
+
+
+def create_block_state(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,
+                       raw_signal_direction: int = 0) -> BlockState:
+    """A :class:`BlockState` from its parts (no triggers)."""
+    return BlockState(bar_idx, signal, action, gate, raw_signal_direction)
+
+
+def reset_signal_state() -> SignalState:
+    """A signal in NONE (the shared NONE object)."""
+    return _SIGNAL_NONE
+
+
+def reset_action_state() -> ActionState:
+    """An action in IDLE (the shared IDLE object)."""
+    return _ACTION_IDLE
+
+
+def reset_block_state(bar_idx: int = 0) -> BlockState:
+    """A block with a NONE signal, an IDLE action and a passing gate."""
+    return BlockState(bar_idx)

@@ -1,0 +1,389 @@
+"""Bounded per-bar state tracker (pure-Python twin of ``btcore._core.tracker``).
+
+The engine reports what happens inside a bar through the hooks, then ``on_bar_end`` evaluates the
+gates, advances the signal and action machines (several steps when the bar reports several
+events) and records one :class:`BlockState`. The last ``max_history`` blocks are kept in a ring
+indexed by bar for O(1) ``get_block_at``; ``summary_stats`` comes from running counters, so it is
+exact for the whole run while memory stays flat.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Sequence
+
+from ..errors import DataError, IllegalTransitionError
+from .state_tables import (
+    ActionStateValue,
+    ActionTrigger,
+    GateCode,
+    SignalStateValue,
+    SignalTrigger,
+    StateTrackerConfig,
+)
+from .states import (
+    _ACTION_IDLE,
+    _SIGNAL_NONE,
+    ActionState,
+    BlockState,
+    SignalState,
+    _gate_result,
+)
+from .transitions import (
+    EV_CANCEL,
+    EV_FILL,
+    EV_REJECT,
+    EV_SIZING,
+    EV_SUBMIT,
+    advance_action,
+    advance_signal,
+)
+
+__all__ = ["StateTracker", "StateTrackerConfig", "create_state_tracker"]
+
+EVENT_NAMES = ("sizing", "submitted", "filled", "rejected", "canceled")
+_EVENT_BITS = (EV_SIZING, EV_SUBMIT, EV_FILL, EV_REJECT, EV_CANCEL)
+_CONFIRMED = int(SignalStateValue.CONFIRMED)
+_CONSUMED = int(SignalStateValue.CONSUMED)
+
+
+def _index(value: Any, what: str, low: int = 0) -> int:
+    try:
+        i = value.__index__()
+    except (AttributeError, TypeError):
+        raise TypeError(f"{what} must be an int, got {value!r}") from None
+    if i < low:
+        raise ValueError(f"{what} must be >= {low}, got {value!r}")
+    return int(i)
+
+
+class StateTracker:
+    """Records signal / action / gate state per bar, with bounded memory.
+
+    Parameters
+    ----------
+    config : StateTrackerConfig, optional
+        Limits and machine parameters (defaults: ``StateTrackerConfig()``).
+
+    Notes
+    -----
+    Per bar the engine calls ``on_bar_start(bar_idx)``, any of the reporting hooks, then
+    ``on_bar_end()``. Bar indices of recorded bars must increase. A bar that gets
+    ``on_bar_start`` but no ``on_bar_end`` (warmup, not-ready or stop bars of the reference engine)
+    is discarded by the next ``on_bar_start``: its raw signal and order events are dropped, the
+    machines and counters are unchanged, and only ``summary_stats()["bars_abandoned"]`` counts it
+    (values it gave the check hooks stay in force, as any reported value does). Values given
+    to ``on_warmup_check``, ``on_history_check``, ``on_risk_check`` and ``on_position_check`` stay
+    in force until the same hook reports again; the raw signal and the order events belong to one
+    bar. Hooks other than ``on_bar_start`` raise :class:`IllegalTransitionError` outside a bar.
+    """
+
+    def __init__(self, config: Optional[StateTrackerConfig] = None) -> None:
+        if config is None:
+            config = StateTrackerConfig()
+        elif not isinstance(config, StateTrackerConfig):
+            raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
+        self._config = config
+        self.reset()
+
+    @property
+    def config(self) -> StateTrackerConfig:
+        """The (frozen) configuration."""
+        return self._config
+
+    def reset(self) -> None:
+        """Forget everything: machines, hook values, counters and the block ring."""
+        cap = self._config.max_history
+        self._ring: list[Optional[BlockState]] = [None] * cap if cap else []
+        self._ring_pos = 0
+        self._index: dict[int, BlockState] = {}
+        self._signal = _SIGNAL_NONE
+        self._action = _ACTION_IDLE
+        self._signal_counter = 0
+        self._last_bar = -1
+        self._first_bar = -1
+        self._in_bar = False
+        self._bar = -1
+        self._cooldown_until = -1
+        # hook values that persist across bars
+        self._warmup_ok = True
+        self._warmup_end = 0
+        self._history_bars = 0
+        self._cache_ready = True
+        self._risk_passed = True
+        self._risk_reason: Optional[str] = None
+        self._drawdown = 0.0
+        self._avail = math.inf
+        self._req = 0.0
+        self._positions = 0
+        self._exposure = 0.0
+        self._clear_bar_events()
+        # whole-run counters
+        self._total = 0
+        self._abandoned = 0
+        self._blocked = 0
+        self._sig_bars = [0] * len(SignalStateValue)
+        self._act_bars = [0] * len(ActionStateValue)
+        self._sig_events = [0] * (len(SignalTrigger) + 1)
+        self._act_events = [0] * (len(ActionTrigger) + 1)
+        self._gate_primary = [0] * len(GateCode)
+        self._gate_any = [0] * len(GateCode)
+        self._ignored = [0] * len(EVENT_NAMES)
+
+    def _clear_bar_events(self) -> None:
+        self._direction = 0
+        self._n_events = [0] * len(EVENT_NAMES)
+        self._size = 0.0
+        self._reject_reason: Optional[str] = None
+        self._cancel_reason: Optional[str] = None
+
+    def _require_bar(self, hook: str) -> None:
+        if not self._in_bar:
+            raise IllegalTransitionError(
+                f"{hook} called outside a bar; allowed now: on_bar_start(bar_idx)")
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def on_bar_start(self, bar_idx: int) -> None:
+        """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
+        bar_idx = _index(bar_idx, "bar_idx")
+        if bar_idx <= self._last_bar:
+            raise DataError(f"bar_idx must increase: got {bar_idx} after recorded bar "
+                            f"{self._last_bar}", "BAR_IDX_NOT_INCREASING")
+        if self._in_bar:
+            self._abandoned += 1
+        self._in_bar = True
+        self._bar = bar_idx
+        self._clear_bar_events()
+
+    def on_signal_evaluated(self, direction: int) -> None:
+        """Raw strategy output of this bar: 1 long, -1 short, 0 none, 2 FLAT (not an entry)."""
+        self._require_bar("on_signal_evaluated")
+        d = _index(direction, "direction", low=-1)
+        if d > 2:
+            raise ValueError(f"direction must be 1, -1, 0 or 2 (FLAT), got {direction!r}")
+        self._direction = d
+
+    def on_warmup_check(self, warmup_ok: bool, warmup_end_idx: int) -> None:
+        """Warmup ends at ``warmup_end_idx``; ``warmup_ok=False`` fails gate 1 regardless."""
+        self._require_bar("on_warmup_check")
+        self._warmup_end = _index(warmup_end_idx, "warmup_end_idx")
+        self._warmup_ok = bool(warmup_ok)
+
+    def on_history_check(self, history_ok: bool, history_bars: int) -> None:
+        """History length (gate 2, against ``required_history_bars``) and readiness (gate 3)."""
+        self._require_bar("on_history_check")
+        self._history_bars = _index(history_bars, "history_bars")
+        self._cache_ready = bool(history_ok)
+
+    def on_risk_check(self, passed: bool, reason: Optional[str] = None, drawdown_pct: float = 0.0,
+                      available_margin: float = math.inf, required_margin: float = 0.0) -> None:
+        """Risk-policy verdict (gate 4), drawdown (gate 5) and margin (gate 6)."""
+        self._require_bar("on_risk_check")
+        self._risk_passed = bool(passed)
+        self._risk_reason = None if reason is None else str(reason)
+        self._drawdown = float(drawdown_pct)
+        self._avail = float(available_margin)
+        self._req = float(required_margin)
+
+    def on_position_check(self, position_count: int, exposure_pct: float = 0.0) -> None:
+        """Open positions (gate 8) and exposure in percent (gate 9)."""
+        self._require_bar("on_position_check")
+        self._positions = _index(position_count, "position_count")
+        self._exposure = float(exposure_pct)
+
+    def on_sizing_computed(self, size_usdt: float) -> None:
+        """The engine sized an order of ``size_usdt`` on this bar."""
+        self._require_bar("on_sizing_computed")
+        self._size = float(size_usdt)
+        self._n_events[0] += 1
+
+    def on_order_submitted(self) -> None:
+        """An order was submitted on this bar (also consumes a CONFIRMED signal)."""
+        self._require_bar("on_order_submitted")
+        self._n_events[1] += 1
+
+    def on_order_filled(self) -> None:
+        """An order was filled on this bar."""
+        self._require_bar("on_order_filled")
+        self._n_events[2] += 1
+
+    def on_order_rejected(self, reason: Optional[str] = None) -> None:
+        """An order (or its size) was rejected on this bar; ``reason`` is kept on the action."""
+        self._require_bar("on_order_rejected")
+        self._n_events[3] += 1
+        if reason is not None:
+            self._reject_reason = str(reason)
+
+    def on_order_canceled(self, reason: Optional[str] = None) -> None:
+        """The submitted order was withdrawn on this bar; ``reason`` is kept on the action."""
+        self._require_bar("on_order_canceled")
+        self._n_events[4] += 1
+        if reason is not None:
+            self._cancel_reason = str(reason)
+
+    def on_bar_end(self) -> BlockState:
+        """Evaluate the gates, advance both machines, record and return this bar's block."""
+        self._require_bar("on_bar_end")
+        cfg = self._config
+        bar = self._bar
+        warmup = max(cfg.warmup_bars, self._warmup_end)
+        if not self._warmup_ok:
+            warmup = max(warmup, bar + 1)
+        gate = _gate_result(bar, warmup, self._history_bars, cfg.required_history_bars,
+                            self._cache_ready, self._risk_passed, self._risk_reason,
+                            self._drawdown, cfg.max_drawdown_pct, self._avail, self._req,
+                            max(0, self._cooldown_until - bar + 1), self._positions,
+                            cfg.max_positions, self._exposure, cfg.max_exposure_pct)
+        ev = self._n_events
+        entry = self._direction if self._direction != 2 else 0
+        sig, sig_trig, fresh = advance_signal(
+            self._signal, bar, entry, gate, ev[1] > 0, self._signal_counter + 1,
+            cfg.confirmation_bars, cfg.expiry_bars)
+        if fresh:
+            self._signal_counter += 1
+        sv = int(sig.value)
+        confirmed = sv == _CONFIRMED or (sv == _CONSUMED and sig.consumed_bar == bar)
+        act, act_trig, used = advance_action(
+            self._action, bar, confirmed, sig.direction, sig.signal_id, gate, ev[0] > 0,
+            self._size, ev[1] > 0, ev[2] > 0, ev[3] > 0, ev[4] > 0, self._reject_reason,
+            self._cancel_reason)
+        block = BlockState.__new__(BlockState)
+        for name, value in (("bar_idx", bar), ("signal", sig), ("action", act), ("gate", gate),
+                            ("raw_signal_direction", self._direction), ("_sig_trig", sig_trig),
+                            ("_act_trig", act_trig)):
+            object.__setattr__(block, name, value)
+        self._signal, self._action = sig, act
+        self._count(block, sig_trig, act_trig, used)
+        self._store(block)
+        self._in_bar = False
+        self._last_bar = bar
+        return block
+
+    # -- recording --------------------------------------------------------------------------
+
+    def _count(self, block: BlockState, sig_trig: int, act_trig: int, used: int) -> None:
+        self._total += 1
+        if self._first_bar < 0:
+            self._first_bar = block.bar_idx
+        self._sig_bars[block.signal.value] += 1
+        self._act_bars[block.action.value] += 1
+        gate = block.gate
+        if not gate.passed:
+            self._blocked += 1
+            self._gate_primary[gate.code] += 1
+            for c in gate.codes:
+                self._gate_any[c] += 1
+        while sig_trig:
+            self._sig_events[sig_trig & 0xF] += 1
+            sig_trig >>= 4
+        while act_trig:
+            t = act_trig & 0xF
+            self._act_events[t] += 1
+            if t == ActionTrigger.FILL and self._config.cooldown_bars:
+                self._cooldown_until = block.bar_idx + self._config.cooldown_bars
+            act_trig >>= 4
+        for i, (n, bit) in enumerate(zip(self._n_events, _EVENT_BITS)):
+            self._ignored[i] += n - (1 if used & bit else 0)
+
+    def _store(self, block: BlockState) -> None:
+        cap = self._config.max_history
+        if not cap:
+            self._ring.append(block)
+        else:
+            old = self._ring[self._ring_pos]
+            if old is not None:
+                del self._index[old.bar_idx]
+            self._ring[self._ring_pos] = block
+            self._ring_pos = (self._ring_pos + 1) % cap
+        self._index[block.bar_idx] = block
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def get_current_signal_state(self) -> SignalState:
+        """Signal state after the last recorded bar."""
+        return self._signal
+
+    def get_current_action_state(self) -> ActionState:
+        """Action state after the last recorded bar."""
+        return self._action
+
+    def get_block_at(self, bar_idx: int) -> Optional[BlockState]:
+        """Block of ``bar_idx`` in O(1); None if never recorded or evicted from the ring."""
+        return self._index.get(_index(bar_idx, "bar_idx", low=-(1 << 62)))
+
+    @property
+    def block_history(self) -> list[BlockState]:
+        """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
+        if not self._config.max_history:
+            return [b for b in self._ring if b is not None]
+        ring = self._ring[self._ring_pos:] + self._ring[:self._ring_pos]
+        return [b for b in ring if b is not None]
+
+    @property
+    def total_bars(self) -> int:
+        """Number of bars recorded since construction or ``reset()``."""
+        return self._total
+
+    def summary_stats(self) -> dict[str, Any]:
+        """Whole-run statistics from running counters ({} before the first recorded bar).
+
+        Reference keys count recorded bars by their end-of-bar state: ``total_bars``,
+        ``signals_detected`` (signal not NONE), ``signals_confirmed``, ``signals_consumed``,
+        ``actions_filled``, ``gates_blocked``, ``gate_code_breakdown`` (first failing code name ->
+        bars). Added: ``signal_state_bars`` / ``action_state_bars`` (bars per end state),
+        ``signal_events`` / ``action_events`` (transitions per trigger), ``gate_failures`` (bars
+        per failing code, any position), ``signals_issued``, ``bars_abandoned``,
+        ``ignored_events`` (reported order events the action machine could not use),
+        ``first_bar_idx``, ``last_bar_idx``, ``blocks_retained``, ``max_history``.
+        """
+        return summary_dict(self._total, self._blocked, self._abandoned, self._signal_counter,
+                            self._first_bar, self._last_bar, len(self._index),
+                            self._config.max_history, self._sig_bars, self._act_bars,
+                            self._sig_events, self._act_events, self._gate_primary,
+                            self._gate_any, self._ignored)
+
+
+def summary_dict(total: int, blocked: int, abandoned: int, issued: int, first_bar: int,
+                 last_bar: int, retained: int, max_history: int, sig_bars: Sequence[int],
+                 act_bars: Sequence[int], sig_events: Sequence[int], act_events: Sequence[int],
+                 gate_primary: Sequence[int], gate_any: Sequence[int],
+                 ignored: Sequence[int]) -> dict[str, Any]:
+    """The ``summary_stats`` dict from the counters (shared by both twins)."""
+    if total == 0:
+        return {}
+    return {
+        "total_bars": total,
+        "signals_detected": total - sig_bars[SignalStateValue.NONE],
+        "signals_confirmed": sig_bars[SignalStateValue.CONFIRMED],
+        "signals_consumed": sig_bars[SignalStateValue.CONSUMED],
+        "actions_filled": act_bars[ActionStateValue.FILLED],
+        "gates_blocked": blocked,
+        "gate_code_breakdown": {c.name: gate_primary[c] for c in GateCode if gate_primary[c]},
+        "signal_state_bars": {s.name: sig_bars[s] for s in SignalStateValue},
+        "action_state_bars": {a.name: act_bars[a] for a in ActionStateValue},
+        "signal_events": {t.name: sig_events[t] for t in SignalTrigger},
+        "action_events": {t.name: act_events[t] for t in ActionTrigger},
+        "gate_failures": {c.name: gate_any[c] for c in GateCode if gate_any[c]},
+        "signals_issued": issued,
+        "bars_abandoned": abandoned,
+        "ignored_events": dict(zip(EVENT_NAMES, ignored)),
+        "first_bar_idx": first_bar,
+        "last_bar_idx": last_bar,
+        "blocks_retained": retained,
+        "max_history": max_history,
+    }
+
+
+def create_state_tracker(warmup_bars: int = 0, max_positions: int = 100,
+                         max_drawdown_pct: float = 100.0, cooldown_bars: int = 0,
+                         max_history: int = 10000, **options: Any) -> StateTracker:
+    """A :class:`StateTracker` with a :class:`StateTrackerConfig` of these values.
+
+    ``options`` takes the other config fields by keyword (``max_exposure_pct``,
+    ``required_history_bars``, ``confirmation_bars``, ``expiry_bars``).
+    """
+    return StateTracker(StateTrackerConfig(warmup_bars=warmup_bars, max_positions=max_positions,
+                                           max_drawdown_pct=max_drawdown_pct,
+                                           cooldown_bars=cooldown_bars, max_history=max_history,
+                                           **options))

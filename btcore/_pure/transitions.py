@@ -1,0 +1,296 @@
+"""Per-bar transition functions of the signal and action machines (twin of ``_core.transitions``).
+
+Each function derives the triggers one bar calls for and applies them, in order, through the
+machine's table (``SIGNAL_TABLE`` / ``ACTION_TABLE``), so every state change is a table edge. The
+rules that pick the triggers are documented in ``docs/STATE_MACHINES.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .state_tables import (
+    ACTION_TABLE,
+    SIGNAL_TABLE,
+    ActionStateValue,
+    ActionTrigger,
+    SignalStateValue,
+    SignalTrigger,
+)
+from .states import (
+    _ACTION_IDLE,
+    _SIGNAL_NONE,
+    _TRIGGER_BITS,
+    ActionState,
+    GateResult,
+    SignalState,
+)
+
+__all__ = ["transition_signal_state", "transition_action_state", "advance_signal",
+           "advance_action", "EV_SIZING", "EV_SUBMIT", "EV_FILL", "EV_REJECT", "EV_CANCEL"]
+
+_SIG_NEXT = {(int(s), int(t)): int(n) for (s, t), n in SIGNAL_TABLE.items()}
+_ACT_NEXT = {(int(s), int(t)): int(n) for (s, t), n in ACTION_TABLE.items()}
+
+_NONE, _CANDIDATE, _CONFIRMING, _CONFIRMED, _EXPIRED, _CONSUMED = (int(v) for v in SignalStateValue)
+_DETECT, _PERSIST, _CONFIRM, _DROP, _CONSUME, _EXPIRE, _CLEAR = (int(t) for t in SignalTrigger)
+_IDLE, _ACTIONABLE, _SIZING, _SUBMITTED, _FILLED = tuple(int(v) for v in ActionStateValue)[:5]
+(_ARM, _DISARM, _SIZE, _SUBMIT, _FILL, _REJECT, _CANCEL, _ABANDON,
+ _RESET) = (int(t) for t in ActionTrigger)
+
+#: Bits of the ``used`` mask returned by :func:`advance_action` (which reported events it used).
+EV_SIZING, EV_SUBMIT, EV_FILL, EV_REJECT, EV_CANCEL = 1, 2, 4, 8, 16
+
+REASON_SIGNAL_GONE = "Signal no longer confirmed"
+REASON_NOT_SUBMITTED = "Sized but never submitted"
+
+
+def advance_signal(prev: SignalState, bar_idx: int, direction: int, gate: GateResult,
+                   action_taken: bool, next_signal_id: int, confirmation_bars: int,
+                   expiry_bars: int) -> tuple[SignalState, int, bool]:
+    """One bar of the signal machine: ``(new state, packed triggers, new id used)``.
+
+    ``direction`` is the raw entry direction of the bar (1, -1, or 0 for none).
+    """
+    v = int(prev.value)
+    d, det, conf, cons, sid = (prev.direction, prev.detected_bar, prev.confirmed_bar,
+                               prev.consumed_bar, prev.signal_id)
+    detected = direction != 0
+    fresh = False
+    packed = n = 0
+    trig = []
+    if v == _EXPIRED or v == _CONSUMED:
+        trig.append(_DETECT if detected else _CLEAR)
+        fresh = detected
+    elif v == _NONE:
+        if detected:
+            trig.append(_DETECT)
+            fresh = True
+    elif v == _CANDIDATE or v == _CONFIRMING:
+        if detected and direction == d:
+            if bar_idx - det + 1 >= confirmation_bars:
+                trig.append(_CONFIRM)
+                conf = bar_idx
+            else:
+                trig.append(_PERSIST)
+        else:
+            trig.append(_DROP)
+            if detected:
+                trig.append(_DETECT)
+                fresh = True
+    elif v == _CONFIRMED and not action_taken:
+        if detected and direction != d:
+            trig += [_EXPIRE, _DETECT]
+            fresh = True
+        elif expiry_bars > 0 and bar_idx - conf >= expiry_bars:
+            trig.append(_EXPIRE)
+            if detected:
+                trig.append(_DETECT)
+                fresh = True
+    for t in trig:
+        v = _SIG_NEXT[v, t]
+        packed |= t << (_TRIGGER_BITS * n)
+        n += 1
+    if fresh:
+        d, det, conf, cons, sid = direction, bar_idx, -1, -1, next_signal_id
+        if confirmation_bars <= 1:
+            v = _SIG_NEXT[v, _CONFIRM]
+            packed |= _CONFIRM << (_TRIGGER_BITS * n)
+            n += 1
+            conf = bar_idx
+    if v == _CONFIRMED and action_taken:
+        v = _SIG_NEXT[v, _CONSUME]
+        packed |= _CONSUME << (_TRIGGER_BITS * n)
+        cons = bar_idx
+    if packed == 0:
+        return prev, 0, False
+    if v == _NONE:
+        return _SIGNAL_NONE, packed, False
+    return SignalState(v, d, det, conf, cons, gate, sid), packed, fresh
+
+
+def advance_action(prev: ActionState, bar_idx: int, signal_confirmed: bool, signal_direction: int,
+                   signal_id: int, gate: GateResult, size_computed: bool, size_usdt: float,
+                   submitted: bool, filled: bool, rejected: bool, canceled: bool,
+                   reject_reason: Optional[str], cancel_reason: Optional[str]
+                   ) -> tuple[ActionState, int, int]:
+    """One bar of the action machine: ``(new state, packed triggers, used-event mask)``."""
+    v = int(prev.value)
+    d, size, sub, fil, reason, sid = (prev.direction, prev.size_usdt, prev.submitted_bar,
+                                      prev.filled_bar, prev.reject_reason, prev.signal_id)
+    used = packed = n = 0
+    armed = sized_now = False
+    while True:
+        if v >= _FILLED:
+            if n:
+                break  # finished this bar: shown on this bar's block, RESET on the next bar
+            t = _RESET
+        elif v == _IDLE:
+            if armed or not (signal_confirmed and gate.passed):
+                break
+            t = _ARM
+        elif v == _ACTIONABLE:
+            if not gate.passed or not signal_confirmed or signal_id != sid:
+                t = _DISARM
+            elif (size_computed and not used & EV_SIZING) or (submitted and not used & EV_SUBMIT):
+                t = _SIZE
+            else:
+                break
+        elif v == _SIZING:
+            if submitted and not used & EV_SUBMIT:
+                t = _SUBMIT
+            elif rejected and not used & EV_REJECT:
+                t = _REJECT
+            elif sized_now:
+                break
+            else:
+                t = _ABANDON
+        else:  # SUBMITTED
+            if filled and not used & EV_FILL:
+                t = _FILL
+            elif rejected and not used & EV_REJECT:
+                t = _REJECT
+            elif canceled and not used & EV_CANCEL:
+                t = _CANCEL
+            else:
+                break
+        # Field updates of the edge just chosen; the table gives the next state.
+        if t == _RESET or t == _DISARM or t == _ABANDON:
+            reason = (None if t == _RESET else REASON_NOT_SUBMITTED if t == _ABANDON
+                      else gate.reason if not gate.passed else REASON_SIGNAL_GONE)
+            d, size, sub, fil, sid = 0, 0.0, -1, -1, 0
+        elif t == _ARM:
+            armed = True
+            d, size, sub, fil, reason, sid = signal_direction, 0.0, -1, -1, None, signal_id
+        elif t == _SIZE:
+            sized_now = True
+            if size_computed and not used & EV_SIZING:
+                used |= EV_SIZING
+                size = size_usdt
+        elif t == _SUBMIT:
+            used |= EV_SUBMIT
+            sub = bar_idx
+        elif t == _FILL:
+            used |= EV_FILL
+            fil = bar_idx
+        elif t == _REJECT:
+            used |= EV_REJECT
+            reason = reject_reason or ("Order rejected" if v == _SUBMITTED
+                                       else "Size validation failed")
+        elif t == _CANCEL:
+            used |= EV_CANCEL
+            reason = cancel_reason or "Order canceled"
+        v = _ACT_NEXT[v, t]
+        packed |= t << (_TRIGGER_BITS * n)
+        n += 1
+    if n == 0:
+        return prev, 0, 0
+    if v == _IDLE and reason is None:
+        return _ACTION_IDLE, packed, used
+    return ActionState(v, d, size, sub, fil, reason, signal_id=sid), packed, used
+
+
+def _check_direction(direction: int, active: bool, what: str) -> int:
+    if direction not in (-1, 0, 1) or (active and direction == 0):
+        raise ValueError(f"{what} must be 1 (long) or -1 (short) when a signal is active "
+                         f"(0 otherwise), got {direction!r}")
+    return int(direction) if active else 0
+
+
+def _check_gate(gate_result: Any, cls: type = GateResult) -> Any:
+    if not isinstance(gate_result, cls):
+        raise TypeError(f"gate_result must be a GateResult, got {gate_result!r} (the signal_id "
+                        "positional parameter was removed; pass signal_id=... by keyword)")
+    return gate_result
+
+
+def transition_signal_state(prev_state: SignalState, bar_idx: int, signal_detected: bool,
+                            signal_direction: int, gate_result: GateResult, action_taken: bool,
+                            next_signal_id: int, confirmation_bars: int = 1, *,
+                            expiry_bars: int = 1) -> SignalState:
+    """Advance the signal machine by one bar (pure: ``prev_state`` is never changed).
+
+    Parameters
+    ----------
+    prev_state : SignalState
+        State at the end of the previous bar.
+    bar_idx : int
+        This bar.
+    signal_detected : bool
+        The strategy emitted an entry signal on this bar.
+    signal_direction : int
+        Its direction (1 long, -1 short); ignored when ``signal_detected`` is False.
+    gate_result : GateResult
+        Gate result of this bar (stored on the new state).
+    action_taken : bool
+        An order was submitted on this bar (a CONFIRMED signal becomes CONSUMED).
+    next_signal_id : int
+        Id given to a signal this bar detects.
+    confirmation_bars : int
+        Consecutive bars a raw signal must be seen before CONFIRM (1 = immediately).
+    expiry_bars : int, keyword-only
+        A CONFIRMED signal not acted on by bar ``confirmed_bar + expiry_bars`` EXPIRES
+        (0 = only an opposite signal expires it).
+
+    Returns
+    -------
+    SignalState
+        The new state; ``prev_state`` itself when no trigger applied.
+    """
+    if not isinstance(prev_state, SignalState):
+        raise TypeError(f"prev_state must be a SignalState, got {prev_state!r}")
+    if confirmation_bars < 1 or expiry_bars < 0:
+        raise ValueError(f"confirmation_bars must be >= 1 and expiry_bars >= 0, got "
+                         f"{confirmation_bars!r} and {expiry_bars!r}")
+    direction = _check_direction(signal_direction, bool(signal_detected), "signal_direction")
+    return advance_signal(prev_state, int(bar_idx), direction, _check_gate(gate_result),
+                          bool(action_taken), int(next_signal_id), int(confirmation_bars),
+                          int(expiry_bars))[0]
+
+
+def transition_action_state(prev_state: ActionState, bar_idx: int, signal_confirmed: bool,
+                            signal_direction: int, gate_result: GateResult, size_computed: bool,
+                            size_usdt: float, order_submitted: bool, order_filled: bool,
+                            order_rejected: bool, reject_reason: Optional[str] = None, *,
+                            signal_id: int = 0, order_canceled: bool = False,
+                            cancel_reason: Optional[str] = None) -> ActionState:
+    """Advance the action machine by one bar, several steps if the bar reports several events.
+
+    Parameters
+    ----------
+    prev_state : ActionState
+        State at the end of the previous bar.
+    bar_idx : int
+        This bar.
+    signal_confirmed : bool
+        The signal is CONFIRMED on this bar (or was, before this bar consumed it).
+    signal_direction : int
+        Its direction (1 or -1 when confirmed).
+    gate_result : GateResult
+        Gate result of this bar.
+    size_computed, size_usdt : bool, float
+        The engine sized an order on this bar, and the size.
+    order_submitted, order_filled, order_rejected : bool
+        Order events of this bar.
+    reject_reason : str, optional
+        Reason of the rejection.
+    signal_id : int, keyword-only
+        Id of the confirmed signal (an ACTIONABLE action for another id is DISARMed).
+    order_canceled : bool, keyword-only
+        The submitted order was withdrawn on this bar.
+    cancel_reason : str, keyword-only, optional
+        Reason of the cancelation.
+
+    Returns
+    -------
+    ActionState
+        The new state; ``prev_state`` itself when no trigger applied.
+    """
+    if not isinstance(prev_state, ActionState):
+        raise TypeError(f"prev_state must be an ActionState, got {prev_state!r}")
+    direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
+    return advance_action(prev_state, int(bar_idx), bool(signal_confirmed), direction,
+                          int(signal_id), _check_gate(gate_result), bool(size_computed),
+                          float(size_usdt), bool(order_submitted), bool(order_filled),
+                          bool(order_rejected), bool(order_canceled), reject_reason,
+                          cancel_reason)[0]
