@@ -338,3 +338,9 @@ def test_garbage_csv_gives_frame_or_data_error(tmp_path_factory, header, rows):
         assert exc.error_code
     else:
         assert out["ts"].dtype == np.int64 and (np.diff(out["ts"]) > 0).all()
+
+
+def test_dataframe_input_is_not_aliased():
+    df = frame(5)
+    out = load_ohlcv(df)
+    assert not np.shares_memory(out["close"].to_numpy(), df["close"].to_numpy())

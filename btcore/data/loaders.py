@@ -241,6 +241,7 @@ def normalize_ohlcv(
     deduplicate: Optional[str] = None,
     tf: Optional[str] = "1m",
     source: str = "data",
+    copy: bool = True,
 ) -> pd.DataFrame:
     """Validate a raw bar table and return the canonical ``ts, open, high, low, close, volume`` frame.
 
@@ -256,6 +257,8 @@ def normalize_ohlcv(
         ``deduplicate='first'|'last'`` keeps one row per timestamp.
     tf : str or None
         Bar size the open times must be aligned to (``None`` skips the check).
+    copy : bool
+        ``False`` lets the result share memory with ``df`` (used for freshly read files).
 
     Raises
     ------
@@ -292,10 +295,9 @@ def normalize_ohlcv(
                 "bar opens; timestamps must be bar open times",
                 "MISALIGNED_TIMESTAMPS",
             )
-    out = pd.DataFrame({"ts": np.ascontiguousarray(ts, dtype=np.int64)})
-    for n in ("open", "high", "low", "close", "volume"):
-        out[n] = np.ascontiguousarray(values[n], dtype=np.float64)
-    return out
+    cols = {"ts": np.ascontiguousarray(ts, dtype=np.int64)}
+    cols.update((n, np.ascontiguousarray(values[n], dtype=np.float64)) for n in OHLCV_COLUMNS[1:])
+    return pd.DataFrame(cols, copy=copy)
 
 
 def load_ohlcv(
@@ -328,10 +330,10 @@ def load_ohlcv(
         int64 ``ts`` (bar open, ms UTC) and float64 ``open, high, low, close, volume``.
     """
     if isinstance(path, pd.DataFrame):
-        raw, source = path, "DataFrame"
+        raw, source, owned = path, "DataFrame", False
     else:
         fmt = (format or Path(path).suffix.lstrip(".")).lower()
-        source = repr(str(path))
+        source, owned = repr(str(path)), True
         if fmt in ("csv", "txt"):
             raw = read_csv_ohlcv(path)
         elif fmt in ("parquet", "pq"):
@@ -343,7 +345,7 @@ def load_ohlcv(
             )
     out = normalize_ohlcv(
         raw, time_column=time_column, unit=unit, sort=sort, deduplicate=deduplicate, tf=tf,
-        source=source,
+        source=source, copy=not owned,
     )
     if start is not None or end is not None:
         out = slice_ohlcv(out, start, end)
