@@ -365,3 +365,22 @@ def test_plan_validation(roles, code):
     with pytest.raises(DataError) as info:
         PreflightPlan("bad", (), {"exec": "15m"})
     assert info.value.error_code == "NO_SYMBOLS"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not REAL.exists(), reason="2020 data file not present")
+def test_real_2020_file_loads_and_reports_its_real_gaps():
+    from btcore.data import DataHealthCheck, load_ohlcv
+
+    df = load_ohlcv(REAL)
+    raw = pd.read_parquet(REAL)
+    np.testing.assert_array_equal(df["ts"].to_numpy(), raw["ts"].to_numpy())
+    steps = np.diff(raw["ts"].to_numpy())
+    holes = steps[steps > MIN]
+    report = DataHealthCheck(
+        "2020-01-01", "2020-12-31T23:59", ["1m", "4h"], "BTCUSDT", ["ohlcv"]
+    ).run_frames({"1m": df, "4h": resample_ohlcv(df, "4h")})
+    m1_gaps = [g for g in report.gaps if g.tf == "1m"]
+    assert len(m1_gaps) == holes.size
+    assert sum(g.missing_count for g in m1_gaps) == int(((holes - MIN) // MIN).sum())
+    assert report.sanity_issue_counts == {} and report.coverage_issues == []
