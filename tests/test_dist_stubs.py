@@ -1,7 +1,9 @@
 """The ``.pyi`` stubs describe the compiled modules truthfully (``mypy.stubtest``).
 
 Every extension module in ``btcore._core`` must have a ``.pyi`` beside it, and stubtest must find
-no difference between the stub and what the imported module exposes. Stubtest runs once per
+no difference between the stub and what the imported module exposes. The same holds for the thin
+public modules that bind their names through ``btcore._twin.load`` (``btcore.loop``, ...): without
+a stub, type checkers would see every one of their names as ``Any``. Stubtest runs once per
 session in a subprocess, on the btcore that this test session imports (the installed wheel in CI,
 the in-place build during development), and each module gets its own test so a failure names the
 module owner's stub.
@@ -75,7 +77,18 @@ def _require_compiled() -> None:
         pytest.skip("compiled btcore not built here; stubtest needs the extension modules")
 
 
+def _twin_bound_public_modules() -> list[str]:
+    """Public modules ``btcore.<name>`` whose names come from ``btcore._twin.load``."""
+    pkg_dir = Path(btcore.__file__).parent
+    return sorted(
+        f"btcore.{p.stem}" for p in pkg_dir.glob("*.py")
+        if not p.stem.startswith("_") and "from ._twin import load" in p.read_text(encoding="utf-8")
+    )
+
+
 MODULES = _compiled_modules()
+PUBLIC = _twin_bound_public_modules()
+CHECKED = [f"btcore._core.{m}" for m in MODULES] + PUBLIC
 
 
 @pytest.fixture(scope="session")
@@ -94,13 +107,13 @@ def stubtest_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[
     env["PYTHONPATH"] = os.pathsep.join([pkg_parent, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env["MYPY_CACHE_DIR"] = str(work / "cache")
     cmd = [sys.executable, "-m", "mypy.stubtest", *STUBTEST_FLAGS, "--allowlist", str(allowlist),
-           "--mypy-config-file", str(config), *(f"btcore._core.{m}" for m in MODULES)]
+           "--mypy-config-file", str(config), *CHECKED]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env=env, timeout=600)
     lines = [ln for ln in (out.stdout + out.stderr).splitlines() if ln.strip()]
-    report: dict[str, list[str]] = {m: [] for m in MODULES}
+    report: dict[str, list[str]] = {m: [] for m in CHECKED}
     unattributed = []
     for line in lines:
-        module = next((m for m in MODULES if line.startswith((f"btcore._core.{m}.", f"btcore._core.{m} "))), None)
+        module = next((m for m in CHECKED if line.startswith((f"{m}.", f"{m} "))), None)
         (report[module] if module else unattributed).append(line)
     if out.returncode != 0 and not any(report.values()):
         pytest.fail("stubtest failed without a per-module error:\n" + "\n".join(lines[-40:]))
@@ -119,10 +132,20 @@ def test_every_compiled_module_has_a_stub(module: str) -> None:
     assert stub.is_file(), f"btcore/_core/{module}.pyi is missing: every compiled module needs a stub"
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_stub_matches_compiled_module(module: str, stubtest_report: dict[str, list[str]]) -> None:
+@pytest.mark.parametrize("module", PUBLIC)
+def test_every_twin_bound_public_module_has_a_stub(module: str) -> None:
+    stub = Path(btcore.__file__).parent / f"{module.split('.')[-1]}.pyi"
+    assert stub.is_file(), (
+        f"{module} binds its names through btcore._twin.load, so type checkers see them as Any "
+        f"unless {stub.name} re-exports them from the compiled module's stub"
+    )
+
+
+@pytest.mark.parametrize("module", CHECKED)
+def test_stub_matches_module(module: str, stubtest_report: dict[str, list[str]]) -> None:
     errors = stubtest_report[module]
-    assert not errors, f"stubtest: btcore/_core/{module}.pyi differs from the module:\n" + "\n".join(errors)
+    stub = module.replace(".", "/") + ".pyi"
+    assert not errors, f"stubtest: {stub} differs from the module:\n" + "\n".join(errors)
 
 
 def _stub_init_params(stub: Path) -> dict[str, list[tuple[str, bool]]]:
