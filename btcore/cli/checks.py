@@ -26,7 +26,7 @@ def run_health(df1: pd.DataFrame, symbol: str, start_ms: int, end_ms: int) -> di
     codes = list(out.get("error_codes") or [])
     out["message"] = (
         "no issues" if report.passed else
-        f"{report.total_missing_bars} missing 1m bars in {len(report.gaps)} gaps; "
+        f"{report.total_missing_bars} missing 1m bars in {len(report.gaps)} gap(s); "
         f"sanity issues: {dict(report.sanity_issue_counts) or 'none'}; coverage issues: {len(report.coverage_issues)}"
     )
     out["error_codes"] = codes

@@ -163,7 +163,7 @@ def _strategy(cfg: RunConfig, exchange: SimExchange) -> tuple[Any, str]:
         strat = load_python_strategy(cfg.strategy_file, cfg.strategy_function, cfg.strategy_params, exchange)
         return strat, f"python file {cfg.strategy_file.name}"
     check_rule_paths(cfg.rules, cfg.indicators)
-    return RuleStrategy(cfg.rules, exchange), "rules: " + "; ".join(f"{k} = {v}" for k, v in cfg.rules.items())
+    return RuleStrategy(cfg.rules, exchange), "rules: " + "; ".join(f"{k}: {v}" for k, v in cfg.rules.items())
 
 
 def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optional[TextIO] = None) -> dict[str, Any]:
@@ -245,11 +245,12 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
         "period": f"{_fmt_ms(int(ts_open[0]))} to {_fmt_ms(int(ts_close[-1]))} UTC ({hi - lo:,} exec bars, "
                   f"{len(df1):,} 1m bars loaded)",
         "strategy": strategy_text,
+        "indicators": ", ".join(f"{s.name}={s.type}({s.length}) on {'/'.join(s.roles)}" for s in cfg.indicators) or "none",
         "costs": f"commission {cfg.commission:g} per side, slippage {cfg.slippage:g}, size {cfg.size_fraction:g} of equity",
         "risk": f"stop loss {cfg.stop_loss_pct or 0:g}, take profit {cfg.take_profit_pct or 0:g} (fractions of entry)",
         "compiled_core": _compiled(),
         "preflight_status": "passed" if not pf_failed else "FAILED (" + ", ".join(preflight["error_codes"]) + ")",
-        "health_status": "passed" if health["passed"] else "issues: " + ", ".join(health.get("error_codes") or []),
+        "health_status": "passed" if health["passed"] else f"{', '.join(health['error_codes'])}: {health['message']}",
     }
     t_rep0 = time.perf_counter()
     files = write_report(

@@ -81,6 +81,8 @@ class SimExchange:
         self._open = exec_feed.open.tolist()
         self._high = exec_feed.high
         self._low = exec_feed.low
+        self._high_l = exec_feed.high.tolist()
+        self._low_l = exec_feed.low.tolist()
         self._close = exec_feed.close.tolist()
         self._q = quote_feed
         if quote_feed is not None:
@@ -243,6 +245,13 @@ class SimExchange:
 
     def _check_stops(self, i: int) -> None:
         side, sl, tp = self.side, self.sl, self.tp
+        # the exec bar's range bounds its minutes': most bars touch no level and need no scan
+        hi, lo = self._high_l[i], self._low_l[i]
+        if side > 0:
+            if not ((sl and lo <= sl) or (tp and hi >= tp)):
+                return
+        elif not ((sl and hi >= sl) or (tp and lo <= tp)):
+            return
         if self._q is not None and self._m1_end[i] > self._m1_start[i]:
             a, b = self._m1_start[i], self._m1_end[i]
             lo, hi, op = self._q_low[a:b], self._q_high[a:b], self._q_open[a:b]

@@ -120,7 +120,15 @@ def _print_summary(result: dict[str, Any], stream: Any) -> None:
     w = stream.write
     w(f"\nbtcore backtest  {ctx['symbol']}  {ctx['timeframes']}  ({ctx['data']})\n")
     w(f"  period        {ctx['period']}\n")
-    w(f"  strategy      {ctx['strategy']}\n")
+    strategy = ctx["strategy"]
+    if strategy.startswith("rules: "):
+        rules = strategy[len("rules: "):].split("; ")
+        w(f"  strategy      rules\n")
+        for rule in rules:
+            w(f"    {rule}\n")
+    else:
+        w(f"  strategy      {strategy}\n")
+    w(f"  indicators    {ctx['indicators']}\n")
     for label, text in summary_lines(s):
         w(f"  {label:<27} {text}\n")
     t = ctx["timings_s"]

@@ -28,10 +28,10 @@ _TRADE_COLUMNS = (
 )
 
 
-def _iso(ms: Any) -> Optional[str]:
-    if ms is None:
-        return None
-    return pd.Timestamp(int(ms), unit="ms", tz="UTC").isoformat()
+def iso_utc(ms: Any) -> np.ndarray:
+    """ISO-8601 UTC strings (``2020-01-01T00:15:00+00:00``) of epoch-ms values, vectorised."""
+    text = np.datetime_as_string(np.asarray(ms, dtype=np.int64).astype("datetime64[ms]"), unit="s")
+    return np.char.add(text, "+00:00")
 
 
 def _json_default(obj: Any) -> Any:
@@ -56,8 +56,11 @@ def _write_json(path: Path, obj: Any) -> None:
 
 def trades_frame(trades: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Closed trades as a DataFrame with ISO-8601 UTC entry/exit times."""
-    rows = [{**t, "entry_time": _iso(t["entry_ts_ms"]), "exit_time": _iso(t["exit_ts_ms"])} for t in trades]
-    return pd.DataFrame(rows, columns=list(_TRADE_COLUMNS))
+    df = pd.DataFrame(list(trades), columns=list(_TRADE_COLUMNS) + ["entry_ts_ms", "exit_ts_ms"])
+    if len(df):
+        df["entry_time"] = iso_utc(df["entry_ts_ms"].to_numpy())
+        df["exit_time"] = iso_utc(df["exit_ts_ms"].to_numpy())
+    return df[list(_TRADE_COLUMNS)]
 
 
 def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[str, Any]], title: str,
@@ -115,7 +118,8 @@ def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[s
 
 
 _LABELS = (
-    ("total_return_pct", "Total return", "%"), ("cagr_pct", "CAGR", "%"),
+    ("total_return_pct", "Total return", "%"), ("buy_hold_return_pct", "Buy & hold return", "%"),
+    ("cagr_pct", "CAGR", "%"),
     ("max_drawdown_pct", "Max drawdown", "%"), ("sharpe", "Sharpe (daily, annualised)", ""),
     ("trades", "Trades", ""), ("win_rate_pct", "Win rate", "%"), ("profit_factor", "Profit factor", ""),
     ("exposure_pct", "Exposure", "%"), ("final_equity", "Final equity", ""), ("fees_paid", "Fees paid", ""),
@@ -195,7 +199,7 @@ def write_report(
     tdf = trades_frame(trades)
     tdf.to_csv(out / "trades.csv", index=False)
     eq = equity_df.copy()
-    eq.insert(0, "time", pd.to_datetime(eq["ts_close_ms"], unit="ms", utc=True).map(lambda x: x.isoformat()))
+    eq.insert(0, "time", iso_utc(eq["ts_close_ms"].to_numpy()))
     eq.to_csv(out / "equity.csv", index=False)
     _write_json(out / "summary.json", {"summary": summary, "run": context})
     _write_json(out / "state_tracker.json", tracker)
@@ -206,9 +210,10 @@ def write_report(
     chart = False
     png: Optional[bytes] = None
     if plot:
-        title = (f"{context.get('symbol', '')} {context.get('timeframes', '')}: return {summary.get('total_return_pct')}%, "
-                 f"max drawdown {summary.get('max_drawdown_pct')}%, Sharpe {summary.get('sharpe')}, "
-                 f"{summary.get('trades')} trades")
+        head = dict(summary_lines(summary))
+        title = (f"{context.get('symbol', '')} {context.get('timeframes', '')}: return {head['Total return']}, "
+                 f"max drawdown {head['Max drawdown']}, Sharpe {head['Sharpe (daily, annualised)']}, "
+                 f"{head['Trades']} trades")
         chart = render_chart(out / "chart.png", equity_df, trades, title, float(summary.get("initial_equity") or 0.0))
         if chart:
             png = (out / "chart.png").read_bytes()

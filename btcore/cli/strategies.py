@@ -70,6 +70,18 @@ def check_rule_paths(rules: Mapping[str, str], indicators: Sequence[IndicatorSpe
                 )
 
 
+class _Slot:
+    """The value of one path for the current bar."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: Optional[float] = None
+
+    def get(self) -> Optional[float]:
+        return self.value
+
+
 class RuleStrategy:
     """Entry/exit rules over view paths (see :mod:`btcore.cli.rules`).
 
@@ -85,14 +97,23 @@ class RuleStrategy:
         self._exchange = exchange
         never: Callable[[], bool] = lambda: False
         self._long_entry = self._long_exit = self._short_entry = self._short_exit = never
+        self._reads: list[tuple[_Slot, Any]] = []
 
     def prepare(self, view: Any) -> None:
-        """Compile every path once (``view.compile``) and the rules into closures."""
-        handles = {p: view.compile(p) for tree in self._trees.values() for p in rule_paths(tree)}
+        """Compile every path once (``view.compile``) and the rules into closures.
+
+        A path used by several rules is read once per bar: the closures read a per-path slot
+        that ``__call__`` refreshes from the handle at the start of the bar.
+        """
+        paths = list(dict.fromkeys(p for tree in self._trees.values() for p in rule_paths(tree)))
+        self._reads = [(_Slot(), view.compile(p)) for p in paths]
+        slots = {p: slot for p, (slot, _) in zip(paths, self._reads)}
         for key, tree in self._trees.items():
-            setattr(self, "_" + key, compile_rule(tree, handles))
+            setattr(self, "_" + key, compile_rule(tree, slots))
 
     def __call__(self, view: Any) -> int:
+        for slot, handle in self._reads:
+            slot.value = handle.get()
         le, lx = self._long_entry(), self._long_exit()
         se, sx = self._short_entry(), self._short_exit()
         side = self._exchange.side
