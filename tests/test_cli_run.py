@@ -250,3 +250,52 @@ def test_module_entry_point_in_a_subprocess(tmp_path):
     assert result["summary"]["trades"] == 1
     assert set(result["files"]) >= {"summary.json", "trades.csv", "equity.csv", "report.html"}
     _read_report(tmp_path / "sub")
+
+
+CLASS_STRATEGY = '''
+class Strategy:
+    def __init__(self, level):
+        self.level = level
+        self.prepared = False
+
+    def prepare(self, view):
+        self.close = view.compile("price.mark.close")
+        self.prepared = True
+
+    def on_bar(self, view):
+        assert self.prepared
+        close = self.close.get()
+        if close is not None and close > self.level:
+            return type("Sig", (), {"direction": "LONG", "stop_loss": 104.0, "take_profit": None})()
+        return None
+'''
+
+
+def test_python_strategy_class_with_params_and_its_own_stop(tmp_path):
+    (tmp_path / "cls.py").write_text(CLASS_STRATEGY)
+    cfg = _config(tmp_path, _long_data(tmp_path), 'file = "cls.py"\n[strategy.params]\nlevel = 105')
+    out = tmp_path / "rep"
+    assert main(["run", "--config", str(cfg), "--out", str(out), "-q"]) == 0
+    _, trades, _ = _read_report(out)
+    (t,) = trades.itertuples()
+    # the signal's absolute stop (104) replaces the 2 % stop; bar 70's minute 350 opens at 106
+    # and trades down to 103, so the stop fills at its level
+    assert t.entry_price == pytest.approx(106.5) and t.stop_loss == 104.0
+    assert t.exit_reason == "stop_loss" and t.exit_price == pytest.approx(104.0)
+
+
+def test_a_failing_user_strategy_is_one_line_naming_the_place(tmp_path, capsys):
+    (tmp_path / "bad.py").write_text("def strategy(view):\n    return view.no_such_thing\n")
+    cfg = _config(tmp_path, _long_data(tmp_path), 'file = "bad.py"')
+    assert main(["run", "--config", str(cfg), "--out", str(tmp_path / "r"), "-q"]) == 2
+    line = _one_error_line(capsys)
+    assert "AttributeError" in line and "bad.py:2" in line
+    (tmp_path / "syntax.py").write_text("def strategy(view)\n    return 1\n")
+    cfg = _config(tmp_path, _long_data(tmp_path), 'file = "syntax.py"')
+    assert main(["run", "--config", str(cfg), "-q"]) == 2
+    assert "SyntaxError" in _one_error_line(capsys)
+
+
+def test_no_command_prints_help_and_fails(capsys):
+    assert main([]) == 2
+    assert "run" in capsys.readouterr().err
