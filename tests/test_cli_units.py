@@ -113,13 +113,14 @@ def test_generated_comparisons_parse_and_evaluate_like_python(atoms, ops):
     assert fn() is bool(eval(py))  # the test's own oracle; the parser never uses eval
 
 
-def test_signal_codes():
+def test_signal_codes_follow_the_loop():
     class Sig:
-        direction = "short"
+        direction = "SHORT"
 
-    assert [signal_code(x) for x in (None, 0, 1, -1, 2, "LONG", "flat", Sig())] == [0, 0, 1, -1, 2, 1, 2, -1]
-    with pytest.raises(ConfigError, match="strategy returned"):
-        signal_code("BUY")
+    assert [signal_code(x) for x in (None, 0, 1, -1, 2, "LONG", "FLAT", Sig())] == [0, 0, 1, -1, 2, 1, 2, -1]
+    for bad in ("BUY", 3, True):
+        with pytest.raises(ValueError, match="strategy returned"):
+            signal_code(bad)
 
 
 # --------------------------------------------------------------------------- indicators

@@ -23,7 +23,7 @@ from .exchange import SimExchange
 from .indicators import compute_indicator
 from .metrics import compute_metrics, drawdown_pct
 from .progress import Progress
-from .report import write_report
+from .report import write_json, write_report
 from .strategies import RuleStrategy, check_rule_paths, load_python_strategy
 
 __all__ = ["run_backtest", "check_data", "load_data", "build_feeds"]
@@ -264,10 +264,8 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
         "load": round(t_load - t0, 3), "prepare": round(t_prep - t_load, 3), "checks": round(t_checks - t_prep, 3),
         "loop": round(loop_s, 3), "report": round(t_end - t_rep0, 3), "total": round(t_end - t0, 3),
     }
-    # summary.json was written before the report timing was known; rewrite it with the timings
-    from .report import _write_json
-
-    _write_json(out / "summary.json", {"summary": summary, "run": context})
+    # summary.json was written before the report's own time was known; complete it
+    write_json(out / "summary.json", {"summary": summary, "run": context})
     return {
         "summary": summary, "run": context, "out": str(out), "files": files["files"], "chart": files["chart"],
         "plot_requested": cfg.plot, "preflight_failed": pf_failed, "preflight_codes": preflight["error_codes"],

@@ -18,7 +18,7 @@ from typing import Any, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["PLOT_INSTALL_HINT", "write_report", "render_chart", "trades_frame"]
+__all__ = ["PLOT_INSTALL_HINT", "write_report", "write_json", "render_chart", "trades_frame", "iso_utc"]
 
 PLOT_INSTALL_HINT = "matplotlib is not installed, so no chart was drawn; install it with: pip install 'btcore[plot]'"
 
@@ -50,8 +50,20 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
-def _write_json(path: Path, obj: Any) -> None:
-    path.write_text(json.dumps(obj, indent=2, default=_json_default, allow_nan=False) + "\n", encoding="utf-8")
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Indented UTF-8 JSON; numpy values converted, NaN and infinities written as null."""
+    text = json.dumps(_finite(json.loads(json.dumps(obj, default=_json_default))), indent=2, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def trades_frame(trades: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -201,12 +213,12 @@ def write_report(
     eq = equity_df.copy()
     eq.insert(0, "time", iso_utc(eq["ts_close_ms"].to_numpy()))
     eq.to_csv(out / "equity.csv", index=False)
-    _write_json(out / "summary.json", {"summary": summary, "run": context})
-    _write_json(out / "state_tracker.json", tracker)
-    _write_json(out / "preflight.json", preflight)
-    _write_json(out / "health.json", health)
-    _write_json(out / "indicators.json", indicators)
-    _write_json(out / "config.json", config)
+    write_json(out / "summary.json", {"summary": summary, "run": context})
+    write_json(out / "state_tracker.json", tracker)
+    write_json(out / "preflight.json", preflight)
+    write_json(out / "health.json", health)
+    write_json(out / "indicators.json", indicators)
+    write_json(out / "config.json", config)
     chart = False
     png: Optional[bytes] = None
     if plot:

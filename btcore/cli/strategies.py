@@ -18,31 +18,14 @@ from .rules import compile_rule, parse_rule, rule_paths
 
 __all__ = ["RuleStrategy", "PythonStrategy", "load_python_strategy", "check_rule_paths", "signal_code"]
 
-_CODES = {"LONG": 1, "SHORT": -1, "FLAT": 2, "NONE": 0, "HOLD": 0}
 _ROLE_ALIASES = {"exec": "exec", "ltf": "exec", "mtf": "mtf", "htf": "htf"}
 
 
 def signal_code(result: Any) -> int:
-    """The loop's int code for a strategy's return value (None, int, str or ``.direction``).
+    """The loop's int code for a strategy's return value (:func:`btcore.loop.signal_code`)."""
+    from ..loop import signal_code as loop_signal_code
 
-    Raises
-    ------
-    ConfigError
-        For anything else, naming the value and what is allowed.
-    """
-    if result is None or result is False:
-        return 0
-    if isinstance(result, int) and result in (0, 1, -1, 2):
-        return int(result)
-    direction = getattr(result, "direction", result)
-    if isinstance(direction, str) and direction.upper() in _CODES:
-        return _CODES[direction.upper()]
-    if isinstance(direction, int) and not isinstance(direction, bool) and direction in (0, 1, -1, 2):
-        return int(direction)
-    raise ConfigError(
-        f"strategy returned {result!r}; allowed: None/0, 1/'LONG', -1/'SHORT', 2/'FLAT' "
-        "or an object whose .direction is one of those"
-    )
+    return int(loop_signal_code(result))
 
 
 def check_rule_paths(rules: Mapping[str, str], indicators: Sequence[IndicatorSpec]) -> None:
@@ -142,6 +125,9 @@ class PythonStrategy:
         except (TypeError, ValueError):
             n_args = 1
         self._with_params = n_args >= 2
+        from ..loop import signal_code as loop_signal_code
+
+        self._code = loop_signal_code
 
     def prepare(self, view: Any) -> None:
         """Call the user's ``prepare(view)`` if it has one."""
@@ -151,7 +137,7 @@ class PythonStrategy:
 
     def __call__(self, view: Any) -> int:
         result = self._target(view, self._params) if self._with_params else self._target(view)
-        code = signal_code(result)
+        code = self._code(result)
         if code and result is not None and not isinstance(result, (int, str)):
             sl, tp = getattr(result, "stop_loss", None), getattr(result, "take_profit", None)
             if sl is not None or tp is not None:
