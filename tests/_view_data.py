@@ -1,0 +1,74 @@
+"""Seeded synthetic feeds for the view tests (small, with NaNs, gaps and late-starting roles)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from btcore.feed import FeedStore, MultiTFFeedStore, StructureStore
+from btcore.timeframe import tf_ms
+
+T0 = 1_577_836_800_000  # 2020-01-01 00:00 UTC
+INDICATORS = ("ema_fast", "ema_slow", "rsi", "atr")
+
+
+def make_feed(tf: str, n: int, start: int = T0, seed: int = 0, nan_frac: float = 0.0,
+              indicators=INDICATORS, gap_every: int = 0, structures: bool = False) -> FeedStore:
+    """``n`` bars of ``tf`` from ``start``; a bar is dropped every ``gap_every`` slots (0 = none)."""
+    rng = np.random.default_rng(seed)
+    step = tf_ms(tf)
+    slots = np.arange(2 * n if gap_every else n, dtype=np.int64)
+    if gap_every:
+        slots = slots[(slots % gap_every) != gap_every - 1][:n]
+    ts = start + step * slots
+    close = 100 + rng.normal(size=n).cumsum()
+    cols = {"open": close + rng.normal(size=n) * 0.1, "high": close + rng.uniform(0, 1, n),
+            "low": close - rng.uniform(0, 1, n), "close": close, "volume": rng.uniform(1, 5, n)}
+    inds = {name: close * (1 + 0.01 * j) for j, name in enumerate(indicators)}
+    if nan_frac:
+        for arr in list(cols.values()) + list(inds.values()):
+            arr[rng.random(n) < nan_frac] = np.nan
+    st = None
+    if structures:
+        lvl = close + 5
+        lvl[rng.random(n) < 0.2] = np.nan
+        st = {"swing": StructureStore("swing", {"high_level": lvl, "dir": np.sign(rng.normal(size=n))},
+                                      {"demand": {"upper": close + 1, "lower": close - 1}})}
+    return FeedStore.from_arrays(tf, "BTCUSDT", ts, indicators=inds, structures=st, **cols)
+
+
+def make_feeds(n_exec: int = 48, exec_tf: str = "5m", mtf: Optional[str] = "15m", htf: Optional[str] = "1h",
+               quote: bool = True, nan_frac: float = 0.05, seed: int = 0, htf_delay: int = 2,
+               gap_every: int = 0) -> MultiTFFeedStore:
+    """Exec/MTF/HTF/1m feeds over the same period; HTF starts ``htf_delay`` HTF bars late."""
+    span = n_exec * tf_ms(exec_tf)
+    ex = make_feed(exec_tf, n_exec, seed=seed, nan_frac=nan_frac, gap_every=gap_every, structures=True)
+    m = make_feed(mtf, max(1, span // tf_ms(mtf)), seed=seed + 1, nan_frac=nan_frac, indicators=("ema_fast", "rsi")) if mtf else None
+    h = None
+    if htf:
+        nh = max(1, span // tf_ms(htf) - htf_delay)
+        h = make_feed(htf, nh, start=T0 + htf_delay * tf_ms(htf), seed=seed + 2, nan_frac=nan_frac, indicators=("ema_slow", "rsi"))
+    q = make_feed("1m", span // 60_000, seed=seed + 3, nan_frac=nan_frac, indicators=(), gap_every=7) if quote else None
+    return MultiTFFeedStore(ex, h, m, quote_feed=q)
+
+
+def role_idx(feed: Optional[FeedStore], exec_close_ms: int) -> int:
+    """Oracle: last bar of ``feed`` closed at or before ``exec_close_ms`` (-1 if none / no feed)."""
+    if feed is None:
+        return -1
+    closes = feed.ts_close_ms
+    ok = np.nonzero(closes <= exec_close_ms)[0]
+    return int(ok[-1]) if ok.size else -1
+
+
+def indices(feeds: MultiTFFeedStore, i: int) -> tuple[int, int, int]:
+    """(htf_idx, mtf_idx, m1_idx) at exec bar ``i`` by brute force."""
+    c = int(feeds.exec_feed.ts_close_ms[i])
+    return role_idx(feeds.htf_feed, c), role_idx(feeds.mtf_feed, c), role_idx(feeds.quote_feed, c)
+
+
+def opt(v: float):
+    """The value a view returns for array value ``v`` (NaN reads as None)."""
+    v = float(v)
+    return None if v != v else v

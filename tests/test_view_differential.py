@@ -1,0 +1,113 @@
+"""Differential tests: the compiled view and the pure twin return identical values and errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _view_data as vd  # noqa: E402
+
+PROPS = (
+    "open high low close volume ema_fast ema_slow rsi atr ready not_ready_reasons htf_ready mtf_ready "
+    "htf_idx mtf_idx m1_idx exec_idx ts_close_ms ts_open_ms ts_close htf_ema_fast htf_ema_slow htf_rsi "
+    "mtf_ema_fast mtf_ema_slow mtf_rsi htf_is_stale mtf_is_stale htf_ctx_ts_close mtf_ctx_ts_close "
+    "htf_ctx_ts_close_ms mtf_ctx_ts_close_ms htf_staleness_ms mtf_staleness_ms rollup_min_1m rollup_max_1m "
+    "rollup_bars_1m rollup_open_1m rollup_close_1m rollup_volume_1m rollup_price_range_1m has_rollups "
+    "rollups available_indicators available_htf_indicators available_mtf_indicators equity has_position"
+).split()
+KEYS = ["ema_fast", "ema_slow", "rsi", "atr", "close", "open", "volume", "nope", "mark_price"]
+ROLES = ["exec", "ltf", "mtf", "htf", "weekly"]
+PATHS = [f"indicator.{k}.{r}" for k in KEYS[:7] for r in ROLES] + [
+    "indicator.rsi", "indicator", "indicator.", "price.mark.close", "price.mark.high", "price.mark.low",
+    "price.mark.open", "price.last.open", "price.last.close", "price.last.high", "price.last.low",
+    "price.last.close.x", "px.rollup.min_1m", "px.rollup.bars_1m", "px.rollup.volume_1m", "px.rollup.x",
+    "structure.swing.high_level", "structure.swing.dir", "structure.swing.zones.demand.upper",
+    "structure.swing.zones.x.upper", "structure.nope.x", "foo", "price.mark.close.extra",
+]
+
+
+def outcome(fn):
+    try:
+        return ("ok", fn())
+    except Exception as exc:  # noqa: BLE001 - the exception type is the observable behaviour
+        return ("err", type(exc).__name__)
+
+
+def observe(v, rng_args):
+    out = {p: outcome(lambda p=p: getattr(v, p)) for p in PROPS}
+    out["to_dict"] = outcome(v.to_dict)
+    for path in PATHS:
+        out[path] = outcome(lambda path=path: v.get(path))
+        out["has " + path] = outcome(lambda path=path: v.has_path(path))
+        out["valid " + path] = outcome(lambda path=path: v.is_valid_path(path))
+    for key, role, off, lb, n in rng_args:
+        out[("feat", key, role, off)] = outcome(lambda: v.get_feature(key, role, off))
+        out[("has", key, role)] = outcome(lambda: v.has_feature(key, role))
+        out[("prev", key, lb)] = outcome(lambda: (v.prev_indicator(key, lb), v.prev_close(lb), v.prev_high(lb), v.prev_low(lb)))
+        out[("win", n)] = outcome(lambda: (v.bars_exec_low(n), v.bars_exec_high(n)))
+        out[("ind", key)] = outcome(lambda: (v.indicator(key), v.htf_indicator(key), v.mtf_indicator(key), v.has_indicator(key)))
+        out[("strict", key)] = outcome(lambda: v.indicator_strict(key))
+        out[("col", key, role)] = outcome(lambda: v.indicator_col(key, role))
+    for name in ("exec_ctx", "htf_ctx", "mtf_ctx"):
+        out[name] = outcome(lambda name=name: (lambda c: None if c is None else (
+            c.current_idx, c.ready, c.close, c.ts_close, c.get_indicator("rsi")))(getattr(v, name)))
+    return out
+
+
+feed_params = st.fixed_dictionaries({
+    "n_exec": st.integers(0, 30),
+    "mtf": st.sampled_from([None, "5m", "15m"]),
+    "htf": st.sampled_from([None, "30m", "1h"]),
+    "quote": st.booleans(),
+    "nan_frac": st.sampled_from([0.0, 0.2, 1.0]),
+    "seed": st.integers(0, 10_000),
+    "htf_delay": st.integers(0, 3),
+    "gap_every": st.sampled_from([0, 3]),
+})
+call_args = st.lists(st.tuples(st.sampled_from(KEYS), st.sampled_from(ROLES), st.integers(-2, 40),
+                               st.integers(-1, 40), st.integers(-1, 50)), min_size=1, max_size=4)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # `both` only returns modules
+@given(params=feed_params, picks=st.lists(st.integers(0, 10**6), min_size=1, max_size=4), args=call_args,
+       idx_mode=st.sampled_from(["oracle", "none", "random"]), rollups=st.booleans())
+def test_compiled_and_pure_agree(both, params, picks, args, idx_mode, rollups):
+    compiled, pure = both("view")
+    feeds = vd.make_feeds(**params)
+    n = len(feeds.exec_feed)
+    rng = np.random.default_rng(params["seed"])
+    mat = rng.normal(size=(6, n))
+    mat[:, rng.random(n) < 0.3] = np.nan
+    mat[2] = rng.integers(0, 5, n)
+    views = []
+    for pick in picks:
+        i = pick % n if n else 0
+        h, m, q = vd.indices(feeds, i) if n else (-1, -1, -1)
+        if idx_mode == "none":
+            h = m = None
+        elif idx_mode == "random":
+            h = pick % (len(feeds.htf_feed) + 2) - 1 if feeds.htf_feed is not None else -1
+            m = pick % (len(feeds.mtf_feed) + 1) - 1 if feeds.mtf_feed is not None else -1
+        roll = {"px.rollup.min_1m": float(pick % 7), "px.rollup.bars_1m": pick % 3} if pick % 2 else None
+        made = [outcome(lambda mod=mod: mod.RuntimeSnapshotView(feeds, i, h, m, None, pick * 0.5, "c", rollups=roll))
+                for mod in (compiled, pure)]
+        assert [r[0] for r in made] == [r[0] for r in made[:1]] * 2
+        if made[0][0] == "err":
+            assert made[0] == made[1]
+            continue
+        cv, pv = made[0][1], made[1][1]
+        assert observe(cv, args) == observe(pv, args)
+        views.append((cv, pv, i, h, m, q))
+    for cv, pv, i, h, m, q in views:
+        if rollups:
+            assert outcome(lambda: cv._attach_rollups(mat)) == outcome(lambda: pv._attach_rollups(mat))
+        j = (i * 7 + 3) % n
+        h2, m2, q2 = vd.indices(feeds, j)
+        for move in ((j, h2, m2, q2), (j,), (j, h2 + 1, m2, q2), (n, -1), (j, -1, -1, -7)):
+            assert outcome(lambda: cv._move(*move)) == outcome(lambda: pv._move(*move))
+        assert observe(cv, args) == observe(pv, args)
