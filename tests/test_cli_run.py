@@ -299,3 +299,29 @@ def test_a_failing_user_strategy_is_one_line_naming_the_place(tmp_path, capsys):
 def test_no_command_prints_help_and_fails(capsys):
     assert main([]) == 2
     assert "run" in capsys.readouterr().err
+
+
+REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "btcusdt_1m_2020.parquet"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not REAL_DATA.is_file(), reason="real BTCUSDT 2020 data file not present")
+def test_real_data_fills_are_prices_of_the_1m_file(tmp_path):
+    out = tmp_path / "june"
+    assert main(["run", "--data", str(REAL_DATA), "--start", "2020-06-01", "--end", "2020-07-01",
+                 "--slippage", "0", "--out", str(out), "--no-plot", "-q"]) == 0
+    _, trades, equity = _read_report(out)
+    assert len(trades) > 5
+    raw = pd.read_parquet(REAL_DATA).set_index("ts")
+    for t in trades.itertuples():
+        entry_ms = int(pd.Timestamp(t.entry_time).value // 1_000_000)
+        exit_ms = int(pd.Timestamp(t.exit_time).value // 1_000_000)
+        assert entry_ms % (15 * MIN) == 0 and t.entry_price == raw.loc[entry_ms, "open"]
+        if t.exit_reason in ("signal", "reverse"):
+            assert t.exit_price == raw.loc[exit_ms, "open"]
+        elif t.exit_reason in ("stop_loss", "take_profit"):
+            bar = raw.loc[exit_ms]
+            level = t.stop_loss if t.exit_reason == "stop_loss" else t.take_profit
+            assert t.exit_price in (pytest.approx(level), bar["open"])
+            assert bar["low"] - 1e-9 <= t.exit_price <= bar["high"] + 1e-9
+    assert equity["ts_close_ms"].iloc[0] >= pd.Timestamp("2020-06-01", tz="UTC").value // 1_000_000
