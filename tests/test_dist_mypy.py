@@ -47,7 +47,9 @@ import numpy as np
 import btcore
 from btcore.errors import BtcoreError, DataError, TimeframeError
 from btcore.feed import FeedStore, MultiTFFeedStore
+from btcore.loop import BarLoop, LoopResult
 from btcore.types import ExchangeState, HistoryConfig
+from btcore.view import RuntimeSnapshotView
 
 
 def exec_feed(n: int) -> FeedStore:
@@ -69,6 +71,12 @@ def main() -> int:
     feeds = MultiTFFeedStore(feed)
     idx: Optional[int] = feed.get_last_closed_idx_at_or_before(start_ms)
     print(len(feed), idx, feeds)
+    def strategy(view: RuntimeSnapshotView) -> Optional[str]:
+        close = view.close
+        return "LONG" if close is not None and close > 100.0 else None
+
+    result: LoopResult = BarLoop(feeds).run(strategy)
+    print(result.n_long, result.signals.sum())
     try:
         btcore.tf_ms("7x")
     except TimeframeError as exc:
@@ -86,14 +94,18 @@ MISUSES = [
     'bad_cfg = HistoryConfig(bars_exec_count="3")',
     'bad_feed: int = FeedStore.from_arrays("15m", "X", np.zeros(1, np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))',
     'bad_err: KeyError = DataError("x")',
+    'bad_loop: int = BarLoop(MultiTFFeedStore(FeedStore.from_arrays("15m", "X", np.zeros(1, np.int64), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))))',
+    'def bad_view(view: RuntimeSnapshotView) -> str: return view.close',
 ]
 
 MISUSE_HEADER = '''
 import numpy as np
 import btcore
 from btcore.errors import DataError
-from btcore.feed import FeedStore
+from btcore.feed import FeedStore, MultiTFFeedStore
+from btcore.loop import BarLoop
 from btcore.types import HistoryConfig
+from btcore.view import RuntimeSnapshotView
 '''
 
 MYPY_CONFIG = """\
@@ -104,33 +116,39 @@ ignore_missing_imports = True
 """
 
 
-def _mypy(tmp: Path, *args: str) -> tuple[int, list[str]]:
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for the module's runs (numpy's stubs are analysed once, not three times)."""
+    return tmp_path_factory.mktemp("mypy_cache")
+
+
+def _mypy(tmp: Path, cache: Path, *args: str) -> tuple[int, list[str]]:
     """Run mypy on the btcore this session imports; return (exit code, output lines)."""
     config = tmp / "mypy.ini"
     config.write_text(MYPY_CONFIG.format(major=sys.version_info[0], minor=sys.version_info[1]))
     pkg_parent = str(Path(btcore.__file__).resolve().parents[1])
     env = {k: v for k, v in os.environ.items() if not k.startswith("BTCORE_")}
     env["PYTHONPATH"] = os.pathsep.join([pkg_parent, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env["MYPY_CACHE_DIR"] = str(tmp / ".mypy_cache")
+    env["MYPY_CACHE_DIR"] = str(cache)
     cmd = [sys.executable, "-m", "mypy", "--config-file", str(config), "--no-error-summary",
            "--show-error-codes", "--no-color-output", *args]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env, timeout=600)
     return out.returncode, [ln for ln in (out.stdout + out.stderr).splitlines() if ln.strip()]
 
 
-def test_public_api_usage_is_strict_clean(tmp_path: Path) -> None:
+def test_public_api_usage_is_strict_clean(tmp_path: Path, cache_dir: Path) -> None:
     program = tmp_path / "uses_btcore.py"
     program.write_text(textwrap.dedent(USAGE))
-    code, lines = _mypy(tmp_path, "--strict", str(program))
+    code, lines = _mypy(tmp_path, cache_dir, "--strict", str(program))
     assert code == 0, "mypy --strict on a program using the public API:\n" + "\n".join(lines)
 
 
-def test_public_types_are_visible(tmp_path: Path) -> None:
+def test_public_types_are_visible(tmp_path: Path, cache_dir: Path) -> None:
     header = textwrap.dedent(MISUSE_HEADER).lstrip("\n")
     first = header.count("\n") + 1
     program = tmp_path / "misuses.py"
     program.write_text(header + "\n".join(MISUSES) + "\n")
-    _, lines = _mypy(tmp_path, "--strict", str(program))
+    _, lines = _mypy(tmp_path, cache_dir, "--strict", str(program))
     flagged = {int(m.group(1)) for ln in lines if (m := re.match(r".*misuses\.py:(\d+): error:", ln))}
     unseen = [use for i, use in enumerate(MISUSES) if first + i not in flagged]
     assert not unseen, (
@@ -140,10 +158,10 @@ def test_public_types_are_visible(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def strict_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, list[str]]:
+def strict_report(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> tuple[int, list[str]]:
     """One ``mypy --strict`` run over every module of ``STRICT_MODULES``."""
     args = [a for m in STRICT_MODULES for a in ("-m", m)]
-    return _mypy(tmp_path_factory.mktemp("mypy"), "--strict", "--follow-imports=silent", *args)
+    return _mypy(tmp_path_factory.mktemp("mypy"), cache_dir, "--strict", "--follow-imports=silent", *args)
 
 
 def _module_file(module: str) -> str:
