@@ -10,7 +10,7 @@ cdef enum:
     N_EVENTS = 5   # sizing, submitted, filled, rejected, canceled (order of EVENT_NAMES)
 
 cdef class StateTracker:
-    cdef readonly object config           # the StateTrackerConfig (frozen)
+    cdef object _cfg                      # the StateTrackerConfig (frozen); property config
     # configuration, copied to C once
     cdef int64_t cfg_warmup_bars          # gate 1 minimum warmup index
     cdef int64_t cfg_max_positions        # gate 8 limit

@@ -3,10 +3,15 @@ from typing import Any, Optional
 from btcore._core.states import ActionState, BlockState, SignalState
 from btcore._pure.state_tables import StateTrackerConfig as StateTrackerConfig
 
-__all__: list[str]
+__all__ = [
+    "StateTracker",
+    "StateTrackerConfig",
+    "create_state_tracker",
+]
 
 class StateTracker:
-    config: StateTrackerConfig
+    @property
+    def config(self) -> StateTrackerConfig: ...
     def __init__(self, config: Optional[StateTrackerConfig] = ...) -> None: ...
     def reset(self) -> None: ...
     def on_bar_start(self, bar_idx: int) -> None: ...

@@ -56,7 +56,7 @@ cdef class StateTracker:
             config = StateTrackerConfig()
         elif not isinstance(config, StateTrackerConfig):
             raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
-        self.config = config
+        self._cfg = config
         self.cfg_warmup_bars = config.warmup_bars
         self.cfg_max_positions = config.max_positions
         self.cfg_cooldown_bars = config.cooldown_bars
@@ -67,6 +67,11 @@ cdef class StateTracker:
         self.cfg_max_drawdown_pct = config.max_drawdown_pct
         self.cfg_max_exposure_pct = config.max_exposure_pct
         self.reset()
+
+    @property
+    def config(self):
+        """The (frozen) configuration."""
+        return self._cfg
 
     cpdef void reset(self):
         """Forget everything: machines, hook values, counters and the block ring."""

@@ -2,7 +2,10 @@ from typing import Optional
 
 from btcore._core.states import ActionState, GateResult, SignalState
 
-__all__: list[str]
+__all__ = [
+    "transition_signal_state",
+    "transition_action_state",
+]
 
 def transition_signal_state(prev_state: SignalState, bar_idx: int, signal_detected: bool,
                             signal_direction: int, gate_result: GateResult, action_taken: bool,

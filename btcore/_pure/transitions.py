@@ -26,8 +26,7 @@ from .states import (
     SignalState,
 )
 
-__all__ = ["transition_signal_state", "transition_action_state", "advance_signal",
-           "advance_action", "EV_SIZING", "EV_SUBMIT", "EV_FILL", "EV_REJECT", "EV_CANCEL"]
+__all__ = ["transition_signal_state", "transition_action_state"]
 
 _SIG_NEXT = {(int(s), int(t)): int(n) for (s, t), n in SIGNAL_TABLE.items()}
 _ACT_NEXT = {(int(s), int(t)): int(n) for (s, t), n in ACTION_TABLE.items()}
