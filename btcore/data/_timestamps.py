@@ -34,7 +34,10 @@ import pandas as pd
 from ..errors import DataError
 from ..timeframe import to_epoch_ms
 
-__all__ = ["UNIT_FACTORS_TO_MS", "detect_epoch_unit", "epoch_to_ms", "to_ms_array", "TIME_COLUMNS"]
+__all__ = [
+    "UNIT_FACTORS_TO_MS", "TIME_COLUMNS", "detect_epoch_unit", "epoch_to_ms", "to_ms_array", "scalar_ms",
+    "require_ms",
+]
 
 #: Multiply (``s``) or floor-divide (others) by these to get milliseconds.
 UNIT_FACTORS_TO_MS = {"s": 1_000, "ms": 1, "us": 1_000, "ns": 1_000_000}
@@ -214,6 +217,14 @@ def _to_ms_array(values: Any, unit: str, name: str) -> np.ndarray:
         except (ValueError, TypeError, OverflowError):
             return _objects_to_ms(arr, name)
     raise DataError(f"Cannot read {name} of dtype {arr.dtype}", "BAD_TIMESTAMP")
+
+
+def require_ms(value: Any, *, name: str = "time") -> int:
+    """Like :func:`scalar_ms` but ``None`` is an error (``BAD_TIMESTAMP``)."""
+    ms = scalar_ms(value, name=name)
+    if ms is None:
+        raise DataError(f"{name} is required, got None", "BAD_TIMESTAMP")
+    return ms
 
 
 def scalar_ms(value: Any, *, name: str = "time") -> Optional[int]:

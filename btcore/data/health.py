@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..timeframe import from_epoch_ms, normalize_tf, tf_ms, tf_origin_ms
-from ._timestamps import TIME_COLUMNS, scalar_ms, to_ms_array
+from ._timestamps import TIME_COLUMNS, require_ms, to_ms_array
 
 __all__ = [
     "FUNDING_INTERVAL_TOLERANCE",
@@ -70,11 +70,11 @@ class GapRange:
 
     @property
     def start_ts_ms(self) -> int:
-        return scalar_ms(self.start)  # type: ignore[return-value]
+        return require_ms(self.start)
 
     @property
     def end_ts_ms(self) -> int:
-        return scalar_ms(self.end)  # type: ignore[return-value]
+        return require_ms(self.end)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -198,9 +198,10 @@ def _column(rows: Any, name: str, n: int) -> np.ndarray:
     try:
         return np.asarray(col, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
-        return pd.to_numeric(pd.Series(list(col), dtype=object), errors="coerce").to_numpy(
+        out: np.ndarray = pd.to_numeric(pd.Series(list(col), dtype=object), errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
         )
+        return out
 
 
 def _rows_to_columns(data_rows: Any) -> Tuple[np.ndarray, Dict[str, np.ndarray]]:
@@ -293,10 +294,8 @@ class DataHealthCheck:
         *,
         max_issues_per_type: int = 100,
     ) -> None:
-        self.load_start_ms = scalar_ms(load_start, name="load_start")
-        self.load_end_ms = scalar_ms(load_end, name="load_end")
-        if self.load_start_ms is None or self.load_end_ms is None:
-            raise DataError("load_start and load_end are required", "INVALID_WINDOW")
+        self.load_start_ms = require_ms(load_start, name="load_start")
+        self.load_end_ms = require_ms(load_end, name="load_end")
         if self.load_end_ms < self.load_start_ms:
             raise DataError(
                 f"load_end ({_iso(self.load_end_ms)}) is before load_start "
@@ -409,8 +408,8 @@ class DataHealthCheck:
             if series == "ohlcv":
                 report.gaps.extend(self.detect_gaps(given or {}, series))
         for tf, rows in (data_rows_by_tf or {}).items():
-            issues, counts = self._sanity(rows, "ohlcv", normalize_tf(tf))
-            report.sanity_issues.extend(issues)
+            found, counts = self._sanity(rows, "ohlcv", normalize_tf(tf))
+            report.sanity_issues.extend(found)
             for k, v in counts.items():
                 report.sanity_issue_counts[k] = report.sanity_issue_counts.get(k, 0) + v
         return _finish(report)
@@ -434,7 +433,7 @@ class DataHealthCheck:
         return check.run(series_ts, frames_by_tf)
 
 
-def _normalise_tf_keys(by_tf: Mapping[str, Any]) -> Dict[str, Any]:
+def _normalise_tf_keys(by_tf: Any) -> Dict[str, Any]:
     if by_tf is None:
         return {}
     if not isinstance(by_tf, Mapping):

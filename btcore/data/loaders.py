@@ -15,14 +15,14 @@ import csv
 import io
 import os
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
 from ..timeframe import normalize_tf, tf_ms, tf_origin_ms
-from ._timestamps import TIME_COLUMNS, to_ms_array
+from ._timestamps import TIME_COLUMNS, require_ms, to_ms_array
 
 __all__ = [
     "OHLCV_COLUMNS",
@@ -154,7 +154,8 @@ def _find_column(df: pd.DataFrame, aliases: tuple[str, ...]) -> Optional[str]:
 def _numeric_column(df: pd.DataFrame, col: Any, name: str) -> np.ndarray:
     s = df[col]
     if s.dtype.kind in "iuf":
-        return s.to_numpy(dtype=np.float64)
+        as_float: np.ndarray = s.to_numpy(dtype=np.float64)
+        return as_float
     if s.dtype.kind == "b":
         raise DataError(f"Column {name!r} holds booleans; allowed: numbers", "NON_NUMERIC_VALUES")
     obj = s.astype(object)
@@ -175,7 +176,8 @@ def _numeric_column(df: pd.DataFrame, col: Any, name: str) -> np.ndarray:
             f"({int(bad.sum())} such values); allowed: numbers, empty/NaN for missing",
             "NON_NUMERIC_VALUES",
         )
-    return num.to_numpy(dtype=np.float64, na_value=np.nan)
+    out: np.ndarray = num.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
 
 
 def _time_column(df: pd.DataFrame, time_column: Optional[str]) -> Any:
@@ -271,8 +273,8 @@ def normalize_ohlcv(
         raise DataError(f"Expected a pandas DataFrame, got {type(df).__name__}", "BAD_OPTION")
     if len(df) == 0:
         raise DataError(f"{source} has no rows", "EMPTY_DATA")
-    cols = {name: _find_column(df, aliases) for name, aliases in _PRICE_ALIASES.items()}
-    missing = [n for n, c in cols.items() if c is None]
+    found = {name: _find_column(df, aliases) for name, aliases in _PRICE_ALIASES.items()}
+    missing = [n for n, c in found.items() if c is None]
     if missing:
         raise DataError(
             f"{source} is missing columns {missing}; required: time + open, high, low, close, "
@@ -280,7 +282,7 @@ def normalize_ohlcv(
             "MISSING_COLUMNS",
         )
     ts = to_ms_array(_time_column(df, time_column), unit=unit, name=f"{source} timestamps")
-    values = {n: _numeric_column(df, c, n) for n, c in cols.items()}
+    values = {n: _numeric_column(df, c, n) for n, c in found.items()}
     order = _order(ts, sort, deduplicate)
     if order is not None:
         ts = ts[order]
@@ -295,9 +297,10 @@ def normalize_ohlcv(
                 "bar opens; timestamps must be bar open times",
                 "MISALIGNED_TIMESTAMPS",
             )
-    cols = {"ts": np.ascontiguousarray(ts, dtype=np.int64)}
+    cols: Dict[str, np.ndarray] = {"ts": np.ascontiguousarray(ts, dtype=np.int64)}
     cols.update((n, np.ascontiguousarray(values[n], dtype=np.float64)) for n in OHLCV_COLUMNS[1:])
-    return pd.DataFrame(cols, copy=copy)
+    frame: pd.DataFrame = pd.DataFrame(cols, copy=copy)
+    return frame
 
 
 def load_ohlcv(
@@ -354,12 +357,11 @@ def load_ohlcv(
 
 def slice_ohlcv(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:
     """Rows of a canonical frame whose ``ts`` lies in ``[start, end]`` (inclusive; None = open)."""
-    from ._timestamps import scalar_ms
-
     ts = df["ts"].to_numpy()
-    lo = 0 if start is None else int(np.searchsorted(ts, scalar_ms(start, name="start"), "left"))
-    hi = len(ts) if end is None else int(np.searchsorted(ts, scalar_ms(end, name="end"), "right"))
-    return df.iloc[lo:hi].reset_index(drop=True)
+    lo = 0 if start is None else int(np.searchsorted(ts, require_ms(start, name="start"), "left"))
+    hi = len(ts) if end is None else int(np.searchsorted(ts, require_ms(end, name="end"), "right"))
+    part: pd.DataFrame = df.iloc[lo:hi].reset_index(drop=True)
+    return part
 
 
 # --------------------------------------------------------------------------- resampling
@@ -431,5 +433,6 @@ def resample_ohlcv(
         out[count_column] = counts
     if not keep.all():
         out = out[keep].reset_index(drop=True)
-    return out
+    result: pd.DataFrame = out
+    return result
 

@@ -23,6 +23,7 @@ Datetimes are taken as UTC (naive = UTC); results carry aware UTC datetimes and 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -159,7 +160,8 @@ def _as_loader(data_loader: Any) -> Callable[..., Any]:
         return LocalFileLoader(data_loader)
     if not callable(data_loader):
         raise DataError(f"data_loader must be callable, got {type(data_loader).__name__}", "NO_DATA_LOADER")
-    return data_loader
+    loader: Callable[..., Any] = data_loader
+    return loader
 
 
 # --------------------------------------------------------------------------- small steps
@@ -285,16 +287,19 @@ def run_auto_sync(pairs_to_sync: Sequence[Tuple[str, str, datetime, datetime]], 
     if not any(tools):
         result.tool_calls.append(ToolCallRecord("auto_sync", {}, False, "no sync tools configured"))
         return result
-    sync, fill, heal = tools
-    for symbol, tf, start, end in pairs_to_sync if sync else ():
-        params = {"symbols": [symbol], "start": start, "end": end, "timeframes": [tf], "env": env}
-        result.tool_calls.append(_record("sync_range", params, lambda p=params: sync(**p)))
-    for symbol, tf, _, _ in pairs_to_sync if fill else ():
-        params = {"symbol": symbol, "timeframe": tf, "env": env}
-        result.tool_calls.append(_record("fill_gaps", params, lambda p=params: fill(**p)))
-    for symbol in dict.fromkeys(p[0] for p in pairs_to_sync) if heal else ():
-        params = {"symbol": symbol, "fix_issues": True, "fill_gaps_after": False, "env": env}
-        result.tool_calls.append(_record("heal_data", params, lambda p=params: heal(**p)))
+    symbols = list(dict.fromkeys(p[0] for p in pairs_to_sync))
+    steps: List[Tuple[str, Optional[Callable[..., Any]], List[Dict[str, Any]]]] = [
+        ("sync_range", config.sync_range_tool, [
+            {"symbols": [s], "start": a, "end": b, "timeframes": [tf], "env": env} for s, tf, a, b in pairs_to_sync
+        ]),
+        ("fill_gaps", config.fill_gaps_tool, [{"symbol": s, "timeframe": tf, "env": env} for s, tf, _, _ in pairs_to_sync]),
+        ("heal_data", config.heal_data_tool, [
+            {"symbol": s, "fix_issues": True, "fill_gaps_after": False, "env": env} for s in symbols
+        ]),
+    ]
+    for name, tool, param_sets in steps:
+        if tool is not None:
+            result.tool_calls.extend(_record(name, p, functools.partial(tool, **p)) for p in param_sets)
     result.success = all(t.success for t in result.tool_calls)
     return result
 
@@ -439,7 +444,8 @@ def run_preflight_gate(
             pairs, loader, ws, we, gap_threshold_multiplier, failed, auto_sync_config
         )
     has_1m, required_1m = check_1m_coverage(plan, results, window)
-    mapping_ok, mapping_msg = (False, "1m coverage missing")
+    mapping_ok: bool = False
+    mapping_msg: Optional[str] = "1m coverage missing"
     if has_1m:
         mapping_ok, mapping_msg = check_exec_mapping(plan, window, stamps, require_every_exec_close)
     exec_tf = window.tf_by_role["exec"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import DataError
 from ..timeframe import normalize_tf
@@ -326,7 +326,8 @@ class PreflightPlan:
     warmup_by_role: Dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        syms = (self.symbols,) if isinstance(self.symbols, str) else tuple(self.symbols or ())
+        given: Any = self.symbols
+        syms = (given,) if isinstance(given, str) else tuple(given or ())
         if not syms:
             raise DataError(f"Plan {self.id!r} has no symbols", "NO_SYMBOLS")
         object.__setattr__(self, "symbols", syms)
@@ -375,17 +376,19 @@ def as_plan(card: Any, warmup_requirements: Any = None) -> Tuple[PreflightPlan, 
             card = PreflightPlan(card.id, card.symbols, card.tf_by_role, _duck_warmup(card, warmup_requirements))
         return card, WarmupRequirements(dict(card.warmup_by_role))
     tf_configs = dict(getattr(card, "tf_configs", {}) or {})
-    tf_by_role = {}
+    tf_by_role: Dict[str, str] = {}
     for role, cfg in tf_configs.items():
         tf = getattr(cfg, "tf", None)
         if tf is None and isinstance(cfg, Mapping):
             tf = cfg.get("tf")
         if tf is None and isinstance(cfg, str):
             tf = cfg
-        tf_by_role[role] = tf
+        if tf is None:
+            raise DataError(f"tf_configs[{role!r}] has no timeframe ('tf')", "MISSING_TIMEFRAME")
+        tf_by_role[role] = str(tf)
     req = warmup_requirements(card) if callable(warmup_requirements) else warmup_requirements
     warm = _duck_warmup(card, req)
-    symbols: Sequence[str] = getattr(card, "symbol_universe", None) or getattr(card, "symbols", ())
+    symbols: Any = getattr(card, "symbol_universe", None) or getattr(card, "symbols", ())
     plan = PreflightPlan(str(getattr(card, "id", "")), tuple(symbols), tf_by_role, warm)
     return plan, (req if req is not None else WarmupRequirements(dict(plan.warmup_by_role)))
 

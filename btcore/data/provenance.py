@@ -17,7 +17,7 @@ from typing import Optional
 
 __all__ = ["get_code_version", "get_pandas_ta_version", "set_provenance", "reset_provenance"]
 
-_OVERRIDES: dict = {}
+_OVERRIDES: dict[str, str] = {}
 
 
 def _git_dir(start: Path) -> Optional[Path]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from ..errors import DataError
 from ..timeframe import from_epoch_ms, normalize_tf, tf_duration, tf_ms
@@ -193,7 +193,7 @@ def exec_tf_of(tf_by_role: Mapping[str, str]) -> str:
     return tf
 
 
-def _roles(tf_by_role: Mapping[str, str], warmup_by_role: Mapping[str, int]) -> Dict[str, tuple]:
+def _roles(tf_by_role: Mapping[str, str], warmup_by_role: Mapping[str, int]) -> Dict[str, Tuple[str, int]]:
     """role → (tf, warmup) with ``ltf`` folded into ``exec`` (for tfs and warmups alike)."""
     exec_tf = exec_tf_of(tf_by_role)
     out = {}
