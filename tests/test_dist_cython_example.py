@@ -10,7 +10,6 @@ those of the same rules written as a plain Python strategy reading the view by p
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,9 @@ import pytest
 
 import btcore
 from btcore import _twin
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _dist_env  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cython_strategy"
 HOUR_MS = 3_600_000
@@ -42,10 +44,8 @@ def example_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     if not (EXAMPLE / "strategy.pyx").is_file():
         pytest.fail(f"the Cython example is missing: {EXAMPLE / 'strategy.pyx'}")
     out = tmp_path_factory.mktemp("cython_example")
-    env = dict(os.environ)
-    # the subprocess must import (and so take .pxd files from) the same btcore as this session
-    pkg_parent = str(Path(btcore.__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join([pkg_parent, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    # the build must import (and so take .pxd files from) the same btcore as this session
+    env = _dist_env.subprocess_env()
     cmd = [sys.executable, str(EXAMPLE / "setup.py"), "--quiet", "build_ext",
            "--build-lib", str(out / "lib"), "--build-temp", str(out / "tmp")]
     proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True, timeout=600)

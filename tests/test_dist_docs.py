@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import re
 import subprocess
 import sys
@@ -14,6 +13,9 @@ import pandas as pd
 import pytest
 
 import btcore
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _dist_env  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -59,10 +61,7 @@ def test_readme_embedding_example_runs(tmp_path: Path) -> None:
     # report what the loop saw, so the test checks the example did real work
     script = tmp_path / "example.py"
     script.write_text(code + "\nprint('bars', len(BarLoop(feeds)), 'position', position)\n")
-    pkg_parent = str(Path(btcore.__file__).resolve().parents[1])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([pkg_parent, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
+    out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=_dist_env.subprocess_env(),
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, f"README example failed:\n{out.stderr}"
     # every 15-minute slot holding at least one 1m bar is one exec bar (the data ends on a full bar)

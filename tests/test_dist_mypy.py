@@ -26,7 +26,9 @@ from pathlib import Path
 
 import pytest
 
-import btcore
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _dist_env  # noqa: E402
+
 
 STRICT_MODULES = [
     "btcore",
@@ -108,14 +110,6 @@ from btcore.types import HistoryConfig
 from btcore.view import RuntimeSnapshotView
 '''
 
-MYPY_CONFIG = """\
-[mypy]
-python_version = {major}.{minor}
-[mypy-pandas.*,pyarrow.*]
-ignore_missing_imports = True
-"""
-
-
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One mypy cache for the module's runs (numpy's stubs are analysed once, not three times)."""
@@ -124,11 +118,8 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _mypy(tmp: Path, cache: Path, *args: str) -> tuple[int, list[str]]:
     """Run mypy on the btcore this session imports; return (exit code, output lines)."""
-    config = tmp / "mypy.ini"
-    config.write_text(MYPY_CONFIG.format(major=sys.version_info[0], minor=sys.version_info[1]))
-    pkg_parent = str(Path(btcore.__file__).resolve().parents[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BTCORE_")}
-    env["PYTHONPATH"] = os.pathsep.join([pkg_parent, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    config = _dist_env.write_mypy_config(tmp)
+    env = _dist_env.subprocess_env(keep_btcore_switches=False)
     env["MYPY_CACHE_DIR"] = str(cache)
     cmd = [sys.executable, "-m", "mypy", "--config-file", str(config), "--no-error-summary",
            "--show-error-codes", "--no-color-output", *args]

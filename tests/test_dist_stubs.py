@@ -31,6 +31,9 @@ import btcore
 import btcore._core
 from btcore import _twin
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _dist_env  # noqa: E402
+
 # regex (matched against the full name) -> why stubtest cannot check it or must not report it
 ALLOWLIST: dict[str, str] = {
     r"btcore\._core\.\w+\.__test__":
@@ -55,14 +58,6 @@ ALLOWLIST: dict[str, str] = {
 #   --ignore-unused-allowlist: the allowlist patterns apply to every module, and a module without
 #     cdef classes (or without exported C functions) does not use all of them.
 STUBTEST_FLAGS = ["--concise", "--ignore-disjoint-bases", "--ignore-unused-allowlist"]
-
-MYPY_CONFIG = """\
-[mypy]
-python_version = {major}.{minor}
-[mypy-pandas.*,pyarrow.*]
-ignore_missing_imports = True
-"""
-
 
 def _compiled_modules() -> list[str]:
     """Names of the extension modules in ``btcore._core`` (any platform suffix)."""
@@ -98,13 +93,9 @@ def stubtest_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[
     work = tmp_path_factory.mktemp("stubtest")
     allowlist = work / "allowlist.txt"
     allowlist.write_text("".join(f"{pattern}  # {why}\n" for pattern, why in ALLOWLIST.items()))
-    config = work / "mypy.ini"
-    config.write_text(MYPY_CONFIG.format(major=sys.version_info[0], minor=sys.version_info[1]))
-    # Make the subprocess (runtime import and mypy's module search) see the same btcore as this
-    # session: the directory that holds the imported package goes first on the path.
-    pkg_parent = str(Path(btcore.__file__).resolve().parents[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BTCORE_")}
-    env["PYTHONPATH"] = os.pathsep.join([pkg_parent, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    config = _dist_env.write_mypy_config(work)
+    # the runtime import and mypy's module search both see the btcore of this session
+    env = _dist_env.subprocess_env(keep_btcore_switches=False)
     env["MYPY_CACHE_DIR"] = str(work / "cache")
     cmd = [sys.executable, "-m", "mypy.stubtest", *STUBTEST_FLAGS, "--allowlist", str(allowlist),
            "--mypy-config-file", str(config), *CHECKED]
