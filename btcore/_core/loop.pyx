@@ -1,0 +1,317 @@
+"""The bar loop: one reusable view moved from exec bar to exec bar, a strategy called per bar.
+
+Compiled twin of ``btcore._pure.loop`` (see there for the per-bar order of calls).
+:class:`LoopResult`, the signal constants and :func:`signal_code` are plain Python in both
+implementations (defined in the pure module, re-exported here); argument validation is shared
+too, so both twins reject the same inputs with the same messages.
+
+Per bar the compiled loop moves the view with C calls (``_c_move`` on the view: O(1), no
+allocation), converts the usual signal values without Python calls, and calls a
+:class:`CythonStrategy` through its C method ``c_on_bar``.
+"""
+
+import time
+
+import numpy as np
+
+cimport cython
+
+from btcore._pure.loop import (
+    SIGNAL_FLAT,
+    SIGNAL_LONG,
+    SIGNAL_NONE,
+    SIGNAL_SHORT,
+    LoopResult,
+    _check_run_args,
+    _setup,
+    signal_code,
+)
+
+__all__ = [
+    "SIGNAL_NONE",
+    "SIGNAL_LONG",
+    "SIGNAL_SHORT",
+    "SIGNAL_FLAT",
+    "signal_code",
+    "LoopResult",
+    "CythonStrategy",
+    "BarLoop",
+]
+
+
+cdef inline int _code(object signal) except? -128:
+    # The common returns (None, a small int) without a Python call; the rest via signal_code.
+    cdef long v
+    if signal is None:
+        return SIG_NONE
+    if type(signal) is int:
+        v = signal
+        if v == SIG_NONE or v == SIG_LONG or v == SIG_SHORT or v == SIG_FLAT:
+            return <int>v
+    return signal_code(signal)
+
+
+cdef inline int _direction(int code) noexcept nogil:
+    return code if code != SIG_FLAT else 0
+
+
+cdef class CythonStrategy:
+    """Base class of strategies the compiled loop calls without Python calls.
+
+    Subclass it in Cython (``cimport btcore._core.loop``) and override
+    ``cdef int c_on_bar(self, RuntimeSnapshotView view) except? -128`` returning a signal code;
+    or subclass it in Python and override :meth:`on_bar`. Calling the strategy (``s(view)``)
+    returns the code. ``prepare(view)``, if overridden, runs once before the first bar.
+    """
+
+    cdef int c_on_bar(self, RuntimeSnapshotView view) except? -128:
+        return _code(self.on_bar(view))
+
+    def on_bar(self, view):
+        """The strategy's decision at the view's bar (any value :func:`signal_code` accepts)."""
+        return None
+
+    def prepare(self, view):
+        """Called once with the loop's view before the first bar (e.g. to compile paths)."""
+
+    def __call__(self, RuntimeSnapshotView view):
+        return self.c_on_bar(view)
+
+
+cdef class _BarIter:
+    # Iterator over [start, end): moves the loop's view and returns it.
+    cdef BarLoop _loop
+    cdef intp_t _i
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._i >= self._loop._end:
+            raise StopIteration
+        self._loop._c_move(self._i)
+        self._i += 1
+        return self._loop._view
+
+
+@cython.final
+cdef class BarLoop:
+    """Drive one run over the exec bars of ``feeds`` with one reusable view.
+
+    Parameters
+    ----------
+    feeds : MultiTFFeedStore
+        Exec feed plus optional MTF, HTF and 1-minute feeds.
+    start, end : int
+        Exec bar range ``[start, end)`` to run; ``end`` defaults to the number of exec bars.
+        Bars before ``start`` are warmup (readable through history, never evaluated).
+    quote_feed : FeedStore, optional
+        The 1-minute feed, if ``feeds`` has none.
+    history_config : HistoryConfig, optional
+        History windows the strategy needs; the strategy runs only once they are full.
+    initial_exchange : object, optional
+        ``view.exchange`` at the start of every run (e.g. ``ExchangeState.flat(10_000)``).
+
+    Raises
+    ------
+    ConfigError
+        ``start``/``end`` out of range or not ints, ``history_config`` of the wrong type.
+    DataError
+        ``feeds`` is not a MultiTFFeedStore or its exec feed is empty.
+    """
+
+    def __init__(self, feeds, start=0, end=None, quote_feed=None, history_config=None,
+                 initial_exchange=None):
+        (self._feeds, self._start, self._end, self._history_config, self._alignment,
+         self._history_start) = _setup(feeds, start, end, quote_feed, history_config)
+        self._initial_exchange = initial_exchange
+        al = self._alignment
+        self._htf = al.htf_idx
+        self._mtf = al.mtf_idx
+        self._m1_last = al.m1_last
+        self._close = feeds.exec_feed.close
+        self._view = RuntimeSnapshotView(
+            feeds, 0, None, None, initial_exchange, float(self._close[0]), "close",
+            history_config=self._history_config, history_ready=self._history_start == 0,
+        )
+        self._view._attach_rollups(al.rollups)
+
+    # ---- properties ------------------------------------------------------------------------
+
+    @property
+    def feeds(self):
+        """The MultiTFFeedStore of the run."""
+        return self._feeds
+
+    @property
+    def alignment(self):
+        """Per-exec-bar HTF/MTF/1-minute indices and rollups."""
+        return self._alignment
+
+    @property
+    def view(self):
+        """The one view the loop moves from bar to bar."""
+        return self._view
+
+    @property
+    def start(self):
+        """First exec bar of the run."""
+        return self._start
+
+    @property
+    def end(self):
+        """One past the last exec bar of the run."""
+        return self._end
+
+    @property
+    def history_start(self):
+        """First exec bar whose history windows are full (``n_exec`` if never)."""
+        return self._history_start
+
+    def __len__(self):
+        return self._end - self._start
+
+    # ---- per bar -----------------------------------------------------------------------------
+
+    cdef inline void _c_move(self, intp_t i) noexcept:
+        self._view._c_move(i, self._htf[i], self._mtf[i], self._m1_last[i])
+        self._view.mark_price = self._close[i]
+        self._view.history_ready = i >= self._history_start
+
+    cdef int _run_cython(self, CythonStrategy strategy, int8_t[::1] out, intp_t lo, intp_t hi) except -1:
+        # Hot path without hooks: one move, one C call and one store per bar, nothing else.
+        cdef intp_t i
+        cdef int code
+        cdef RuntimeSnapshotView view = self._view
+        for i in range(lo, hi):
+            self._c_move(i)
+            code = strategy.c_on_bar(view)
+            if code != SIG_NONE and code != SIG_LONG and code != SIG_SHORT and code != SIG_FLAT:
+                signal_code(code)  # raises with the standard message
+            out[i] = <int8_t>code
+        return 0
+
+    cdef int _run_python(self, object strategy, int8_t[::1] out, intp_t lo, intp_t hi) except -1:
+        # Hot path without hooks for a Python callable.
+        cdef intp_t i
+        cdef RuntimeSnapshotView view = self._view
+        for i in range(lo, hi):
+            self._c_move(i)
+            out[i] = <int8_t>_code(strategy(view))
+        return 0
+
+    def __iter__(self):
+        """Yield the view moved to each exec bar of ``[start, end)``, in order.
+
+        The same object every time: read it before advancing. The caller drives its own
+        exchange (set ``view.exchange`` / ``view.mark_price`` as needed); ``view.ready`` tells
+        whether HTF/MTF contexts and history are available.
+        """
+        self._view.exchange = self._initial_exchange
+        cdef _BarIter it = _BarIter.__new__(_BarIter)
+        it._loop = self
+        it._i = self._start
+        return it
+
+    def run(self, strategy, exchange=None, tracker=None, on_snapshot=None):
+        """Run ``strategy`` over ``[start, end)`` and return the recorded signals.
+
+        Parameters
+        ----------
+        strategy : callable or CythonStrategy
+            ``strategy(view)`` returns a signal (see :func:`signal_code`); a ``prepare(view)``
+            method, if present, is called once before the first bar.
+        exchange : object, optional
+            ``on_bar(i, view)`` before the strategy (its non-None return value becomes
+            ``view.exchange``) and ``on_signal(i, code, view)`` after it.
+        tracker : object, optional
+            A ``StateTracker`` or any object with ``on_bar_start``, ``on_warmup_check``,
+            ``on_history_check``, ``on_signal_evaluated`` and ``on_bar_end``.
+        on_snapshot : callable, optional
+            ``on_snapshot(view, exec_idx, htf_idx, mtf_idx)`` every bar, before the strategy.
+
+        Returns
+        -------
+        LoopResult
+
+        Raises
+        ------
+        ConfigError
+            A callable or hook is missing.
+        DataError
+            The strategy returned something that is not a signal.
+        """
+        cdef:
+            intp_t i, start = self._start, end = self._end, hist = self._history_start
+            intp_t first_eval = min(max(start, hist), end)
+            int code
+            bint has_hooks, has_exchange, has_snapshot, typed
+            RuntimeSnapshotView view = self._view
+            CythonStrategy cstrat = None
+            object signals_arr
+            int8_t[::1] signals
+            object ex_bar = None, ex_signal = None, state
+            object bar_start = None, warmup_check = None, history_check = None
+            object signal_evaluated = None, bar_end = None
+        ex_hooks, hooks = _check_run_args(strategy, exchange, tracker, on_snapshot)
+        has_exchange = ex_hooks is not None
+        if has_exchange:
+            ex_bar, ex_signal = ex_hooks
+        has_hooks = hooks is not None
+        if has_hooks:
+            bar_start, warmup_check, history_check, signal_evaluated, bar_end = hooks
+        has_snapshot = on_snapshot is not None
+        typed = isinstance(strategy, CythonStrategy)
+        if typed:
+            cstrat = <CythonStrategy>strategy
+        signals_arr = np.zeros(self._alignment.n_exec, dtype=np.int8)
+        signals = signals_arr
+        view.exchange = self._initial_exchange
+        self._c_move(start if start < end else max(end - 1, 0))
+        prepare = getattr(strategy, "prepare", None)
+        if callable(prepare):
+            prepare(view)
+
+        t0 = time.perf_counter()
+        if not (has_hooks or has_exchange or has_snapshot):
+            # Nothing observes the bars before first_eval: skip straight to it.
+            if typed:
+                self._run_cython(cstrat, signals, first_eval, end)
+            else:
+                self._run_python(strategy, signals, first_eval, end)
+            return LoopResult._build(signals_arr, start, end, first_eval, time.perf_counter() - t0)
+        if has_hooks:
+            for i in range(0, start):
+                self._c_move(i)
+                bar_start(i)
+                warmup_check(False, start)
+                history_check(i >= hist, i)
+                bar_end()
+        for i in range(start, end):
+            self._c_move(i)
+            if has_hooks:
+                bar_start(i)
+                warmup_check(True, start)
+                history_check(i >= hist, i)
+            if has_exchange:
+                state = ex_bar(i, view)
+                if state is not None:
+                    view.exchange = state
+            if has_snapshot:
+                on_snapshot(view, i, self._htf[i], self._mtf[i])
+            if i >= hist:
+                if typed:
+                    code = cstrat.c_on_bar(view)
+                    if code != SIG_NONE and code != SIG_LONG and code != SIG_SHORT and code != SIG_FLAT:
+                        code = signal_code(code)  # raises with the standard message
+                else:
+                    code = _code(strategy(view))
+                signals[i] = <int8_t>code
+                if has_hooks:
+                    signal_evaluated(_direction(code))
+                if has_exchange:
+                    ex_signal(i, code, view)
+            if has_hooks:
+                bar_end()
+        elapsed = time.perf_counter() - t0
+        return LoopResult._build(signals_arr, start, end, first_eval, elapsed)
