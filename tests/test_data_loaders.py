@@ -344,3 +344,19 @@ def test_dataframe_input_is_not_aliased():
     df = frame(5)
     out = load_ohlcv(df)
     assert not np.shares_memory(out["close"].to_numpy(), df["close"].to_numpy())
+
+
+@given(
+    st.lists(
+        st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1),
+                     timezones=st.sampled_from([None, timezone.utc, timezone(timedelta(hours=-5, minutes=-30))])),
+        min_size=1, max_size=20,
+    ),
+    st.sampled_from(["datetime", "iso"]),
+)
+def test_to_ms_array_matches_scalar_conversion(values, form):
+    from btcore.timeframe import to_epoch_ms
+
+    expected = [to_epoch_ms(v) for v in values]
+    given_values = values if form == "datetime" else [v.isoformat() for v in values]
+    np.testing.assert_array_equal(to_ms_array(given_values), expected)

@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from btcore.data import (
     AutoSyncConfig,
@@ -384,3 +386,30 @@ def test_real_2020_file_loads_and_reports_its_real_gaps():
     assert len(m1_gaps) == holes.size
     assert sum(g.missing_count for g in m1_gaps) == int(((holes - MIN) // MIN).sum())
     assert report.sanity_issue_counts == {} and report.coverage_issues == []
+
+
+def _mapping_brute_force(exec_ms, m1_opens, exec_opens, g0, g1):
+    m1 = set(int(x) for x in m1_opens)
+    bad = []
+    for o in exec_opens:
+        if g0 <= o <= g1 and not any(o <= t < o + exec_ms for t in m1):
+            bad.append(o)
+    return bad
+
+
+@given(
+    m1_keep=st.lists(st.booleans(), min_size=1, max_size=240),
+    exec_keep=st.lists(st.booleans(), min_size=16, max_size=16),
+    lo=st.integers(0, 120),
+    span=st.integers(0, 120),
+)
+def test_mapping_check_matches_brute_force(m1_keep, exec_keep, lo, span):
+    m1 = T0 + MIN * np.flatnonzero(m1_keep)
+    exec_opens = T0 + 15 * MIN * np.flatnonzero(exec_keep)
+    ws, we = T0 + lo * MIN, T0 + (lo + span) * MIN
+    ok, msg = validate_exec_to_1m_mapping("15m", ws, we, m1 if m1.size else None, exec_opens)
+    g0, g1 = ws - (ws - T0) % (15 * MIN), we - (we - T0) % (15 * MIN)
+    bad = _mapping_brute_force(15 * MIN, m1, exec_opens, g0, g1) if m1.size else ["no data"]
+    assert ok == (not bad)
+    if bad and m1.size:
+        assert f"for {len(bad)} exec TF close times" in msg
