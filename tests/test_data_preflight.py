@@ -333,7 +333,7 @@ def test_misaligned_step_is_a_warning():
     assert r.status == PreflightStatus.WARNING and "MISALIGNED_STEP" in r.warning_codes and not r.alignment_ok
 
 
-def test_mapping_helper_messages():
+def test_mapping_check_messages():
     ok, msg = validate_exec_to_1m_mapping("15m", WS, WE, None)
     assert not ok and "No 1m data" in msg
     ok, msg = validate_exec_to_1m_mapping("15m", WS, WE, ONE_DAY)

@@ -92,7 +92,7 @@ def test_warmup_start_simple_any_timeframe_naive_is_utc():
     assert w.compute_warmup_start_simple(WS, 1, "1w") == WS - timedelta(days=7)
 
 
-def test_helpers():
+def test_buffer_span_functions():
     assert w.compute_warmup_bars(-3) == 0 and w.compute_warmup_bars(7) == 7
     assert w.compute_tail_buffer_span({"exec": "1h"}) == timedelta(hours=10)
     assert w.compute_safety_buffer_span({"exec": "1h"}) == timedelta(0)
