@@ -136,13 +136,17 @@ def test_signal_ids_are_contiguous_and_expiry_applies(twin):
 
 def test_ring_is_bounded_with_o1_lookup_and_exact_stats(twin):
     t = twin("tracker").create_state_tracker(max_history=3)
-    for i in range(0, 20, 2):
+    for i in range(10):
         _bar(t, i, 1 if i % 4 == 0 else 0)
-    assert [b.bar_idx for b in t.block_history] == [14, 16, 18]
-    assert t.get_block_at(16).bar_idx == 16 and t.get_block_at(12) is None
-    assert t.get_block_at(15) is None and t.get_block_at(-5) is None
+    assert [b.bar_idx for b in t.block_history] == [7, 8, 9]
+    assert t.get_block_at(8).bar_idx == 8 and t.get_block_at(6) is None
+    assert t.get_block_at(10) is None and t.get_block_at(-5) is None
+    for i in range(12, 20, 2):  # with gaps the window (last 3 bar indices) holds fewer blocks
+        _bar(t, i)
+    assert [b.bar_idx for b in t.block_history] == [16, 18]
+    assert t.get_block_at(17) is None and t.get_block_at(15) is None
     s = t.summary_stats()
-    assert (s["total_bars"], s["blocks_retained"], s["first_bar_idx"], s["last_bar_idx"]) == (10, 3, 0, 18)
+    assert (s["total_bars"], s["first_bar_idx"], s["last_bar_idx"]) == (14, 0, 18)
     keep_all = twin("tracker").create_state_tracker(max_history=0)
     for i in range(50):
         _bar(keep_all, i)
@@ -287,7 +291,6 @@ def _recompute(blocks, max_history):
         "gate_failures": dict(Counter(c.name for g in blocked for c in g.codes)),
         "signals_issued": sig_ev["DETECT"], "first_bar_idx": blocks[0].bar_idx,
         "last_bar_idx": blocks[-1].bar_idx,
-        "blocks_retained": min(len(blocks), max_history) if max_history else len(blocks),
     }
 
 
@@ -304,9 +307,11 @@ def test_counters_equal_stats_recomputed_from_the_log(twin, cfg, script):
         assert got == value, key
     if blocks:
         assert stats["bars_abandoned"] == abandoned
-        keep = cfg["max_history"] or len(blocks)
-        for i, b in enumerate(blocks):
-            assert t.get_block_at(b.bar_idx) == (b if i >= len(blocks) - keep else None)
+        last, cap = blocks[-1].bar_idx, cfg["max_history"]
+        kept = [b for b in blocks if not cap or b.bar_idx > last - cap]
+        assert t.block_history == kept
+        for b in blocks:
+            assert t.get_block_at(b.bar_idx) == (b if b in kept else None)
 
 
 def _random_script(rng):

@@ -5,6 +5,7 @@ The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar fun
 State objects are immutable: unchanged states are shared between consecutive blocks.
 """
 
+cimport cython
 from libc.math cimport INFINITY
 
 import math
@@ -80,6 +81,10 @@ def _check_c_constants():
 _check_c_constants()
 
 
+# The value objects hold only other value objects, strings, ints and enum members, so they can
+# never be part of a reference cycle: keeping them out of the cyclic GC saves a traversal per
+# block and the collections that allocating a block per bar would otherwise trigger.
+@cython.no_gc
 cdef class _Value:
     # Immutable value objects: equal when of the same class with equal ``_key()``; hashable.
 
@@ -98,6 +103,7 @@ cdef class _Value:
 # ---------------------------------------------------------------------------------------------
 # Gate result
 
+@cython.no_gc
 cdef class GateResult(_Value):
     """Outcome of the gates of one bar (immutable, hashable, compared by value).
 
@@ -160,6 +166,7 @@ PASS_RESULT = _new_gate(True, G_PASS, (GateCode.G_PASS,), None)
 # ---------------------------------------------------------------------------------------------
 # Signal state
 
+@cython.no_gc
 cdef class SignalState(_Value):
     """State of the current signal (immutable; the per-bar functions return new objects).
 
@@ -269,6 +276,7 @@ SIGNAL_NONE = make_signal(SIG_NONE, 0, -1, -1, -1, None, 0)
 # ---------------------------------------------------------------------------------------------
 # Action state
 
+@cython.no_gc
 cdef class ActionState(_Value):
     """State of the order acting on a confirmed signal (immutable).
 
@@ -527,6 +535,7 @@ def evaluate_margin_gate(float64_t available_margin, float64_t required_margin):
 # ---------------------------------------------------------------------------------------------
 # Block state
 
+@cython.no_gc
 cdef class BlockState(_Value):
     """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
 

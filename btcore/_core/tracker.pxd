@@ -56,9 +56,8 @@ cdef class StateTracker:
     cdef float64_t _last_b
     cdef object _last_risk_reason
     # block ring
-    cdef list _ring                       # max_history slots (or a growing list when 0)
-    cdef int64_t _ring_pos                # next slot to overwrite
-    cdef dict _index                      # bar_idx -> BlockState for the retained blocks
+    cdef list _ring                       # slot bar_idx % max_history (or a growing list when 0)
+    cdef dict _index                      # bar_idx -> BlockState, only when max_history == 0
     # whole-run counters
     cdef int64_t _total
     cdef int64_t _abandoned

@@ -75,8 +75,9 @@ cdef class StateTracker:
 
     cpdef void reset(self):
         """Forget everything: machines, hook values, counters and the block ring."""
+        # Bounded: slot bar_idx % cap holds bar bar_idx, so lookups need no dict (bars increase).
+        # Unbounded (max_history=0): a list plus a bar index.
         self._ring = [None] * self.cfg_max_history if self.cfg_max_history else []
-        self._ring_pos = 0
         self._index = {}
         self._signal = SIGNAL_NONE
         self._action = ACTION_IDLE
@@ -308,18 +309,11 @@ cdef class StateTracker:
         return 0
 
     cdef int _store(self, BlockState block) except -1:
-        cdef BlockState old
-        if not self.cfg_max_history:
-            self._ring.append(block)
+        if self.cfg_max_history:
+            self._ring[block.bar_idx % self.cfg_max_history] = block
         else:
-            old = self._ring[self._ring_pos]
-            if old is not None:
-                del self._index[old.bar_idx]
-            self._ring[self._ring_pos] = block
-            self._ring_pos += 1
-            if self._ring_pos == self.cfg_max_history:
-                self._ring_pos = 0
-        self._index[block.bar_idx] = block
+            self._ring.append(block)
+            self._index[block.bar_idx] = block
         return 0
 
     # -- queries ----------------------------------------------------------------------------
@@ -333,16 +327,31 @@ cdef class StateTracker:
         return self._action
 
     cpdef object get_block_at(self, int64_t bar_idx):
-        """Block of ``bar_idx`` in O(1); None if never recorded or evicted from the ring."""
-        return self._index.get(bar_idx)
+        """Block of ``bar_idx`` in O(1); None if never recorded or out of the history window.
+
+        The window is the last ``max_history`` bar indices (``last_bar - max_history < bar_idx
+        <= last_bar``), so it holds exactly the last ``max_history`` blocks when bars are
+        contiguous, fewer when some bar indices were skipped.
+        """
+        cdef int64_t cap = self.cfg_max_history
+        cdef BlockState block
+        if not cap:
+            return self._index.get(bar_idx)
+        if bar_idx < 0 or not (self._last_bar - cap < bar_idx <= self._last_bar):
+            return None
+        block = self._ring[bar_idx % cap]
+        return block if block is not None and block.bar_idx == bar_idx else None
 
     @property
     def block_history(self):
         """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
-        if not self.cfg_max_history:
+        cap = self.cfg_max_history
+        if not cap:
             return list(self._ring)
-        ring = self._ring[self._ring_pos:] + self._ring[:self._ring_pos]
-        return [b for b in ring if b is not None]
+        start = (self._last_bar + 1) % cap
+        low = self._last_bar - cap
+        return [b for b in self._ring[start:] + self._ring[:start]
+                if b is not None and b.bar_idx > low]
 
     @property
     def total_bars(self):
@@ -359,11 +368,10 @@ cdef class StateTracker:
         ``signal_events`` / ``action_events`` (transitions per trigger), ``gate_failures`` (bars
         per failing code, any position), ``signals_issued``, ``bars_abandoned``,
         ``ignored_events`` (reported order events the action machine could not use),
-        ``first_bar_idx``, ``last_bar_idx``, ``blocks_retained``, ``max_history``.
+        ``first_bar_idx``, ``last_bar_idx``, ``max_history``.
         """
         return summary_dict(self._total, self._blocked, self._abandoned, self._signal_counter,
-                            self._first_bar, self._last_bar, len(self._index),
-                            self.cfg_max_history, self._sig_bars, self._act_bars,
+                            self._first_bar, self._last_bar, self.cfg_max_history, self._sig_bars, self._act_bars,
                             self._sig_events, self._act_events, self._gate_primary,
                             self._gate_any, self._ignored)
 

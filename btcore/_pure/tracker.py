@@ -94,8 +94,9 @@ class StateTracker:
     def reset(self) -> None:
         """Forget everything: machines, hook values, counters and the block ring."""
         cap = self._config.max_history
+        # Bounded: slot bar_idx % cap holds bar bar_idx, so lookups need no dict (bars increase).
+        # Unbounded (max_history=0): a list plus a bar index.
         self._ring: list[Optional[BlockState]] = [None] * cap if cap else []
-        self._ring_pos = 0
         self._index: dict[int, BlockState] = {}
         self._signal = _SIGNAL_NONE
         self._action = _ACTION_IDLE
@@ -288,15 +289,11 @@ class StateTracker:
 
     def _store(self, block: BlockState) -> None:
         cap = self._config.max_history
-        if not cap:
-            self._ring.append(block)
+        if cap:
+            self._ring[block.bar_idx % cap] = block
         else:
-            old = self._ring[self._ring_pos]
-            if old is not None:
-                del self._index[old.bar_idx]
-            self._ring[self._ring_pos] = block
-            self._ring_pos = (self._ring_pos + 1) % cap
-        self._index[block.bar_idx] = block
+            self._ring.append(block)
+            self._index[block.bar_idx] = block
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -309,16 +306,31 @@ class StateTracker:
         return self._action
 
     def get_block_at(self, bar_idx: int) -> Optional[BlockState]:
-        """Block of ``bar_idx`` in O(1); None if never recorded or evicted from the ring."""
-        return self._index.get(_index(bar_idx, "bar_idx", low=-(1 << 62)))
+        """Block of ``bar_idx`` in O(1); None if never recorded or out of the history window.
+
+        The window is the last ``max_history`` bar indices (``last_bar - max_history < bar_idx
+        <= last_bar``), so it holds exactly the last ``max_history`` blocks when bars are
+        contiguous, fewer when some bar indices were skipped.
+        """
+        i = _index(bar_idx, "bar_idx", low=-(1 << 62))
+        cap = self._config.max_history
+        if not cap:
+            return self._index.get(i)
+        if i < 0 or not self._last_bar - cap < i <= self._last_bar:
+            return None
+        block = self._ring[i % cap]
+        return block if block is not None and block.bar_idx == i else None
 
     @property
     def block_history(self) -> list[BlockState]:
         """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
-        if not self._config.max_history:
+        cap = self._config.max_history
+        if not cap:
             return [b for b in self._ring if b is not None]
-        ring = self._ring[self._ring_pos:] + self._ring[:self._ring_pos]
-        return [b for b in ring if b is not None]
+        start = (self._last_bar + 1) % cap
+        low = self._last_bar - cap
+        return [b for b in self._ring[start:] + self._ring[:start]
+                if b is not None and b.bar_idx > low]
 
     @property
     def total_bars(self) -> int:
@@ -335,17 +347,16 @@ class StateTracker:
         ``signal_events`` / ``action_events`` (transitions per trigger), ``gate_failures`` (bars
         per failing code, any position), ``signals_issued``, ``bars_abandoned``,
         ``ignored_events`` (reported order events the action machine could not use),
-        ``first_bar_idx``, ``last_bar_idx``, ``blocks_retained``, ``max_history``.
+        ``first_bar_idx``, ``last_bar_idx``, ``max_history``.
         """
         return summary_dict(self._total, self._blocked, self._abandoned, self._signal_counter,
-                            self._first_bar, self._last_bar, len(self._index),
-                            self._config.max_history, self._sig_bars, self._act_bars,
+                            self._first_bar, self._last_bar, self._config.max_history, self._sig_bars, self._act_bars,
                             self._sig_events, self._act_events, self._gate_primary,
                             self._gate_any, self._ignored)
 
 
 def summary_dict(total: int, blocked: int, abandoned: int, issued: int, first_bar: int,
-                 last_bar: int, retained: int, max_history: int, sig_bars: Sequence[int],
+                 last_bar: int, max_history: int, sig_bars: Sequence[int],
                  act_bars: Sequence[int], sig_events: Sequence[int], act_events: Sequence[int],
                  gate_primary: Sequence[int], gate_any: Sequence[int],
                  ignored: Sequence[int]) -> dict[str, Any]:
@@ -370,7 +381,6 @@ def summary_dict(total: int, blocked: int, abandoned: int, issued: int, first_ba
         "ignored_events": dict(zip(EVENT_NAMES, ignored)),
         "first_bar_idx": first_bar,
         "last_bar_idx": last_bar,
-        "blocks_retained": retained,
         "max_history": max_history,
     }
 
