@@ -219,3 +219,11 @@ def test_exports(tmp_path):
         assert len(empty.read_text().splitlines()) == 1
     finally:
         provenance.reset_provenance()
+
+
+def test_to_dict_with_numpy_params_is_json_safe_and_keeps_none():
+    m = meta(params={"length": np.int64(20), "offset": None, "w": np.array([1.0, 2.0])})
+    d = m.to_dict()
+    assert d["params"] == {"length": 20, "offset": None, "w": [1.0, 2.0]}
+    json.dumps(m.to_dict(serialize_datetime=True))
+    assert m.feature_spec_id == im.compute_feature_spec_id("ema", {"length": 20, "w": [1.0, 2.0]}, "close")

@@ -413,3 +413,9 @@ def test_mapping_check_matches_brute_force(m1_keep, exec_keep, lo, span):
     assert ok == (not bad)
     if bad and m1.size:
         assert f"for {len(bad)} exec TF close times" in msg
+
+
+def test_plan_with_bad_timeframe_has_an_error_code():
+    with pytest.raises(DataError) as info:
+        PreflightPlan("bad", ("BTC",), {"exec": "1M"})
+    assert info.value.error_code == "BAD_TIMEFRAME" and "'1M'" in str(info.value)

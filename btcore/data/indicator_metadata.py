@@ -196,7 +196,8 @@ class IndicatorMetadata:
         """Fields as a dict (params deep-copied); with ``serialize_datetime`` timestamps are
         ``YYYY-MM-DDTHH:MM:SSZ`` strings in UTC."""
         d = dataclasses.asdict(self)
-        d["params"] = canonicalize_params(self.params) if _has_numpy(self.params) else d["params"]
+        if _has_numpy(self.params):  # JSON-safe copy; None values and key order kept as given
+            d["params"] = {k: _canon(v, False) for k, v in self.params.items()}
         if serialize_datetime:
             for k in ("start_ts", "end_ts", "computed_at_utc"):
                 d[k] = format_utc(d[k])

@@ -13,7 +13,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from ..errors import DataError
+from ..errors import DataError, TimeframeError
 from ..timeframe import normalize_tf
 from ._timestamps import scalar_ms
 
@@ -336,7 +336,10 @@ class PreflightPlan:
             raise DataError(f"Unknown roles {unknown} in plan {self.id!r}; allowed: exec (or ltf), mtf, htf", "UNKNOWN_ROLE")
         if not (self.tf_by_role.get("exec") or self.tf_by_role.get("ltf")):
             raise DataError(f"Plan {self.id!r} has no 'exec' (or 'ltf') timeframe", "MISSING_EXEC_ROLE")
-        roles = {("exec" if r == "ltf" else r): normalize_tf(tf) for r, tf in self.tf_by_role.items()}
+        try:
+            roles = {("exec" if r == "ltf" else r): normalize_tf(tf) for r, tf in self.tf_by_role.items()}
+        except TimeframeError as exc:
+            raise DataError(f"Plan {self.id!r}: {exc}", "BAD_TIMEFRAME") from None
         object.__setattr__(self, "tf_by_role", roles)
         warm = {("exec" if r == "ltf" else r): int(w) for r, w in (self.warmup_by_role or {}).items()}
         object.__setattr__(self, "warmup_by_role", warm)
