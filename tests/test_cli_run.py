@@ -325,3 +325,18 @@ def test_real_data_fills_are_prices_of_the_1m_file(tmp_path):
             assert t.exit_price in (pytest.approx(level), bar["open"])
             assert bar["low"] - 1e-9 <= t.exit_price <= bar["high"] + 1e-9
     assert equity["ts_close_ms"].iloc[0] >= pd.Timestamp("2020-06-01", tz="UTC").value // 1_000_000
+
+
+def test_without_matplotlib_everything_else_is_written_and_the_fix_is_named(tmp_path, capsys, monkeypatch):
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    cfg = _config(tmp_path, _long_data(tmp_path), 'long_entry = "price.mark.close > 105"')
+    cfg.write_text(cfg.read_text().replace("plot = false", "plot = true"))
+    out = tmp_path / "noplot"
+    assert main(["run", "--config", str(cfg), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "pip install 'btcore[plot]'" in printed
+    assert not (out / "chart.png").exists()
+    _read_report(out)
+    assert "pip install" in (out / "report.html").read_text()

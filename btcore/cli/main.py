@@ -33,15 +33,15 @@ class CheckFailed(Exception):
 
 
 def _add_data_window(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--symbol", help="symbol name used in the report (default BTCUSDT)")
-    p.add_argument("--start", help="first exec bar open to trade, ISO-8601 UTC (e.g. 2020-03-01)")
-    p.add_argument("--end", help="end of the traded range (exclusive), ISO-8601 UTC")
+    p.add_argument("--symbol", metavar="NAME", help="symbol name used in the report (default BTCUSDT)")
+    p.add_argument("--start", metavar="TIME", help="first exec bar open to trade, ISO-8601 UTC (e.g. 2020-03-01)")
+    p.add_argument("--end", metavar="TIME", help="end of the traded range (exclusive), ISO-8601 UTC")
 
 
 def _add_timeframes(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--exec-tf", dest="exec_tf", help="execution timeframe (default 15m)")
-    p.add_argument("--mtf", help="middle timeframe (default 1h)")
-    p.add_argument("--htf", help="higher timeframe (default 4h)")
+    p.add_argument("--exec-tf", dest="exec_tf", metavar="TF", help="execution timeframe (default 15m)")
+    p.add_argument("--mtf", metavar="TF", help="middle timeframe (default 1h)")
+    p.add_argument("--htf", metavar="TF", help="higher timeframe (default 4h)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,18 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a backtest and write a report (no arguments: bundled sample)",
                          description="Run a backtest and write a report. Without arguments: a 15m/1h/4h "
                          "EMA-cross strategy on four weeks of bundled BTCUSDT 1m data.")
-    run.add_argument("--config", "-c", help="TOML run configuration (see docs/CLI.md)")
-    run.add_argument("--data", help="1m OHLCV file, CSV or Parquet (default: the bundled sample)")
+    run.add_argument("--config", "-c", metavar="FILE", help="TOML run configuration (see docs/CLI.md)")
+    run.add_argument("--data", metavar="FILE", help="1m OHLCV file, CSV or Parquet (default: the bundled sample)")
     _add_data_window(run)
     _add_timeframes(run)
-    run.add_argument("--strategy-file", dest="strategy_file", help="Python file defining Strategy or strategy(view)")
-    run.add_argument("--initial-equity", dest="initial_equity", type=float)
-    run.add_argument("--size", dest="size_fraction", type=float, help="fraction of equity per entry (0, 1]")
-    run.add_argument("--commission", type=float, help="fraction of notional per side, e.g. 0.001")
-    run.add_argument("--slippage", type=float, help="adverse fill fraction for market orders")
-    run.add_argument("--stop-loss", dest="stop_loss_pct", type=float, help="stop distance as a fraction, e.g. 0.02")
-    run.add_argument("--take-profit", dest="take_profit_pct", type=float, help="target distance as a fraction")
-    run.add_argument("--out", "-o", help="report folder (default: ./btcore-report-<symbol>-<time>)")
+    run.add_argument("--strategy-file", dest="strategy_file", metavar="FILE",
+                     help="Python file defining a Strategy class or a strategy(view) function")
+    run.add_argument("--initial-equity", dest="initial_equity", type=float, metavar="X", help="account size (10000)")
+    run.add_argument("--size", dest="size_fraction", type=float, metavar="X", help="fraction of equity per entry, (0, 1]")
+    run.add_argument("--commission", type=float, metavar="X", help="fraction of notional per side (0.001)")
+    run.add_argument("--slippage", type=float, metavar="X", help="adverse fill fraction for market orders (0)")
+    run.add_argument("--stop-loss", dest="stop_loss_pct", type=float, metavar="X", help="stop distance as a fraction (0.03; 0 = none)")
+    run.add_argument("--take-profit", dest="take_profit_pct", type=float, metavar="X", help="target distance as a fraction (0.06; 0 = none)")
+    run.add_argument("--out", "-o", metavar="DIR", help="report folder (default: ./btcore-report-<symbol>-<exec>-<time>)")
     run.add_argument("--no-plot", dest="plot", action="store_const", const=False, help="skip the PNG chart")
     run.add_argument("--allow-preflight-failure", dest="allow_preflight_failure", action="store_const", const=True,
                      help="run even when the preflight gate fails (its errors stay in the report)")
@@ -82,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_data_window(p)
         if name == "preflight":
             _add_timeframes(p)
-            p.add_argument("--config", "-c", help="TOML run configuration: its timeframes and indicator warmups")
+            p.add_argument("--config", "-c", metavar="FILE", help="TOML run configuration: its timeframes and indicator warmups")
         p.add_argument("--json", action="store_true", help="print the result as JSON")
         p.add_argument("--debug", action="store_true", help="show full tracebacks")
     return parser
