@@ -1,4 +1,4 @@
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, final
 
 from btcore._pure.loop import SIGNAL_FLAT as SIGNAL_FLAT
 from btcore._pure.loop import SIGNAL_LONG as SIGNAL_LONG
@@ -9,13 +9,23 @@ from btcore._pure.loop import signal_code as signal_code
 from btcore.align import Alignment
 from btcore.types import HistoryConfig
 
-__all__: list[str]
+__all__ = [
+    "SIGNAL_NONE",
+    "SIGNAL_LONG",
+    "SIGNAL_SHORT",
+    "SIGNAL_FLAT",
+    "signal_code",
+    "LoopResult",
+    "CythonStrategy",
+    "BarLoop",
+]
 
 class CythonStrategy:
     def on_bar(self, view: Any) -> Any: ...
     def prepare(self, view: Any) -> None: ...
     def __call__(self, view: Any) -> int: ...
 
+@final
 class BarLoop:
     def __init__(
         self,

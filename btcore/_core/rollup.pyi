@@ -6,7 +6,14 @@ from btcore._pure.rollup import QuoteState as QuoteState
 from btcore._pure.rollup import create_empty_rollup_dict as create_empty_rollup_dict
 from btcore._pure.rollup import quote_to_packet_dict as quote_to_packet_dict
 
-__all__: list[str]
+__all__ = [
+    "QuoteState",
+    "QUOTE_KEYS",
+    "quote_to_packet_dict",
+    "ExecRollupBucket",
+    "ROLLUP_KEYS",
+    "create_empty_rollup_dict",
+]
 
 class ExecRollupBucket:
     def __init__(self) -> None: ...
