@@ -148,7 +148,9 @@ class TimeframeCache:
 
     def to_dict(self) -> dict[str, Any]:
         """Debug summary."""
-        iso = lambda t: None if t is None else from_epoch_ms(to_epoch_ms(t)).isoformat()  # noqa: E731
+        def iso(t: Optional[datetime]) -> Optional[str]:
+            return None if t is None else from_epoch_ms(to_epoch_ms(t)).isoformat()
+
         return {
             "htf_tf": self._htf_tf,
             "mtf_tf": self._mtf_tf,

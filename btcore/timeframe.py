@@ -183,7 +183,7 @@ def to_epoch_ms(value: Any) -> int:
         delta = value - _EPOCH
         # exact integer arithmetic (no float seconds), floor toward the past
         micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-        return micros // 1_000
+        return int(micros // 1_000)
     if isinstance(value, date):
         return (value - date(1970, 1, 1)).days * 86_400_000
     raise TimeframeError(
