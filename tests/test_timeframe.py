@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -153,7 +154,7 @@ def test_floor_ceil_bracket(ms: int, tf: str) -> None:
     assert (hi == lo) == (ms == lo)
 
 
-def test_results_do_not_depend_on_the_tz_variable() -> None:
+def test_results_do_not_depend_on_the_tz_variable(tmp_path: Path) -> None:
     code = (
         "from datetime import datetime; from btcore.timeframe import ceil_to_tf_close, to_epoch_ms;"
         "print(ceil_to_tf_close(datetime(2020, 3, 8, 1, 30), '4h').isoformat(),"
@@ -162,7 +163,10 @@ def test_results_do_not_depend_on_the_tz_variable() -> None:
     outs = set()
     for tz in ("UTC", "America/New_York", "Asia/Kolkata"):
         env = dict(os.environ, TZ=tz)
-        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        # run outside the checkout so 'import btcore' is the installed build, not the source tree
+        res = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path
+        )
         assert res.returncode == 0, res.stderr
         outs.add(res.stdout)
     assert len(outs) == 1
