@@ -21,15 +21,15 @@ TF_MIN = {"exec": 5, "mtf": 15, "htf": 60, "quote": 1}
 PATHS = (
     ["indicator.ind0", "indicator.ind1", "indicator.ind0.htf", "indicator.ind1.htf", "indicator.ind0.mtf"]
     + [f"px.rollup.{f}" for f in ROLLUP_FIELDS]
+    + ["price.last.open", "price.last.high", "price.last.low", "price.last.close"]
 )
 fixture_ok = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def readings(view) -> tuple:
     """Everything the tests read at the view's bar (None for NaN)."""
-    return (view.exec_idx, view.close, view.mark_price, view.ready, view.history_ready) + tuple(
-        view.get(p) for p in PATHS
-    )
+    return (view.exec_idx, view.close, view.mark_price, view.ready, view.history_ready,
+            view.htf_staleness_ms, view.mtf_staleness_ms, view.htf_is_stale) + tuple(view.get(p) for p in PATHS)
 
 
 def expected_readings(feeds, al, i: int, hist_start: int) -> tuple:
@@ -48,9 +48,15 @@ def expected_readings(feeds, al, i: int, hist_start: int) -> tuple:
         "indicator.ind0.mtf": val(feeds.mtf_feed.indicators["ind0"][m]) if m >= 0 else None,
     }
     roll = {f"px.rollup.{f}": val(al.rollups[k, i]) for k, f in enumerate(ROLLUP_FIELDS)}
+    q, j = feeds.quote_feed, int(al.m1_last[i])
+    last = {f"price.last.{f}": val(getattr(q, f)[j]) if j >= 0 else None for f in ("open", "high", "low", "close")}
     hist = i >= hist_start
     ready = hist and h >= 0 and m >= 0
-    return (i, val(ex.close[i]), float(ex.close[i]), ready, hist) + tuple({**ind, **roll}[p] for p in PATHS)
+    c = int(ex.ts_close_ms[i])
+    h_stale = c - int(feeds.htf_feed.ts_close_ms[h]) if h >= 0 else None
+    m_stale = c - int(feeds.mtf_feed.ts_close_ms[m]) if m >= 0 else None
+    return (i, val(ex.close[i]), float(ex.close[i]), ready, hist, h_stale, m_stale,
+            None if h_stale is None else h_stale > 0) + tuple({**ind, **roll, **last}[p] for p in PATHS)
 
 
 def same(a: tuple, b: tuple) -> bool:
