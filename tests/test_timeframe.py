@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _dist_env import subprocess_env
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -162,7 +163,7 @@ def test_results_do_not_depend_on_the_tz_variable(tmp_path: Path) -> None:
     )
     outs = set()
     for tz in ("UTC", "America/New_York", "Asia/Kolkata"):
-        env = dict(os.environ, TZ=tz)
+        env = dict(subprocess_env(), TZ=tz)
         # run outside the checkout so 'import btcore' is the installed build, not the source tree
         res = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import btcore
+from _dist_env import subprocess_env
 from btcore import _twin
 
 
@@ -35,7 +36,7 @@ def test_no_extensions_selects_pure_twins() -> None:
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("BTCORE_")}
+    clean = subprocess_env(keep_btcore_switches=False)
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=clean, cwd=str(Path.home())
