@@ -13,6 +13,45 @@ from __future__ import annotations
 
 from ._twin import COMPILED
 from ._version import __version__
+from .align import ROLLUP_FIELDS, Alignment, align_feeds
+from .data import (
+    AutoSyncConfig,
+    AutoSyncResult,
+    CoverageInfo,
+    DataHealthCheck,
+    DataHealthReport,
+    DataWindow,
+    GapInfo,
+    GapRange,
+    IndicatorMetadata,
+    LoadWindow,
+    LocalFileLoader,
+    MetadataValidationResult,
+    PreflightPlan,
+    PreflightReport,
+    PreflightStatus,
+    SanityIssue,
+    TFPreflightResult,
+    ToolCallRecord,
+    calculate_warmup_start,
+    canonicalize_params,
+    compute_data_window,
+    compute_feature_spec_id,
+    compute_load_window,
+    export_metadata_csv,
+    export_metadata_json,
+    export_metadata_jsonl,
+    find_first_valid_idx,
+    get_code_version,
+    get_pandas_ta_version,
+    load_ohlcv,
+    parse_tf_to_minutes,
+    resample_ohlcv,
+    run_preflight_gate,
+    validate_feature_spec_ids,
+    validate_metadata_coverage,
+    validate_tf_data,
+)
 from .errors import (
     BtcoreError,
     ConfigError,
@@ -23,6 +62,51 @@ from .errors import (
     PathError,
     TimeframeError,
     UnknownKeyError,
+)
+from .feed import FeatureArrays, FeedStore, MultiTFFeedStore, StructureStore, ZoneStore
+from .legacy import SnapshotBuilder, TimeframeCache
+from .loop import (
+    SIGNAL_FLAT,
+    SIGNAL_LONG,
+    SIGNAL_NONE,
+    SIGNAL_SHORT,
+    BarLoop,
+    CythonStrategy,
+    LoopResult,
+    signal_code,
+)
+from .rollup import (
+    QUOTE_KEYS,
+    ROLLUP_KEYS,
+    ExecRollupBucket,
+    QuoteState,
+    create_empty_rollup_dict,
+    quote_to_packet_dict,
+)
+from .state import (
+    ACTION_TRANSITIONS,
+    GATE_CODE_DESCRIPTIONS,
+    SIGNAL_TRANSITIONS,
+    ActionState,
+    ActionStateValue,
+    BlockState,
+    GateCode,
+    GateContext,
+    GateResult,
+    SignalState,
+    SignalStateValue,
+    StateTracker,
+    StateTrackerConfig,
+    create_block_state,
+    create_state_tracker,
+    evaluate_gates,
+    evaluate_margin_gate,
+    evaluate_warmup_gate,
+    reset_action_state,
+    reset_block_state,
+    reset_signal_state,
+    transition_action_state,
+    transition_signal_state,
 )
 from .timeframe import (
     ceil_to_tf_close,
@@ -42,34 +126,46 @@ from .types import (
     RuntimeSnapshot,
     create_not_ready_feature_snapshot,
 )
+from .view import PathHandle, RuntimeSnapshotView, TFContext
+
+#: The reference runtime's ``__all__``, in its order: every name is importable from btcore.
+REFERENCE_NAMES = (
+    "Bar", "FeatureSnapshot", "ExchangeState", "RuntimeSnapshot", "HistoryConfig",
+    "DEFAULT_HISTORY_CONFIG", "FeedStore", "MultiTFFeedStore", "RuntimeSnapshotView", "TFContext",
+    "IndicatorMetadata", "canonicalize_params", "compute_feature_spec_id", "find_first_valid_idx",
+    "get_pandas_ta_version", "get_code_version", "validate_metadata_coverage",
+    "validate_feature_spec_ids", "MetadataValidationResult", "export_metadata_jsonl",
+    "export_metadata_json", "export_metadata_csv", "PreflightStatus", "GapInfo",
+    "TFPreflightResult", "PreflightReport", "ToolCallRecord", "AutoSyncConfig", "AutoSyncResult",
+    "parse_tf_to_minutes", "calculate_warmup_start", "validate_tf_data", "run_preflight_gate",
+    "QuoteState", "QUOTE_KEYS", "quote_to_packet_dict", "ExecRollupBucket", "ROLLUP_KEYS",
+    "create_empty_rollup_dict", "SignalStateValue", "ActionStateValue", "GateCode", "GateResult",
+    "GATE_CODE_DESCRIPTIONS", "SignalState", "transition_signal_state", "reset_signal_state",
+    "ActionState", "transition_action_state", "reset_action_state", "GateContext",
+    "evaluate_gates", "BlockState", "create_block_state", "reset_block_state", "StateTracker",
+    "StateTrackerConfig", "create_state_tracker",
+)
 
 __all__ = [
+    *REFERENCE_NAMES,
     "COMPILED",
     "__version__",
     # errors
-    "BtcoreError",
-    "ConfigError",
-    "DataError",
-    "ExtensionMissingError",
-    "IllegalTransitionError",
-    "NotReadyError",
-    "PathError",
-    "TimeframeError",
-    "UnknownKeyError",
+    "BtcoreError", "ConfigError", "DataError", "ExtensionMissingError", "IllegalTransitionError",
+    "NotReadyError", "PathError", "TimeframeError", "UnknownKeyError",
     # time
-    "ceil_to_tf_close",
-    "from_epoch_ms",
-    "tf_duration",
-    "tf_minutes",
-    "tf_ms",
-    "to_epoch_ms",
+    "ceil_to_tf_close", "from_epoch_ms", "tf_duration", "tf_minutes", "tf_ms", "to_epoch_ms",
     "validate_tf_mapping",
-    # types
-    "Bar",
-    "DEFAULT_HISTORY_CONFIG",
-    "ExchangeState",
-    "FeatureSnapshot",
-    "HistoryConfig",
-    "RuntimeSnapshot",
-    "create_not_ready_feature_snapshot",
+    # feeds, view, alignment, loop
+    "FeatureArrays", "StructureStore", "ZoneStore", "PathHandle", "Alignment", "align_feeds",
+    "ROLLUP_FIELDS", "BarLoop", "LoopResult", "CythonStrategy", "signal_code", "SIGNAL_NONE",
+    "SIGNAL_LONG", "SIGNAL_SHORT", "SIGNAL_FLAT",
+    # state machines beyond the reference's exports
+    "SIGNAL_TRANSITIONS", "ACTION_TRANSITIONS", "evaluate_warmup_gate", "evaluate_margin_gate",
+    # data layer beyond the reference's exports
+    "load_ohlcv", "resample_ohlcv", "DataHealthCheck", "DataHealthReport", "GapRange",
+    "CoverageInfo", "SanityIssue", "PreflightPlan", "LocalFileLoader", "DataWindow", "LoadWindow",
+    "compute_data_window", "compute_load_window",
+    # types and deprecated names
+    "create_not_ready_feature_snapshot", "SnapshotBuilder", "TimeframeCache",
 ]

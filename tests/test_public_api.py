@@ -1,0 +1,63 @@
+"""The drop-in surface: every name of the reference runtime's ``__all__`` is importable from btcore."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import btcore
+
+# Written out here (not taken from btcore) so the test fails if btcore drops or renames one.
+REFERENCE_ALL = """
+Bar FeatureSnapshot ExchangeState RuntimeSnapshot HistoryConfig DEFAULT_HISTORY_CONFIG FeedStore
+MultiTFFeedStore RuntimeSnapshotView TFContext IndicatorMetadata canonicalize_params
+compute_feature_spec_id find_first_valid_idx get_pandas_ta_version get_code_version
+validate_metadata_coverage validate_feature_spec_ids MetadataValidationResult export_metadata_jsonl
+export_metadata_json export_metadata_csv PreflightStatus GapInfo TFPreflightResult PreflightReport
+ToolCallRecord AutoSyncConfig AutoSyncResult parse_tf_to_minutes calculate_warmup_start
+validate_tf_data run_preflight_gate QuoteState QUOTE_KEYS quote_to_packet_dict ExecRollupBucket
+ROLLUP_KEYS create_empty_rollup_dict SignalStateValue ActionStateValue GateCode GateResult
+GATE_CODE_DESCRIPTIONS SignalState transition_signal_state reset_signal_state ActionState
+transition_action_state reset_action_state GateContext evaluate_gates BlockState create_block_state
+reset_block_state StateTracker StateTrackerConfig create_state_tracker
+""".split()
+
+
+def test_reference_names_are_exported_in_order() -> None:
+    assert len(REFERENCE_ALL) == 58
+    assert list(btcore.REFERENCE_NAMES) == REFERENCE_ALL
+    assert btcore.__all__[: len(REFERENCE_ALL)] == REFERENCE_ALL
+    for name in btcore.__all__:
+        assert hasattr(btcore, name), name
+
+
+def test_star_import_gives_every_public_name() -> None:
+    ns: dict[str, object] = {}
+    exec("from btcore import *", ns)  # noqa: S102 - the point of the test
+    assert set(btcore.__all__) <= set(ns)
+
+
+def test_signal_state_is_the_dataclass_not_the_enum() -> None:
+    # the reference aliased SignalState/ActionState to the enums in one module (D27)
+    assert btcore.SignalState is not btcore.SignalStateValue
+    assert btcore.SignalState().value == btcore.SignalStateValue.NONE
+    assert btcore.ActionState().value == btcore.ActionStateValue.IDLE
+
+
+def test_errors_keep_the_builtin_bases() -> None:
+    for cls in (btcore.DataError, btcore.PathError, btcore.TimeframeError, btcore.NotReadyError,
+                btcore.IllegalTransitionError, btcore.ConfigError):
+        assert issubclass(cls, ValueError) and issubclass(cls, btcore.BtcoreError)
+    assert issubclass(btcore.UnknownKeyError, KeyError)
+    assert str(btcore.UnknownKeyError("indicator 'x' is not declared")) == "indicator 'x' is not declared"
+
+
+@pytest.mark.parametrize("name", ["SnapshotBuilder", "TimeframeCache"])
+def test_deprecated_builders_warn(name: str) -> None:
+    cls = getattr(btcore, name)
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        cls(*(("X", {"htf": "1h", "mtf": "1h", "exec": "1h"}) if name == "SnapshotBuilder" else ()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(btcore, "RuntimeSnapshotView")  # current names never warn
