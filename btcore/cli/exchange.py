@@ -56,6 +56,12 @@ class SimExchange:
         Optional StateTracker; the sizing/order/position hooks are called on it.
     progress
         Optional object with ``update(done)`` called every few thousand bars.
+    state_every_bar
+        True: ``on_bar`` returns a fresh :class:`~btcore.types.ExchangeState` (equity and
+        unrealised P&L marked to the close) on every bar. False: only on bars where the position
+        changes, else None (the view keeps the previous state) — for strategies that read no
+        account values, such as rule strategies, whose paths cannot reach the exchange; building
+        the frozen state costs microseconds per bar.
     """
 
     def __init__(
@@ -73,6 +79,7 @@ class SimExchange:
         take_profit_pct: Optional[float] = None,
         tracker: Any = None,
         progress: Any = None,
+        state_every_bar: bool = True,
     ) -> None:
         n = len(exec_feed)
         self.n = n
@@ -116,6 +123,8 @@ class SimExchange:
         self.orders_rejected: dict[str, int] = {}
         self._flat_state = ExchangeState.flat(self.initial_equity)
         self.last_idx = -1
+        self.state_every_bar = bool(state_every_bar)
+        self._changed = True
 
     # ------------------------------------------------------------------ loop hooks
 
@@ -145,6 +154,9 @@ class SimExchange:
         notional = self.qty * close
         if tracker is not None:
             tracker.on_position_check(1, 100.0 * notional / equity if equity > 0 else 0.0)
+        if not (self.state_every_bar or self._changed):
+            return None
+        self._changed = False
         used = self.qty * self.entry_price
         return ExchangeState(
             equity, self.cash, used, equity - used, equity - used, 0.0,
@@ -192,6 +204,7 @@ class SimExchange:
 
     def _execute_pending(self, i: int) -> None:
         target, self._pending = self._pending, None
+        self._changed = True
         price = self._open[i]
         if self.side != 0:
             reason = "signal" if target == 0 else "reverse"
@@ -242,6 +255,7 @@ class SimExchange:
             }
         )
         self.side, self.qty, self.entry_price, self.entry_fee, self.sl, self.tp = 0, 0.0, 0.0, 0.0, 0.0, 0.0
+        self._changed = True
 
     def _check_stops(self, i: int) -> None:
         side, sl, tp = self.side, self.sl, self.tp
