@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import platform
-import resource
 import sys
 import tempfile
 import time
@@ -32,15 +30,9 @@ from typing import Any, Callable, Optional
 HERE = Path(__file__).resolve().parent
 PERIOD = 50
 
+sys.path.insert(0, str(HERE))
+from bench_loop import rss_mb  # noqa: E402  (one RSS probe for all benchmarks)
 
-def rss_mb() -> float:
-    """Current resident set size (procfs where available, else the peak from resource)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        scale = 2**20 if sys.platform == "darwin" else 2**10
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 def drive_python(t: Any, start: int, n: int, period: int = PERIOD) -> None:
