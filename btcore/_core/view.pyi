@@ -4,6 +4,8 @@ from typing import Any, Optional
 
 from btcore.feed import FeedStore, MultiTFFeedStore
 
+__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
+
 ROLE_EXEC: int
 ROLE_MTF: int
 ROLE_HTF: int

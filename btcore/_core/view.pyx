@@ -25,6 +25,8 @@ __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_
 _KEY = "compiled"
 _OHLCV = vs.OHLCV
 _EMPTY_ROLLUPS = vs.rollups_from_dict(None)
+cdef dict _ROLE_OF = {"exec": ROLE_EXEC, "ltf": ROLE_EXEC, "mtf": ROLE_MTF, "htf": ROLE_HTF}
+cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(_OHLCV)}
 
 
 cdef inline object _opt(double v):
@@ -128,14 +130,20 @@ cdef class _Spec:
 
 
 cdef intp_t _exec_index(object feed, object idx, intp_t n) except -1:
-    if type(idx) is int and 0 <= idx < n:
-        return idx
-    return feed.check_index(idx)
+    cdef intp_t v
+    if type(idx) is int and -(1 << 62) < idx < (1 << 62):
+        v = idx
+        if 0 <= v < n:
+            return v
+    return feed.check_index(idx)  # the checked path, with its error message
 
 
 cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
-    if type(idx) is int and -1 <= idx < n:
-        return idx
+    cdef intp_t v
+    if type(idx) is int and -(1 << 62) < idx < (1 << 62):
+        v = idx
+        if -1 <= v < n:
+            return v
     return vs.bar_index(feed, idx, name)
 
 
@@ -378,7 +386,7 @@ cdef class RuntimeSnapshotView:
 
         Without attached rollups, the rollups read as empty after a move.
         """
-        feeds = self._fc.feeds
+        cdef tuple feeds = self._fc.feeds
         cdef intp_t e = _exec_index(feeds[0], exec_idx, self._r[0].n)
         cdef intp_t m = _role_index(feeds[1], mtf_idx, self._r[1].n, "mtf_idx")
         cdef intp_t h = _role_index(feeds[2], htf_idx, self._r[2].n, "htf_idx")
@@ -808,24 +816,26 @@ cdef class RuntimeSnapshotView:
         ValueError
             Negative ``offset``.
         """
-        r = vs.role_index(tf_role)
-        off = vs.check_offset(offset)
+        cdef object role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
+        cdef int r = vs.role_index(tf_role) if role is None else role
+        cdef intp_t off = offset if type(offset) is int and offset >= 0 else vs.check_offset(offset)
+        cdef intp_t i
+        cdef dict names
         if indicator_key == "mark_price":
             if off:
                 raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
             return _opt(self.mark_price)
-        feed = self._roles[r]
-        if feed is None or self._idx[r] < 0:
+        names = self._fc.names[r]
+        if names is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
-        if indicator_key in vs.OHLCV:
-            src = vs.OHLCV.index(indicator_key)
-        else:
-            row = feed._indicator_index.get(indicator_key)
+        src = _OHLCV_SRC.get(indicator_key)
+        if src is None:
+            row = names.get(indicator_key)
             if row is None:
                 return None
-            src = 5 + row
-        return None if i < 0 else _opt(self._at(r, i, src))
+            src = 5 + <intp_t>row
+        return None if i < 0 else _opt(_read(&self._r[r], i, <intp_t>src))
 
     def has_feature(self, indicator_key, tf_role="exec"):
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value (role has a feed
