@@ -20,6 +20,8 @@ import pandas as pd
 
 __all__ = ["PLOT_INSTALL_HINT", "write_report", "write_json", "render_chart", "trades_frame", "iso_utc"]
 
+#: Above this many trades the chart shows no entry/exit markers.
+MAX_MARKED_TRADES = 400
 PLOT_INSTALL_HINT = "matplotlib is not installed, so no chart was drawn; install it with: pip install 'btcore[plot]'"
 
 _TRADE_COLUMNS = (
@@ -121,6 +123,10 @@ def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[s
     axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.6, 1]})
     ax_p, ax_e, ax_d = axes
     ax_p.plot(*_envelope(t, equity_df["close"].to_numpy()), lw=0.7, color="#444444", label="close")
+    if len(trades) > MAX_MARKED_TRADES:  # thousands of markers hide the price: say so instead
+        ax_p.text(0.99, 0.02, f"{len(trades):,} trades: entry/exit markers omitted (see trades.csv)",
+                  transform=ax_p.transAxes, ha="right", va="bottom", fontsize=8, color="#555555")
+        trades = []
     for side, marker, color in (("long", "^", "#1a9850"), ("short", "v", "#d73027")):
         sel = [tr for tr in trades if tr["side"] == side]
         if sel:
