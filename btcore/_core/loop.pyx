@@ -16,6 +16,8 @@ import numpy as np
 
 cimport cython
 
+from btcore._core.tracker cimport StateTracker
+
 from btcore._pure.loop import (
     SIGNAL_FLAT,
     SIGNAL_LONG,
@@ -51,10 +53,6 @@ cdef inline int _code(object signal) except? -128:
     return signal_code(signal)
 
 
-cdef inline int _direction(int code) noexcept nogil:
-    return code if code != SIG_FLAT else 0
-
-
 cdef class CythonStrategy:
     """Base class of strategies the compiled loop calls without Python calls.
 
@@ -76,6 +74,47 @@ cdef class CythonStrategy:
 
     def __call__(self, RuntimeSnapshotView view):
         return self.c_on_bar(view)
+
+
+cdef class _Hooks:
+    # Tracker hooks: C calls on a compiled StateTracker (Python overrides of its cpdef hooks
+    # still win), Python calls on the bound methods of any other tracker object.
+    cdef StateTracker _tracker
+    cdef object _start, _warmup, _history, _signal, _end
+
+    cdef int begin(self, intp_t i, bint warmup_ok, intp_t start, bint history_ok) except -1:
+        if self._tracker is not None:
+            self._tracker.on_bar_start(i)
+            self._tracker.on_warmup_check(warmup_ok, start)
+            self._tracker.on_history_check(history_ok, i)
+        else:
+            self._start(i)
+            self._warmup(warmup_ok, start)
+            self._history(history_ok, i)
+        return 0
+
+    cdef int signal(self, int code) except -1:
+        if self._tracker is not None:
+            self._tracker.on_signal_evaluated(code)
+        else:
+            self._signal(code)
+        return 0
+
+    cdef int finish(self) except -1:
+        if self._tracker is not None:
+            self._tracker.on_bar_end()
+        else:
+            self._end()
+        return 0
+
+
+cdef _Hooks _make_hooks(object tracker, tuple bound):
+    cdef _Hooks h = _Hooks.__new__(_Hooks)
+    if isinstance(tracker, StateTracker):
+        h._tracker = <StateTracker>tracker
+    else:
+        h._start, h._warmup, h._history, h._signal, h._end = bound
+    return h
 
 
 cdef class _BarIter:
@@ -251,15 +290,14 @@ cdef class BarLoop:
             object signals_arr
             int8_t[::1] signals
             object ex_bar = None, ex_signal = None, state
-            object bar_start = None, warmup_check = None, history_check = None
-            object signal_evaluated = None, bar_end = None
+            _Hooks tr = None
         ex_hooks, hooks = _check_run_args(strategy, exchange, tracker, on_snapshot)
         has_exchange = ex_hooks is not None
         if has_exchange:
             ex_bar, ex_signal = ex_hooks
         has_hooks = hooks is not None
         if has_hooks:
-            bar_start, warmup_check, history_check, signal_evaluated, bar_end = hooks
+            tr = _make_hooks(tracker, hooks)
         has_snapshot = on_snapshot is not None
         typed = isinstance(strategy, CythonStrategy)
         if typed:
@@ -283,16 +321,12 @@ cdef class BarLoop:
         if has_hooks:
             for i in range(0, start):
                 self._c_move(i)
-                bar_start(i)
-                warmup_check(False, start)
-                history_check(i >= hist, i)
-                bar_end()
+                tr.begin(i, False, start, i >= hist)
+                tr.finish()
         for i in range(start, end):
             self._c_move(i)
             if has_hooks:
-                bar_start(i)
-                warmup_check(True, start)
-                history_check(i >= hist, i)
+                tr.begin(i, True, start, i >= hist)
             if has_exchange:
                 state = ex_bar(i, view)
                 if state is not None:
@@ -308,10 +342,10 @@ cdef class BarLoop:
                     code = _code(strategy(view))
                 signals[i] = <int8_t>code
                 if has_hooks:
-                    signal_evaluated(_direction(code))
+                    tr.signal(code)
                 if has_exchange:
                     ex_signal(i, code, view)
             if has_hooks:
-                bar_end()
+                tr.finish()
         elapsed = time.perf_counter() - t0
         return LoopResult._build(signals_arr, start, end, first_eval, elapsed)

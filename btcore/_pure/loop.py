@@ -18,7 +18,7 @@ Per exec bar ``i`` of ``[start, end)``, :meth:`BarLoop.run` does, in order:
 3. ``exchange.on_bar(i, view)``; a returned state becomes ``view.exchange``;
 4. ``on_snapshot(view, i, htf_idx, mtf_idx)``;
 5. if the history windows are full: the strategy, its signal recorded; tracker
-   ``on_signal_evaluated(direction)``; ``exchange.on_signal(i, code, view)``;
+   ``on_signal_evaluated(code)`` (the raw code: 1, -1, 0 or 2 for FLAT); ``exchange.on_signal(i, code, view)``;
 6. tracker ``on_bar_end()``.
 
 With a tracker, the bars before ``start`` go through steps 1, 2 and 6 too (warmup blocks).
@@ -86,11 +86,6 @@ def signal_code(signal: Any) -> int:
         "object whose .direction is 'LONG', 'SHORT' or 'FLAT'",
         "BAD_SIGNAL",
     )
-
-
-def _direction(code: int) -> int:
-    """Tracker direction of a signal code: +1 long, -1 short, 0 otherwise (FLAT included)."""
-    return code if code != SIGNAL_FLAT else 0
 
 
 @dataclass(frozen=True)
@@ -392,7 +387,7 @@ class BarLoop:
                 code = to_code(call(view))
                 signals[i] = code
                 if hooks is not None:
-                    signal_evaluated(_direction(code))
+                    signal_evaluated(code)
                 if ex_signal is not None:
                     ex_signal(i, code, view)
             if hooks is not None:
