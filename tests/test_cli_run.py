@@ -340,3 +340,16 @@ def test_without_matplotlib_everything_else_is_written_and_the_fix_is_named(tmp_
     assert not (out / "chart.png").exists()
     _read_report(out)
     assert "pip install" in (out / "report.html").read_text()
+
+
+def test_roles_sharing_the_exec_timeframe_read_their_own_indicators(tmp_path):
+    data = _long_data(tmp_path)
+    cfg = _config(tmp_path, data, 'long_entry = "indicator.px.htf > 105 and indicator.px.mtf > 105"')
+    text = cfg.read_text().replace("indicators = []\n", "")
+    text = text.replace('mtf = "15m"', 'mtf = "5m"').replace('htf = "30m"', 'htf = "5m"')
+    cfg.write_text(text + '\n[[indicators]]\nname = "px"\ntype = "sma"\nlength = 1\nroles = ["mtf", "htf"]\n')
+    out = tmp_path / "single"
+    assert main(["run", "--config", str(cfg), "--out", str(out), "-q"]) == 0
+    _, trades, _ = _read_report(out)
+    (t,) = trades.itertuples()  # the same single trade as with 5m/15m/30m: sma(1) is the close
+    assert t.entry_price == 106.5 and t.exit_price == pytest.approx(106.5 * 0.98)

@@ -54,64 +54,60 @@ def _frame(df1: pd.DataFrame, tf: str) -> pd.DataFrame:
     return df1 if tf_ms(tf) == 60_000 else resample_ohlcv(df1, tf)
 
 
+def _feed(tf: str, symbol: str, df: pd.DataFrame, **kwargs: Any) -> FeedStore:
+    return FeedStore.from_arrays(
+        tf, symbol, df["ts"].to_numpy(), df["open"].to_numpy(), df["high"].to_numpy(),
+        df["low"].to_numpy(), df["close"].to_numpy(), df["volume"].to_numpy(), **kwargs,
+    )
+
+
 def build_feeds(cfg: RunConfig, df1: pd.DataFrame) -> tuple[MultiTFFeedStore, list[Any]]:
     """Resample the 1m frame to the exec/MTF/HTF timeframes, compute indicators, build the feeds.
 
     Returns the :class:`MultiTFFeedStore` (1m quote feed attached) and the indicator metadata
-    records (one per indicator and role). A role whose timeframe equals a faster role's shares
-    that role's frame.
+    records (one per indicator and role). Every role gets its own feed, also when its timeframe
+    equals a faster role's (the view reads a role without a feed as absent); such roles share
+    the resampled frame and the computed values.
     """
     from .indicators import indicator_metadata
 
     tfs = cfg.tf_mapping
     frames: dict[str, pd.DataFrame] = {}
-    for role in _ROLES:
-        same = next((r for r in _ROLES[: _ROLES.index(role)] if tfs[r] == tfs[role]), None)
-        frames[role] = frames[same] if same else _frame(df1, tfs[role])
-        if len(frames[role]) == 0:
-            raise ConfigError(
-                f"the data has no complete {tfs[role]} bar for role {role!r} "
-                f"({len(df1)} 1m bars); use more data or a shorter timeframe"
-            )
-    feeds: dict[str, Optional[FeedStore]] = {}
+    values: dict[tuple[str, str], np.ndarray] = {}
+    feeds: dict[str, FeedStore] = {}
     records: list[Any] = []
     for role in _ROLES:
-        if role != "exec" and tfs[role] == tfs["exec"]:
-            feeds[role] = None  # the view serves this role from the exec feed
-            continue
-        df = frames[role]
+        tf = tfs[role]
+        if tf not in frames:
+            frames[tf] = _frame(df1, tf)
+        df = frames[tf]
+        if len(df) == 0:
+            raise ConfigError(
+                f"the data has no complete {tf} bar for role {role!r} ({len(df1)} 1m bars); "
+                "use more data or a shorter timeframe"
+            )
         arrays: dict[str, np.ndarray] = {}
         meta: dict[str, Any] = {}
-        warmup = 0
-        own_roles = [r for r in _ROLES if r == role or (feeds.get(r, 0) is None and tfs[r] == tfs[role])]
         for spec in cfg.indicators:
-            if not any(r in spec.roles for r in own_roles):
+            if role not in spec.roles:
                 continue
-            values = compute_indicator(df, spec)
-            arrays[spec.name] = values
-            meta[spec.name] = indicator_metadata(spec, values, cfg.symbol, tfs[role], role, df["ts"].to_numpy())
-            warmup = max(warmup, spec.warmup_bars)
+            if (spec.name, tf) not in values:
+                values[(spec.name, tf)] = compute_indicator(df, spec)
+            arrays[spec.name] = values[(spec.name, tf)]
+            meta[spec.name] = indicator_metadata(spec, arrays[spec.name], cfg.symbol, tf, role, df["ts"].to_numpy())
         records.extend(meta.values())
-        feeds[role] = FeedStore.from_arrays(
-            tfs[role], cfg.symbol, df["ts"].to_numpy(), df["open"].to_numpy(), df["high"].to_numpy(),
-            df["low"].to_numpy(), df["close"].to_numpy(), df["volume"].to_numpy(),
-            indicators=arrays, indicator_metadata=meta, warmup_bars=warmup,
-        )
-    quote = FeedStore.from_arrays(
-        "1m", cfg.symbol, df1["ts"].to_numpy(), df1["open"].to_numpy(), df1["high"].to_numpy(),
-        df1["low"].to_numpy(), df1["close"].to_numpy(), df1["volume"].to_numpy(),
-    )
+        warmup = max((s.warmup_bars for s in cfg.indicators if role in s.roles), default=0)
+        feeds[role] = _feed(tf, cfg.symbol, df, indicators=arrays, indicator_metadata=meta, warmup_bars=warmup)
     multi = MultiTFFeedStore(
-        feeds["exec"], htf_feed=feeds["htf"], mtf_feed=feeds["mtf"], tf_mapping=dict(tfs), quote_feed=quote
+        feeds["exec"], htf_feed=feeds["htf"], mtf_feed=feeds["mtf"], tf_mapping=dict(tfs),
+        quote_feed=_feed("1m", cfg.symbol, df1),
     )
     return multi, records
 
 
 def _role_feeds(feeds: MultiTFFeedStore) -> dict[str, FeedStore]:
-    """Role → feed, roles without their own feed served by the next faster one (as the view does)."""
-    ex = feeds.exec_feed
-    mtf = feeds.mtf_feed if feeds.mtf_feed is not None else ex
-    return {"exec": ex, "mtf": mtf, "htf": feeds.htf_feed if feeds.htf_feed is not None else mtf}
+    """Role → feed (every role has its own, see :func:`build_feeds`)."""
+    return {"exec": feeds.exec_feed, "mtf": feeds.mtf_feed, "htf": feeds.htf_feed}
 
 
 def _run_range(cfg: RunConfig, feeds: MultiTFFeedStore) -> tuple[int, int]:
