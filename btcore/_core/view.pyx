@@ -838,8 +838,9 @@ cdef class RuntimeSnapshotView:
         return None if i < 0 else _opt(_read(&self._r[r], i, <intp_t>src))
 
     def has_feature(self, indicator_key, tf_role="exec"):
-        """True if ``get_feature(indicator_key, tf_role)`` can ever return a value (role has a feed
-        and the key is OHLCV, ``mark_price`` or declared). PathError for an unknown role."""
+        """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
+        ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
+        PathError for an unknown role."""
         feed = self._roles[vs.role_index(tf_role)]
         if indicator_key == "mark_price":
             return True
