@@ -113,8 +113,8 @@ def build(raw: dict, tf_min: dict) -> MultiTFFeedStore:
 
 
 def future_perturbed(raw: dict, cutoff_ms: int, tf_min: dict, seed: int) -> dict:
-    """Copy of ``raw`` where every value of every row closing after ``cutoff_ms`` is changed,
-    and part of that future is deleted (rows after a random later point dropped)."""
+    """Copy of ``raw`` where every value of every row closing after ``cutoff_ms`` is changed and
+    about a third of those future rows (exec included) are deleted."""
     rng = np.random.default_rng(seed)
     out = {}
     for role, cols in raw.items():
@@ -125,6 +125,5 @@ def future_perturbed(raw: dict, cutoff_ms: int, tf_min: dict, seed: int) -> dict
                 continue
             new[k][future] = rng.random(int(future.sum())) * 1e6 + 1.0
         keep = ~future | (rng.random(future.size) < 0.7)
-        keep |= role == "exec"  # the exec bars themselves stay (their count fixes the array length)
         out[role] = {k: v[keep] for k, v in new.items()}
     return out
