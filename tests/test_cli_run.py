@@ -228,6 +228,7 @@ def test_bundled_sample_run_writes_the_whole_report(tmp_path, capsys):
     meta = json.loads((out / "indicators.json").read_text())
     assert {m["indicator_key"] for m in meta} == {"ema_fast", "ema_slow", "rsi", "atr"}
     assert all(len(m["feature_spec_id"]) == 12 for m in meta)
+    assert all(m["feature_spec_id"] in (out / "report.html").read_text() for m in meta)
     html = (out / "report.html").read_text()
     try:
         import matplotlib  # noqa: F401

@@ -195,7 +195,7 @@ def _table(rows: Sequence[Sequence[Any]], header: Optional[Sequence[str]] = None
 
 
 def _html(summary: Mapping[str, Any], context: Mapping[str, Any], trades_df: pd.DataFrame,
-          png: Optional[bytes], tracker: Mapping[str, Any]) -> str:
+          png: Optional[bytes], tracker: Mapping[str, Any], indicators: Sequence[Mapping[str, Any]]) -> str:
     img = (f'<img alt="price with entries and exits, equity and drawdown" src="data:image/png;base64,'
            f'{base64.b64encode(png).decode("ascii")}">' if png else f"<p class=warn>{html.escape(PLOT_INSTALL_HINT)}</p>")
     shown = trades_df.head(200)
@@ -203,6 +203,9 @@ def _html(summary: Mapping[str, Any], context: Mapping[str, Any], trades_df: pd.
     trade_rows = [[r[c] if not isinstance(r[c], float) else f"{r[c]:,.2f}" for c in cols] for _, r in shown.iterrows()]
     more = f"<p>{len(trades_df) - 200} more trades in trades.csv</p>" if len(trades_df) > 200 else ""
     ctx_rows = [[k, v] for k, v in context.items()]
+    ind_cols = ["indicator_key", "tf_role", "tf", "indicator_type", "params", "input_source", "feature_spec_id",
+                "first_valid_idx_observed"]
+    ind_rows = [[json.dumps(m.get(c), sort_keys=True) if c == "params" else m.get(c) for c in ind_cols] for m in indicators]
     tracker_rows = [[k, json.dumps(v, default=_json_default) if isinstance(v, (dict, list)) else v] for k, v in tracker.items()]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>btcore report — {html.escape(str(context.get('symbol', '')))}</title>
@@ -221,6 +224,7 @@ img{{max-width:100%;border:1px solid #eee}} .warn{{color:#b35806;font-weight:bol
 <h2>Chart</h2>{img}
 <h2>Run</h2>{_table(ctx_rows)}
 <h2>Trades ({len(trades_df)})</h2>{_table(trade_rows, cols)}{more}
+<h2>Indicators</h2>{_table(ind_rows, ind_cols)}
 <h2>State tracker</h2>{_table(tracker_rows)}
 </body></html>
 """
@@ -263,6 +267,7 @@ def write_report(
         chart = render_chart(out / "chart.png", equity_df, trades, title, float(summary.get("initial_equity") or 0.0))
         if chart:
             png = (out / "chart.png").read_bytes()
-    (out / "report.html").write_text(_html(summary, context, tdf, png, tracker), encoding="utf-8")
+    meta = [m for m in indicators if isinstance(m, Mapping)] if isinstance(indicators, (list, tuple)) else []
+    (out / "report.html").write_text(_html(summary, context, tdf, png, tracker, meta), encoding="utf-8")
     files = sorted(p.name for p in out.iterdir() if p.is_file())
     return {"files": files, "chart": chart}
