@@ -237,7 +237,8 @@ def not_ready_reasons(view: Any) -> list:
 def rollups_from_dict(rollups: Any) -> list:
     """Six floats in ``ROLLUP_FIELDS`` order from a reference-style dict (``px.rollup.<f>`` keys).
 
-    A missing value is NaN (reads as None), a missing count is 0.
+    A missing value is NaN (reads as None), a missing count is 0, and with a count of 0 every
+    other field is NaN whatever the dict holds.
     """
     out = [math.nan] * 6
     out[2] = 0.0
@@ -248,6 +249,8 @@ def rollups_from_dict(rollups: Any) -> list:
             if i is None:
                 raise PathError(f"Unknown rollup key {key!r}. Valid: {['px.rollup.' + f for f in ROLLUP_FIELDS]}")
             out[i] = math.nan if value is None else float(value)
+    if not out[2] > 0:  # no 1m bar: the reference froze inf/-inf/0.0 here, which are not prices
+        out = [math.nan, math.nan, 0.0, math.nan, math.nan, math.nan]
     return out
 
 

@@ -10,6 +10,7 @@ from btcore.feed import FeedStore, MultiTFFeedStore, StructureStore
 from btcore.timeframe import tf_ms
 
 T0 = 1_577_836_800_000  # 2020-01-01 00:00 UTC
+OHLCV = ("open", "high", "low", "close", "volume")
 INDICATORS = ("ema_fast", "ema_slow", "rsi", "atr")
 
 
@@ -72,3 +73,52 @@ def opt(v: float):
     """The value a view returns for array value ``v`` (NaN reads as None)."""
     v = float(v)
     return None if v != v else v
+
+
+# --------------------------------------------------------------------------- observing a view
+
+PROPS = (
+    "open high low close volume ema_fast ema_slow rsi atr ready not_ready_reasons htf_ready mtf_ready "
+    "htf_idx mtf_idx m1_idx exec_idx ts_close_ms ts_open_ms ts_close htf_ema_fast htf_ema_slow htf_rsi "
+    "mtf_ema_fast mtf_ema_slow mtf_rsi htf_is_stale mtf_is_stale htf_ctx_ts_close mtf_ctx_ts_close "
+    "htf_ctx_ts_close_ms mtf_ctx_ts_close_ms htf_staleness_ms mtf_staleness_ms rollup_min_1m rollup_max_1m "
+    "rollup_bars_1m rollup_open_1m rollup_close_1m rollup_volume_1m rollup_price_range_1m has_rollups "
+    "rollups available_indicators available_htf_indicators available_mtf_indicators equity has_position"
+).split()
+KEYS = ["ema_fast", "ema_slow", "rsi", "atr", "close", "open", "volume", "nope", "mark_price"]
+ROLES = ["exec", "ltf", "mtf", "htf", "weekly"]
+PATHS = [f"indicator.{k}.{r}" for k in KEYS[:7] for r in ROLES] + [
+    "indicator.rsi", "indicator", "indicator.", "price.mark.close", "price.mark.high", "price.mark.low",
+    "price.mark.open", "price.last.open", "price.last.close", "price.last.high", "price.last.low",
+    "price.last.close.x", "px.rollup.min_1m", "px.rollup.bars_1m", "px.rollup.volume_1m", "px.rollup.x",
+    "structure.swing.high_level", "structure.swing.dir", "structure.swing.zones.demand.upper",
+    "structure.swing.zones.x.upper", "structure.nope.x", "foo", "price.mark.close.extra",
+]
+
+
+def outcome(fn):
+    try:
+        return ("ok", fn())
+    except Exception as exc:  # noqa: BLE001 - the exception type is the observable behaviour
+        return ("err", type(exc).__name__)
+
+
+def observe(v, rng_args):
+    out = {p: outcome(lambda p=p: getattr(v, p)) for p in PROPS}
+    out["to_dict"] = outcome(v.to_dict)
+    for path in PATHS:
+        out[path] = outcome(lambda path=path: v.get(path))
+        out["has " + path] = outcome(lambda path=path: v.has_path(path))
+        out["valid " + path] = outcome(lambda path=path: v.is_valid_path(path))
+    for key, role, off, lb, n in rng_args:
+        out[("feat", key, role, off)] = outcome(lambda: v.get_feature(key, role, off))
+        out[("has", key, role)] = outcome(lambda: v.has_feature(key, role))
+        out[("prev", key, lb)] = outcome(lambda: (v.prev_indicator(key, lb), v.prev_close(lb), v.prev_high(lb), v.prev_low(lb)))
+        out[("win", n)] = outcome(lambda: (v.bars_exec_low(n), v.bars_exec_high(n)))
+        out[("ind", key)] = outcome(lambda: (v.indicator(key), v.htf_indicator(key), v.mtf_indicator(key), v.has_indicator(key)))
+        out[("strict", key)] = outcome(lambda: v.indicator_strict(key))
+        out[("col", key, role)] = outcome(lambda: v.indicator_col(key, role))
+    for name in ("exec_ctx", "htf_ctx", "mtf_ctx"):
+        out[name] = outcome(lambda name=name: (lambda c: None if c is None else (
+            c.current_idx, c.ready, c.close, c.ts_close, c.get_indicator("rsi")))(getattr(v, name)))
+    return out

@@ -321,3 +321,12 @@ def test_indicator_col(mod):
         v.indicator_col("nope")
     with pytest.raises(PathError):
         v.indicator_col("rsi", "weekly")
+
+
+def test_reference_empty_rollup_dict_reads_none(mod):
+    frozen_empty = {"px.rollup.min_1m": math.inf, "px.rollup.max_1m": -math.inf, "px.rollup.bars_1m": 0.0,
+                    "px.rollup.open_1m": 0.0, "px.rollup.close_1m": 0.0, "px.rollup.volume_1m": 0.0}
+    v = view_at(mod, 2, rollups=frozen_empty)
+    assert v.rollup_bars_1m == 0 and not v.has_rollups
+    assert [v.rollup_min_1m, v.rollup_max_1m, v.rollup_open_1m, v.rollup_close_1m, v.rollup_volume_1m] == [None] * 5
+    assert v.get("px.rollup.min_1m") is None and v.rollup_price_range_1m is None
