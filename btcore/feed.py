@@ -183,6 +183,9 @@ class ZoneStore(_Frozen):
         object.__setattr__(self, "key", _check_name("zone", key))
         object.__setattr__(self, "fields", _named_arrays(f"zone {key!r} field", fields, length))
 
+    def __reduce__(self) -> tuple:
+        return (ZoneStore, (self.key, dict(self.fields)))
+
     def get_field(self, field_name: str, bar_idx: int) -> Optional[float]:
         """Value of ``field_name`` at ``bar_idx``; None if NaN or out of range.
 
@@ -231,6 +234,9 @@ class StructureStore(_Frozen):
         object.__setattr__(self, "fields", flds)
         object.__setattr__(self, "zones", MappingProxyType(zs))
         object.__setattr__(self, "length", length)
+
+    def __reduce__(self) -> tuple:
+        return (StructureStore, (self.key, dict(self.fields), {k: dict(z.fields) for k, z in self.zones.items()}, self.length))
 
     def _reattach(self, n: int, order: Optional[np.ndarray]) -> "StructureStore":
         """This store checked against a feed of ``n`` rows, reordered like the feed if it was sorted."""
@@ -284,6 +290,9 @@ class FeatureArrays(_Frozen):
         object.__setattr__(self, "metadata", MappingProxyType(dict(metadata or {})))
         object.__setattr__(self, "warmup_bars", _check_warmup(warmup_bars))
         object.__setattr__(self, "length", lengths.pop() if lengths else 0)
+
+    def __reduce__(self) -> tuple:
+        return (FeatureArrays, (dict(self.arrays), dict(self.metadata), self.warmup_bars))
 
 
 def _check_warmup(warmup_bars: Any) -> int:
@@ -713,6 +722,9 @@ class MultiTFFeedStore(_Frozen):
             put(self, name, feed)
         put(self, "tf_mapping", MappingProxyType(mapping))
         put(self, "_c_cache", {})
+
+    def __reduce__(self) -> tuple:
+        return (MultiTFFeedStore, (self.exec_feed, self.htf_feed, self.mtf_feed, dict(self.tf_mapping), self.quote_feed))
 
     def get_feed(self, role: str) -> Optional[FeedStore]:
         """Feed of ``role`` (``exec``/``ltf``, ``mtf``, ``htf``); None if the role has no own feed.

@@ -263,10 +263,27 @@ def test_structures():
 
 
 def test_pickle_roundtrip():
-    f = feed(4, indicators={"i": np.arange(4.0)}, warmup_bars=1)
+    st = StructureStore("sw", {"lvl": np.arange(4.0)}, {"z": {"up": np.ones(4)}})
+    f = feed(4, indicators={"i": np.arange(4.0)}, warmup_bars=1, structures={"sw": st})
     g = pickle.loads(pickle.dumps(f))
     np.testing.assert_array_equal(g.close, f.close)
     assert g.indicator_names == f.indicator_names and g.warmup_bars == 1 and g.tf == f.tf
+    assert g.get_zone_field("sw", "z", "up", 3) == 1.0 and not g.close.flags.writeable
+    m = pickle.loads(pickle.dumps(MultiTFFeedStore(f, quote_feed=feed(4))))
+    assert len(m.exec_feed) == 4 and m.quote_feed is not None and m.tf_mapping["htf"] == "1m"
+    fa = pickle.loads(pickle.dumps(FeatureArrays({"a": [1.0, 2.0]}, {"a": "m"}, 1)))
+    assert fa.length == 2 and fa.warmup_bars == 1 and fa.metadata["a"] == "m"
+
+
+def test_nullable_pandas_columns():
+    a = arrays(3)
+    df = pd.DataFrame(a).rename(columns={"ts_open_ms": "ts"})
+    df["close"] = pd.array([1.0, None, 3.0], dtype="Float64")
+    df["ind"] = pd.array([1, 2, None], dtype="Int64")
+    f = FeedStore.from_dataframe(df, "1m", "X", indicator_columns=["ind"])
+    assert np.isnan(f.close[1]) and np.isnan(f.indicators["ind"][2]) and f.indicators["ind"][1] == 2.0
+    with pytest.raises(DataError, match="dtype"):
+        FeedStore.from_dataframe(df.assign(close=["a", "b", "c"]), "1m", "X")
 
 
 def test_multi_tf_feed_store():
