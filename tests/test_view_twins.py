@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
+import btcore
+
 ROOT = Path(__file__).resolve().parents[1]
+PKG_PARENT = str(Path(btcore.__file__).resolve().parents[1])
 CLASSES = ("RuntimeSnapshotView", "TFContext", "PathHandle")
 ATTRIBUTES = {"exchange", "mark_price", "mark_price_source", "history_ready", "not_ready_reason"}
 
@@ -50,7 +53,8 @@ def test_same_public_names_docs_and_signatures(both, name):
 
 def test_stub_lists_the_public_api(both):
     _, pure = both("view")
-    tree = ast.parse((ROOT / "btcore" / "_core" / "view.pyi").read_text())
+    stub_path = Path(PKG_PARENT) / "btcore" / "_core" / "view.pyi"
+    tree = ast.parse((stub_path if stub_path.exists() else ROOT / "btcore" / "_core" / "view.pyi").read_text())
     stub = {node.name: {n.name if isinstance(n, ast.FunctionDef) else n.target.id
                         for n in node.body if isinstance(n, (ast.FunctionDef, ast.AnnAssign))}
             for node in tree.body if isinstance(node, ast.ClassDef)}
@@ -84,9 +88,10 @@ print(json.dumps(out, default=str))
 def test_results_do_not_depend_on_tz(impl_kind):
     results = []
     for tz in ("UTC", "America/New_York", "Asia/Kolkata"):
-        env = {**os.environ, "TZ": tz, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        # the child imports the same btcore as this process (the checkout or the installed wheel)
+        env = {**os.environ, "TZ": tz, "PYTHONPATH": os.pathsep.join([PKG_PARENT, os.environ.get("PYTHONPATH", "")])}
         proc = subprocess.run([sys.executable, "-c", _SCRIPT, impl_kind], env=env, capture_output=True, text=True,
-                              check=True, cwd=ROOT)
+                              check=True)
         results.append(json.loads(proc.stdout))
     assert results[0] == results[1] == results[2]
     assert results[0][4][1] == 0  # the first HTF bar (05:00-06:00 UTC) closes with exec bar 3
