@@ -20,7 +20,7 @@ from .rules import parse_rule
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["RunConfig", "SAMPLE_PATH", "DEFAULT_INDICATORS", "DEFAULT_RULES", "load_toml", "build_config"]
 
@@ -110,7 +110,8 @@ def load_toml(path: Path) -> dict[str, Any]:
     """Read a TOML file; a missing file or a syntax error is a one-line ConfigError."""
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
+            doc: dict[str, Any] = tomllib.load(fh)
+            return doc
     except FileNotFoundError:
         raise ConfigError(f"config file {str(path)!r} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
@@ -119,12 +120,14 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
 
 
-def _number(section: str, key: str, value: Any, lo: float, hi: float, *, allow_none: bool = False) -> Optional[float]:
-    if value is None and allow_none:
-        return None
+def _number(section: str, key: str, value: Any, lo: float, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise ConfigError(f"{section}.{key} must be a number in [{lo}, {hi}], got {value!r}")
     return float(value)
+
+
+def _optional_number(section: str, key: str, value: Any, lo: float, hi: float) -> Optional[float]:
+    return None if value is None else _number(section, key, value, lo, hi)
 
 
 def _time(key: str, value: Any) -> Optional[int]:
@@ -181,23 +184,25 @@ def build_config(doc: Mapping[str, Any], base_dir: Path, overrides: Mapping[str,
     if start is not None and end is not None and end <= start:
         raise ConfigError(f"data.end ({end} ms) must be after data.start ({start} ms)")
 
-    tfs = {role: ov.get(f"{role}_tf" if role == "exec" else role, sec["timeframes"].get(role, default))
-           for role, default in (("exec", cfg.exec_tf), ("mtf", cfg.mtf), ("htf", cfg.htf))}
+    given: dict[str, Any] = {
+        role: ov.get(f"{role}_tf" if role == "exec" else role, sec["timeframes"].get(role, default))
+        for role, default in (("exec", cfg.exec_tf), ("mtf", cfg.mtf), ("htf", cfg.htf))
+    }
     try:
-        validate_tf_mapping(tfs)
-        tfs = {role: normalize_tf(tf) for role, tf in tfs.items()}
+        validate_tf_mapping(given)
+        tfs = {role: normalize_tf(tf) for role, tf in given.items()}
     except TimeframeError as exc:
         raise ConfigError(f"bad timeframes: {exc}") from None
 
-    acc, costs, risk = sec["account"], sec["costs"], sec["risk"]
-    values = {
-        "initial_equity": _number("account", "initial_equity", ov.get("initial_equity", acc.get("initial_equity", cfg.initial_equity)), 1e-9, 1e15),
-        "size_fraction": _number("account", "size_fraction", ov.get("size_fraction", acc.get("size_fraction", cfg.size_fraction)), 1e-6, 1.0),
-        "commission": _number("costs", "commission", ov.get("commission", costs.get("commission", cfg.commission)), 0.0, 0.5),
-        "slippage": _number("costs", "slippage", ov.get("slippage", costs.get("slippage", cfg.slippage)), 0.0, 0.5),
-        "stop_loss_pct": _number("risk", "stop_loss_pct", ov.get("stop_loss_pct", risk.get("stop_loss_pct", cfg.stop_loss_pct)), 0.0, 0.99, allow_none=True),
-        "take_profit_pct": _number("risk", "take_profit_pct", ov.get("take_profit_pct", risk.get("take_profit_pct", cfg.take_profit_pct)), 0.0, 100.0, allow_none=True),
-    }
+    def pick(section: str, key: str) -> Any:
+        return ov.get(key, sec[section].get(key, getattr(cfg, key)))
+
+    initial_equity = _number("account", "initial_equity", pick("account", "initial_equity"), 1e-9, 1e15)
+    size_fraction = _number("account", "size_fraction", pick("account", "size_fraction"), 1e-6, 1.0)
+    commission = _number("costs", "commission", pick("costs", "commission"), 0.0, 0.5)
+    slippage = _number("costs", "slippage", pick("costs", "slippage"), 0.0, 0.5)
+    stop_loss = _optional_number("risk", "stop_loss_pct", pick("risk", "stop_loss_pct"), 0.0, 0.99)
+    take_profit = _optional_number("risk", "take_profit_pct", pick("risk", "take_profit_pct"), 0.0, 100.0)
     indicators = cfg.indicators
     if "indicators" in doc:
         indicators = tuple(parse_indicator_specs(doc["indicators"]))
@@ -247,5 +252,6 @@ def build_config(doc: Mapping[str, Any], base_dir: Path, overrides: Mapping[str,
         strategy_file=strategy_file, strategy_function=function, strategy_params=dict(params),
         out=Path(out) if out is not None else None, plot=plot,
         allow_preflight_failure=allow,
-        **values,
+        initial_equity=initial_equity, size_fraction=size_fraction, commission=commission, slippage=slippage,
+        stop_loss_pct=stop_loss, take_profit_pct=take_profit,
     )

@@ -126,9 +126,10 @@ def _run_range(cfg: RunConfig, feeds: MultiTFFeedStore) -> tuple[int, int]:
         ready = max(int(f.ts_open_ms[0]) + (f.warmup_bars + PREFLIGHT_SAFETY.bars(f.warmup_bars)) * f.tf_ms for f in roles)
         lo = int(np.searchsorted(ts, ready, "left"))
     else:
-        lo = int(np.searchsorted(ts, cfg.start, "left"))
+        lo = int(np.searchsorted(ts, int(cfg.start), "left"))
     if cfg.end is None:
-        hi = int(np.searchsorted(ex.ts_close_ms, min(int(f.ts_close_ms[-1]) for f in roles), "right"))
+        last_close = min(int(f.ts_close_ms[-1]) for f in roles)
+        hi = int(np.searchsorted(ex.ts_close_ms, last_close, side="right"))
     else:
         hi = int(np.searchsorted(ts, cfg.end, "left"))
     if hi <= lo:

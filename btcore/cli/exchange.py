@@ -128,7 +128,7 @@ class SimExchange:
 
     # ------------------------------------------------------------------ loop hooks
 
-    def on_bar(self, i: int, view: Any = None) -> ExchangeState:
+    def on_bar(self, i: int, view: Any = None) -> Optional[ExchangeState]:
         """Fill the pending order at bar ``i``'s open, resolve stops inside it, mark to its close."""
         if i >= self._next_tick and self.progress is not None:
             self.progress.update(i)
@@ -204,6 +204,8 @@ class SimExchange:
 
     def _execute_pending(self, i: int) -> None:
         target, self._pending = self._pending, None
+        if target is None:
+            return
         self._changed = True
         price = self._open[i]
         if self.side != 0:

@@ -88,14 +88,15 @@ def _rsi(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         rsi = 100.0 - 100.0 / (1.0 + gain / loss)
     rsi[(loss == 0.0) & ~np.isnan(gain)] = 100.0
-    return rsi
+    out: np.ndarray = rsi
+    return out
 
 
 def _atr(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
     high, low, prev_close = df["high"], df["low"], df["close"].shift(1)
-    tr = pd.concat([high - low, (high - prev_close).abs(), (low - prev_close).abs()], axis=1)
-    tr = tr.max(axis=1, skipna=True)
-    return _seeded_ewm(tr, length, 1.0 / length, length - 1)
+    ranges = pd.concat([high - low, (high - prev_close).abs(), (low - prev_close).abs()], axis=1)
+    true_range: pd.Series = ranges.max(axis=1, skipna=True)
+    return _seeded_ewm(true_range, length, 1.0 / length, length - 1)
 
 
 def _roc(df: pd.DataFrame, length: int, source: str) -> np.ndarray:

@@ -83,7 +83,8 @@ def trades_frame(trades: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     if len(df):
         df["entry_time"] = iso_utc(df["entry_ts_ms"].to_numpy())
         df["exit_time"] = iso_utc(df["exit_ts_ms"].to_numpy())
-    return df[list(_TRADE_COLUMNS)]
+    out: pd.DataFrame = df[list(_TRADE_COLUMNS)]
+    return out
 
 
 def _envelope(t: np.ndarray, y: np.ndarray, max_points: int = 12_000) -> tuple[np.ndarray, np.ndarray]:

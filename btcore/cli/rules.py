@@ -265,7 +265,8 @@ def compile_rule(node: Node, handles: dict[str, Any]) -> Callable[[], Value]:
         const = node.value
         return lambda: const
     if kind == "path":
-        return handles[node.value].get
+        getter: Callable[[], Value] = handles[node.value].get
+        return getter
     subs = [compile_rule(a, handles) for a in node.args]
     if kind == "neg":
         inner = subs[0]
