@@ -80,6 +80,28 @@ cdef intp_t _last_at_or_before(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
     return lo - 1
 
 
+cdef class _FeedC:
+    """Pointers into one FeedStore's arrays, built on first use and cached on the feed."""
+
+    cdef RoleData d
+
+
+cdef RoleData _feed_data(object feed) except *:
+    """The cached pointers of ``feed`` (all-zero, not present, for None)."""
+    cdef _FeedC fc
+    cdef RoleData empty
+    if feed is None:
+        memset(&empty, 0, sizeof(RoleData))
+        return empty
+    cache = feed._c_cache
+    fc = cache.get(_KEY)
+    if fc is None:
+        fc = _FeedC.__new__(_FeedC)
+        _fill(&fc.d, feed)
+        cache[_KEY] = fc
+    return fc.d
+
+
 cdef class _FeedsC:
     """Pointers and lookup tables of one MultiTFFeedStore, built once and shared by its views."""
 
@@ -87,7 +109,7 @@ cdef class _FeedsC:
         cdef int r
         self.feeds = vs.role_feeds(feeds)
         for r in range(4):
-            _fill(&self.r[r], self.feeds[r])
+            self.r[r] = _feed_data(self.feeds[r])
         self.names = tuple(f._indicator_index if f is not None else None for f in self.feeds)
         self.paths = {}
 
@@ -170,7 +192,7 @@ cdef class TFContext:
     """
 
     def __init__(self, feed, current_idx, ready=None, not_ready_reason=None):
-        _fill(&self._d, feed)
+        self._d = _feed_data(feed)
         self._feed = feed
         self._idx = vs.bar_index(feed, current_idx, "current_idx")
         self._ready = self._idx >= 0 if ready is None else bool(ready) and self._idx >= 0
