@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any, Optional, TextIO
+from typing import Any, Optional, Sequence, TextIO
 
 import numpy as np
 import pandas as pd
@@ -26,9 +26,17 @@ from .progress import Progress
 from .report import write_json, write_report
 from .strategies import RuleStrategy, check_rule_paths, load_python_strategy
 
-__all__ = ["run_backtest", "check_data", "load_data", "build_feeds"]
+__all__ = ["CheckFailed", "run_backtest", "check_data", "load_data", "build_feeds"]
 
 _ROLES = ("exec", "mtf", "htf")
+
+
+class CheckFailed(Exception):
+    """A check the user asked for (or the run's preflight gate) did not pass; ``codes`` say why."""
+
+    def __init__(self, message: str, codes: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.codes = list(codes)
 
 
 def _say(log: Optional[TextIO], msg: str) -> None:
@@ -170,12 +178,11 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
     ------
     ConfigError, DataError, PathError, UnknownKeyError
         Bad configuration or data (the command prints them as one line).
-    btcore.cli.main.CheckFailed
+    CheckFailed
         The preflight gate failed and ``cfg.allow_preflight_failure`` is not set.
     """
     from ..loop import BarLoop
     from ..state import StateTracker, StateTrackerConfig
-    from .main import CheckFailed
 
     t0 = time.perf_counter()
     _say(log, f"loading {cfg.data_path.name} ...")
@@ -200,11 +207,7 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
     # tracker's exposure gate is left open; exposure is still reported and recorded per bar.
     tracker = StateTracker(StateTrackerConfig(max_exposure_pct=math.inf))
     loop = BarLoop(feeds, start=lo, end=hi, quote_feed=feeds.quote_feed)
-    align = getattr(loop, "alignment", None)
-    if align is None:
-        from ..align import align_feeds
-
-        align = align_feeds(feeds)
+    align = loop.alignment
     bar_progress = Progress(hi - lo, enabled=progress)
     exchange = SimExchange(
         ex_feed, feeds.quote_feed, np.asarray(align.m1_start), np.asarray(align.m1_end),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,17 +18,10 @@ from typing import Any, Optional, Sequence
 from .._version import __version__
 from ..errors import BtcoreError, DataError
 from .config import RunConfig, build_config, load_toml
+from .engine import CheckFailed, check_data, run_backtest
 from .report import PLOT_INSTALL_HINT, summary_lines
 
 __all__ = ["main", "build_parser"]
-
-
-class CheckFailed(Exception):
-    """A check the user asked for (or the run's preflight gate) did not pass."""
-
-    def __init__(self, message: str, codes: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.codes = list(codes)
 
 
 def _add_data_window(p: argparse.ArgumentParser) -> None:
@@ -124,7 +116,7 @@ def _print_summary(result: dict[str, Any], stream: Any) -> None:
     strategy = ctx["strategy"]
     if strategy.startswith("rules: "):
         rules = strategy[len("rules: "):].split("; ")
-        w(f"  strategy      rules\n")
+        w("  strategy      rules\n")
         for rule in rules:
             w(f"    {rule}\n")
     else:
@@ -142,8 +134,6 @@ def _print_summary(result: dict[str, Any], stream: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine import run_backtest
-
     cfg = _config_from_args(args)
     out = cfg.out if cfg.out is not None else _default_out(cfg)
     quiet = bool(args.quiet)
@@ -160,8 +150,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .engine import check_data
-
     result = check_data(args.command, _config_from_args(args))
     if args.json:
         sys.stdout.write(json.dumps(result["report"], indent=2, default=str) + "\n")
