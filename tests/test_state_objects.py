@@ -37,7 +37,8 @@ def test_signal_state_predicates(twin):
     assert st.SignalState().bars_since_detected(10) == -1
     assert s.can_transition_to(S.EXPIRED) and not s.can_transition_to(S.NONE)
     assert st.SignalState(S.EXPIRED).is_terminal and st.SignalState(S.CONSUMED).is_terminal
-    assert s == st.SignalState(3, 1, 4, 6, -1, None, 2) and hash(s) == hash(st.SignalState(3, 1, 4, 6, -1, None, 2))
+    same = st.SignalState(3, 1, 4, 6, -1, None, 2)
+    assert s == same and hash(s) == hash(same)
     with pytest.raises(ValueError):
         st.SignalState(S.NONE, 3)
     with pytest.raises(ValueError):
@@ -72,7 +73,8 @@ def test_block_state_properties_and_summary(twin):
     assert blocked.is_blocked and blocked.block_reason == "full" and not blocked.is_actionable
     assert blocked.block_code is st.GateCode.G_POSITION_LIMIT
     r = st.reset_block_state(3)
-    assert r.summary() == "bar=3" and r.signal == st.reset_signal_state() and r.action == st.reset_action_state()
+    assert r.summary() == "bar=3"
+    assert r.signal == st.reset_signal_state() and r.action == st.reset_action_state()
     t = st.BlockState(1, signal_triggers=[st.SignalTrigger.DETECT, st.SignalTrigger.CONFIRM],
                       action_triggers=[st.ActionTrigger.ARM])
     assert t.signal_triggers == (st.SignalTrigger.DETECT, st.SignalTrigger.CONFIRM)
@@ -124,7 +126,8 @@ def test_gates_collect_all_in_order_and_pass(twin):
     assert [c.name for c in res.codes] == ["G_WARMUP_REMAINING", "G_CACHE_NOT_READY",
                                            "G_COOLDOWN_ACTIVE", "G_POSITION_LIMIT"]
     assert res.code.name == "G_WARMUP_REMAINING"
-    assert st.evaluate_gates(st.GateContext(bar_idx=2, warmup_bars=2, history_bars=0)) == st.GateResult.pass_()
+    passing = st.GateContext(bar_idx=2, warmup_bars=2, history_bars=0)
+    assert st.evaluate_gates(passing) == st.GateResult.pass_()
     ctx.bar_idx, ctx.cache_ready = 9, True  # GateContext stays mutable like the reference
     assert [c.name for c in st.evaluate_gates(ctx).codes] == ["G_COOLDOWN_ACTIVE", "G_POSITION_LIMIT"]
     assert [f.name for f in st.GATE_ORDER] == [n for _, n, _ in GATE_CASES[:3]] + [
@@ -198,7 +201,8 @@ def test_action_function_multi_step_and_reasons(twin):
     r2 = tr.transition_action_state(sized, 3, True, -1, P, False, 0.0, False, False, True)
     assert r2.reject_reason == "Size validation failed"
     sub = tr.transition_action_state(sized, 3, True, -1, P, False, 0.0, True, False, False)
-    assert tr.transition_action_state(sub, 4, False, 0, P, False, 0.0, False, False, True).reject_reason == "Order rejected"
+    rej = tr.transition_action_state(sub, 4, False, 0, P, False, 0.0, False, False, True)
+    assert rej.reject_reason == "Order rejected"
     c = tr.transition_action_state(sub, 5, False, 0, P, False, 0.0, False, False, False,
                                    order_canceled=True, cancel_reason="user")
     assert (c.value, c.reject_reason) == (A.CANCELED, "user")

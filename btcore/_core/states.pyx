@@ -27,13 +27,12 @@ from btcore._pure.state_tables import (
     next_action_value,
     next_signal_value,
 )
-from btcore._pure.states import (
+from btcore._pure.state_tables import (
     _action_repr,
     _action_to_dict,
     _block_summary,
     _block_to_dict,
     _check_member,
-    _context_repr,
     _gate_repr,
     _gate_to_dict,
     _pack_triggers,
@@ -41,6 +40,7 @@ from btcore._pure.states import (
     _signal_to_dict,
     _unpack_triggers,
 )
+from btcore._pure.states import _context_repr
 
 __all__ = [
     "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",

@@ -18,7 +18,7 @@ import numbers
 from dataclasses import dataclass
 from enum import IntEnum
 from types import MappingProxyType
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from ..errors import ConfigError, IllegalTransitionError
 
@@ -240,6 +240,101 @@ def next_action_value(value: int, trigger: int) -> ActionStateValue:
     """
     return _next(ACTION_TABLE, ActionStateValue, ActionTrigger, "action", value,  # type: ignore[no-any-return]
                  trigger)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation, trigger packing and text forms shared by both twins (public attributes only).
+
+_TRIGGER_BITS = 4  # triggers are packed into one int per block, first trigger in the low bits
+
+
+def _check_member(members: tuple[Any, ...], value: Any, what: str) -> Any:
+    try:
+        i = int(value)
+    except (TypeError, ValueError):
+        i = -1
+    if isinstance(value, bool) or not 0 <= i < len(members) or i != value:
+        raise ValueError(f"{what} must be one of {[m.name for m in members]} (0..{len(members) - 1}), "
+                         f"got {value!r}")
+    return members[i]
+
+
+def _pack_triggers(triggers: Iterable[int], enum: type, table: Any) -> int:
+    packed = 0
+    names = {t for (_, t) in table}
+    for n, t in enumerate(triggers):
+        if t not in names or n >= 15:
+            raise ValueError(f"{t!r} is not a {enum.__name__} (or more than 15 triggers)")
+        packed |= int(t) << (_TRIGGER_BITS * n)
+    return packed
+
+
+def _unpack_triggers(packed: int, enum: type) -> tuple[Any, ...]:
+    out = []
+    while packed:
+        out.append(enum(packed & 0xF))
+        packed >>= _TRIGGER_BITS
+    return tuple(out)
+
+
+# Text and dict forms, shared with the compiled twin (they read public attributes only).
+
+def _gate_to_dict(g: Any) -> dict[str, Any]:
+    return {"passed": g.passed, "code": g.code.name, "codes": [c.name for c in g.codes],
+            "reason": g.reason}
+
+
+def _gate_repr(g: Any) -> str:
+    if g.passed:
+        return "GateResult(PASS)"
+    return f"GateResult(FAIL: {g.code.name}, reason={g.reason!r})"
+
+
+def _signal_to_dict(s: Any) -> dict[str, Any]:
+    return {"value": s.value.name, "direction": s.direction, "detected_bar": s.detected_bar,
+            "confirmed_bar": s.confirmed_bar, "consumed_bar": s.consumed_bar,
+            "signal_id": s.signal_id,
+            "gate_result": None if s.gate_result is None else _gate_to_dict(s.gate_result)}
+
+
+def _signal_repr(s: Any) -> str:
+    return (f"SignalState({s.value.name}, direction={s.direction}, signal_id={s.signal_id}, "
+            f"detected_bar={s.detected_bar}, confirmed_bar={s.confirmed_bar}, "
+            f"consumed_bar={s.consumed_bar})")
+
+
+def _action_to_dict(a: Any) -> dict[str, Any]:
+    return {"value": a.value.name, "direction": a.direction, "size_usdt": a.size_usdt,
+            "submitted_bar": a.submitted_bar, "filled_bar": a.filled_bar,
+            "reject_reason": a.reject_reason, "signal_id": a.signal_id}
+
+
+def _action_repr(a: Any) -> str:
+    return (f"ActionState({a.value.name}, direction={a.direction}, signal_id={a.signal_id}, "
+            f"size_usdt={a.size_usdt!r}, submitted_bar={a.submitted_bar}, "
+            f"filled_bar={a.filled_bar}, reject_reason={a.reject_reason!r})")
+
+
+_DIRECTION_LABEL = {1: "LONG", -1: "SHORT", 0: "NONE"}
+
+
+def _block_summary(b: Any) -> str:
+    parts = [f"bar={b.bar_idx}"]
+    if b.signal.value != SignalStateValue.NONE:
+        parts.append(f"signal={b.signal.value.name}({_DIRECTION_LABEL.get(b.signal.direction, '?')})")
+    if b.action.value != ActionStateValue.IDLE:
+        parts.append(f"action={b.action.value.name}")
+    if not b.gate.passed:
+        parts.append(f"blocked={b.gate.code.name}")
+    return " | ".join(parts)
+
+
+def _block_to_dict(b: Any) -> dict[str, Any]:
+    return {"bar_idx": b.bar_idx, "signal": _signal_to_dict(b.signal),
+            "action": _action_to_dict(b.action), "gate": _gate_to_dict(b.gate),
+            "raw_signal_direction": b.raw_signal_direction,
+            "signal_triggers": [t.name for t in b.signal_triggers],
+            "action_triggers": [t.name for t in b.action_triggers]}
 
 
 # ---------------------------------------------------------------------------------------------

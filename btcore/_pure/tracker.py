@@ -350,9 +350,9 @@ class StateTracker:
         ``first_bar_idx``, ``last_bar_idx``, ``max_history``.
         """
         return summary_dict(self._total, self._blocked, self._abandoned, self._signal_counter,
-                            self._first_bar, self._last_bar, self._config.max_history, self._sig_bars, self._act_bars,
-                            self._sig_events, self._act_events, self._gate_primary,
-                            self._gate_any, self._ignored)
+                            self._first_bar, self._last_bar, self._config.max_history,
+                            self._sig_bars, self._act_bars, self._sig_events, self._act_events,
+                            self._gate_primary, self._gate_any, self._ignored)
 
 
 def summary_dict(total: int, blocked: int, abandoned: int, issued: int, first_bar: int,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .state_tables import (
+    _TRIGGER_BITS,
     ACTION_TABLE,
     SIGNAL_TABLE,
     ActionStateValue,
@@ -20,7 +21,6 @@ from .state_tables import (
 from .states import (
     _ACTION_IDLE,
     _SIGNAL_NONE,
-    _TRIGGER_BITS,
     ActionState,
     GateResult,
     SignalState,
