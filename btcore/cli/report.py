@@ -143,7 +143,7 @@ def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[s
                              [tr["exit_price"] for tr in sel], marker="x", s=36, color=color,
                              linewidth=1.2, zorder=3, label=label)
     ax_p.set_ylabel("price")
-    ax_p.legend(loc="upper left", fontsize=8, ncol=5, framealpha=0.85)
+    ax_p.legend(loc="best", fontsize=8, ncol=5, framealpha=0.85)
     ax_p.grid(alpha=0.3)
     ax_p.set_title(title, fontsize=11)
     ax_e.plot(*_envelope(t, equity_df["equity"].to_numpy()), lw=1.1, color="#2166ac", label="strategy")
@@ -151,7 +151,7 @@ def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[s
         close = equity_df["close"].to_numpy()
         ax_e.plot(*_envelope(t, initial_equity * close / close[0]), lw=0.8, color="#999999", label="buy & hold")
         ax_e.axhline(initial_equity, color="#999999", lw=0.6, ls="--")
-    ax_e.legend(loc="upper left", fontsize=8, framealpha=0.85)
+    ax_e.legend(loc="best", fontsize=8, framealpha=0.85)
     ax_e.set_ylabel("equity")
     ax_e.grid(alpha=0.3)
     t_dd, dd = _envelope(t, equity_df["drawdown_pct"].to_numpy())
