@@ -568,6 +568,21 @@ class BlockState(_Frozen):
         return f"BlockState({self.summary()})"
 
 
+def _make_block(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,
+                raw_direction: int, sig_trig: int, act_trig: int) -> BlockState:
+    # The tracker's constructor: parts already validated, triggers already packed.
+    block = BlockState.__new__(BlockState)
+    sa = object.__setattr__
+    sa(block, "bar_idx", bar_idx)
+    sa(block, "signal", signal)
+    sa(block, "action", action)
+    sa(block, "gate", gate)
+    sa(block, "raw_signal_direction", raw_direction)
+    sa(block, "_sig_trig", sig_trig)
+    sa(block, "_act_trig", act_trig)
+    return block
+
+
 def create_block_state(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,
                        raw_signal_direction: int = 0) -> BlockState:
     """A :class:`BlockState` from its parts (no triggers)."""

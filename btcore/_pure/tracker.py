@@ -28,6 +28,7 @@ from .states import (
     BlockState,
     SignalState,
     _gate_result,
+    _make_block,
 )
 from .transitions import (
     EV_CANCEL,
@@ -249,11 +250,7 @@ class StateTracker:
             self._action, bar, confirmed, sig.direction, sig.signal_id, gate, ev[0] > 0,
             self._size, ev[1] > 0, ev[2] > 0, ev[3] > 0, ev[4] > 0, self._reject_reason,
             self._cancel_reason)
-        block = BlockState.__new__(BlockState)
-        for name, value in (("bar_idx", bar), ("signal", sig), ("action", act), ("gate", gate),
-                            ("raw_signal_direction", self._direction), ("_sig_trig", sig_trig),
-                            ("_act_trig", act_trig)):
-            object.__setattr__(block, name, value)
+        block = _make_block(bar, sig, act, gate, self._direction, sig_trig, act_trig)
         self._signal, self._action = sig, act
         self._count(block, sig_trig, act_trig, used)
         self._store(block)
@@ -284,8 +281,9 @@ class StateTracker:
             if t == ActionTrigger.FILL and self._config.cooldown_bars:
                 self._cooldown_until = block.bar_idx + self._config.cooldown_bars
             act_trig >>= 4
-        for i, (n, bit) in enumerate(zip(self._n_events, _EVENT_BITS)):
-            self._ignored[i] += n - (1 if used & bit else 0)
+        if any(self._n_events):
+            for i, bit in enumerate(_EVENT_BITS):
+                self._ignored[i] += self._n_events[i] - (1 if used & bit else 0)
 
     def _store(self, block: BlockState) -> None:
         cap = self._config.max_history
