@@ -193,6 +193,9 @@ def test_cython_strategy_python_subclass_and_prepare(twin):
 
     with pytest.raises(DataError, match="7"):
         mod.BarLoop(feeds).run(Bad())
+    for huge in (2**70, -(2**70), 2**31 + 1):
+        with pytest.raises(DataError, match=str(huge)):
+            mod.BarLoop(feeds).run(lambda v, x=huge: x)
 
 
 def test_signal_codes(twin):

@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 cimport cython
+from cpython.long cimport PyLong_AsLongAndOverflow
 
 from btcore._core.tracker cimport StateTracker
 
@@ -44,11 +45,12 @@ __all__ = [
 cdef inline int _code(object signal) except? -128:
     # The common returns (None, a small int) without a Python call; the rest via signal_code.
     cdef long v
+    cdef int overflow = 0
     if signal is None:
         return SIG_NONE
     if type(signal) is int:
-        v = signal
-        if v == SIG_NONE or v == SIG_LONG or v == SIG_SHORT or v == SIG_FLAT:
+        v = PyLong_AsLongAndOverflow(signal, &overflow)  # huge ints: overflow set, no exception
+        if overflow == 0 and (v == SIG_NONE or v == SIG_LONG or v == SIG_SHORT or v == SIG_FLAT):
             return <int>v
     return signal_code(signal)
 
