@@ -193,6 +193,7 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
     ex_feed = feeds.exec_feed
     lo, hi = _run_range(cfg, feeds)
     t_prep = time.perf_counter()
+    _say(log, "checking the data (health, preflight) ...")
     health, preflight = _checks(cfg, df1, feeds, lo, hi)
     t_checks = time.perf_counter()
     pf_failed = not preflight["passed"]
@@ -253,6 +254,7 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
         "health_status": "passed" if health["passed"] else f"{', '.join(health['error_codes'])}: {health['message']}",
     }
     t_rep0 = time.perf_counter()
+    _say(log, f"writing the report to {out} ...")
     files = write_report(
         out, summary=summary, context=context, trades=exchange.trades, equity_df=equity_df,
         tracker=tracker_stats, preflight=preflight, health=health,
