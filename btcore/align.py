@@ -105,7 +105,7 @@ class Alignment:
             # first exec bar j whose HTF index reaches count-1; bar j+1 is the first to see it
             j = int(np.searchsorted(idx, count - 1, side="left"))
             start = max(start, j + 1)
-        return min(start, n)
+        return int(min(start, n))
 
 
 def _times(feed: Any, role: str) -> tuple[np.ndarray, np.ndarray]:

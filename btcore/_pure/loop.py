@@ -70,7 +70,9 @@ def signal_code(signal: Any) -> int:
     """
     if signal is None:
         return SIGNAL_NONE
-    if isinstance(signal, numbers.Integral) and not isinstance(signal, bool):
+    if isinstance(signal, bool):  # an int subclass, but never a signal
+        pass
+    elif isinstance(signal, numbers.Integral):
         code = int(signal)
         if code in (0, 1, -1, 2):
             return code
@@ -174,20 +176,21 @@ def _checked_index(name: str, value: Any, low: int, high: int) -> int:
     return v
 
 
-def _hooks(obj: Any, role: str, names: tuple) -> tuple:
+def _hooks(obj: Any, role: str, names: tuple[str, ...]) -> tuple[Any, ...]:
     missing = [n for n in names if not callable(getattr(obj, n, None))]
     if missing:
         raise ConfigError(f"{role} {type(obj).__name__} lacks method(s) {missing}; needs {list(names)}")
     return tuple(getattr(obj, n) for n in names)
 
 
-def _setup(feeds: Any, start: Any, end: Any, quote_feed: Any, history_config: Any) -> tuple:
+def _setup(feeds: Any, start: Any, end: Any, quote_feed: Any, history_config: Any) -> tuple[Any, ...]:
     """Validate the BarLoop arguments and align the feeds (shared by both implementations)."""
     from ..feed import MultiTFFeedStore
 
     if not isinstance(feeds, MultiTFFeedStore):
         raise DataError(f"feeds must be a MultiTFFeedStore, got {type(feeds).__name__}", "BAD_FEED")
-    n = len(feeds.exec_feed)
+    exec_feed: Any = getattr(feeds, "exec_feed")
+    n = len(exec_feed)
     if n == 0:
         raise DataError("the exec feed has no bars; nothing to run", "EMPTY_FEED")
     start = _checked_index("start", start, 0, n)
@@ -200,7 +203,7 @@ def _setup(feeds: Any, start: Any, end: Any, quote_feed: Any, history_config: An
     return feeds, start, end, history_config, alignment, alignment.history_start(history_config)
 
 
-def _check_run_args(strategy: Any, exchange: Any, tracker: Any, on_snapshot: Any) -> tuple:
+def _check_run_args(strategy: Any, exchange: Any, tracker: Any, on_snapshot: Any) -> tuple[Any, ...]:
     """Validate the run() arguments; returns (exchange hooks or None, tracker hooks or None)."""
     if not callable(strategy):
         raise ConfigError(f"strategy must be callable or a CythonStrategy, got {type(strategy).__name__}")
@@ -235,6 +238,11 @@ class BarLoop:
     DataError
         ``feeds`` is not a MultiTFFeedStore or its exec feed is empty.
     """
+
+    _start: int
+    _end: int
+    _history_start: int
+    _alignment: Alignment
 
     def __init__(
         self,
