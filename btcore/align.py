@@ -55,6 +55,8 @@ class Alignment:
     rollups : float64[6, n_exec]
         C-contiguous, rows in :data:`ROLLUP_FIELDS` order; an empty interval has ``bars_1m = 0``
         and NaN elsewhere.
+    has_htf, has_mtf : bool
+        Whether the role has a feed of its own.
     """
 
     htf_idx: np.ndarray

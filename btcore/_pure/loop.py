@@ -341,7 +341,8 @@ class BarLoop:
             A ``StateTracker`` or any object with ``on_bar_start``, ``on_warmup_check``,
             ``on_history_check``, ``on_signal_evaluated`` and ``on_bar_end``.
         on_snapshot : callable, optional
-            ``on_snapshot(view, exec_idx, htf_idx, mtf_idx)`` every bar, before the strategy.
+            ``on_snapshot(view, exec_idx, htf_idx, mtf_idx)`` every bar of ``[start, end)``, before
+            the strategy (an index is -1 while that role has no closed bar).
 
         Returns
         -------
