@@ -353,3 +353,28 @@ def test_roles_sharing_the_exec_timeframe_read_their_own_indicators(tmp_path):
     _, trades, _ = _read_report(out)
     (t,) = trades.itertuples()  # the same single trade as with 5m/15m/30m: sma(1) is the close
     assert t.entry_price == 106.5 and t.exit_price == pytest.approx(106.5 * 0.98)
+
+
+CYTHON_BASE_STRATEGY = '''
+from btcore.loop import CythonStrategy
+
+
+class Strategy(CythonStrategy):
+    def prepare(self, view):
+        self.close = view.compile("price.mark.close")
+
+    def on_bar(self, view):
+        close = self.close.get()
+        return 1 if close is not None and close > 105 else 0
+'''
+
+
+def test_a_cython_strategy_subclass_goes_to_the_loop_unwrapped(tmp_path):
+    (tmp_path / "cy.py").write_text(CYTHON_BASE_STRATEGY)
+    cfg = _config(tmp_path, _long_data(tmp_path), 'file = "cy.py"')
+    out = tmp_path / "cy"
+    assert main(["run", "--config", str(cfg), "--out", str(out), "-q"]) == 0
+    summary, trades, _ = _read_report(out)
+    assert summary["run"]["strategy"] == "CythonStrategy Strategy from cy.py"
+    (t,) = trades.itertuples()  # the same single hand-computed trade as the rule strategy
+    assert t.entry_price == 106.5 and t.exit_price == pytest.approx(106.5 * 0.98)

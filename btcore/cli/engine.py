@@ -24,7 +24,7 @@ from .indicators import compute_indicator
 from .metrics import compute_metrics, drawdown_pct
 from .progress import Progress
 from .report import write_json, write_report
-from .strategies import RuleStrategy, check_rule_paths, load_python_strategy
+from .strategies import PythonStrategy, RuleStrategy, check_rule_paths, load_python_strategy
 
 __all__ = ["CheckFailed", "run_backtest", "check_data", "load_data", "build_feeds"]
 
@@ -166,7 +166,9 @@ def _checks(cfg: RunConfig, df1: pd.DataFrame, feeds: MultiTFFeedStore, lo: int,
 def _strategy(cfg: RunConfig, exchange: SimExchange) -> tuple[Any, str]:
     if cfg.strategy_file is not None:
         strat = load_python_strategy(cfg.strategy_file, cfg.strategy_function, cfg.strategy_params, exchange)
-        return strat, f"python file {cfg.strategy_file.name}"
+        if isinstance(strat, PythonStrategy):
+            return strat, f"python file {cfg.strategy_file.name}"
+        return strat, f"CythonStrategy {type(strat).__name__} from {cfg.strategy_file.name}"
     check_rule_paths(cfg.rules, cfg.indicators)
     return RuleStrategy(cfg.rules, exchange), "rules: " + "; ".join(f"{k}: {v}" for k, v in cfg.rules.items())
 

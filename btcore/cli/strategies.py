@@ -148,13 +148,15 @@ class PythonStrategy:
         return code
 
 
-def load_python_strategy(path: Path, function: Optional[str], params: Mapping[str, Any], exchange: Any) -> PythonStrategy:
+def load_python_strategy(path: Path, function: Optional[str], params: Mapping[str, Any], exchange: Any) -> Any:
     """Import ``path`` and wrap its strategy.
 
     Looked up in order: ``function`` (if given), a class ``Strategy`` (instantiated with
     ``**params``; its ``on_bar(view)`` or ``__call__(view)`` is the per-bar call and its
     ``prepare(view)`` runs before the first bar), a function ``strategy(view)`` or
-    ``strategy(view, params)``.
+    ``strategy(view, params)``. A class deriving from :class:`btcore.loop.CythonStrategy` (a
+    compiled strategy imported by the file) is handed to the loop as it is, so its ``c_on_bar``
+    runs with no Python call per bar; it returns signal codes only (no per-order stops).
 
     Raises
     ------
@@ -185,6 +187,10 @@ def load_python_strategy(path: Path, function: Optional[str], params: Mapping[st
                 inst = obj(**params)
             except TypeError as exc:
                 raise ConfigError(f"cannot create {cand}(**params) from {str(path)!r}: {exc}") from None
+            from ..loop import CythonStrategy
+
+            if isinstance(inst, CythonStrategy):
+                return inst  # the loop calls its C method per bar; a Python wrapper would hide it
             per_bar = getattr(inst, "on_bar", None) or (inst if callable(inst) else None)
             if per_bar is None:
                 raise ConfigError(f"{cand} in {str(path)!r} has neither on_bar(view) nor __call__(view)")
