@@ -1,7 +1,7 @@
 """Run btcore's test suite against the INSTALLED package, never against the source tree.
 
-Copies ``tests/`` (and ``examples/``, which the Cython-example test compiles) into a temporary
-directory outside the checkout, checks that ``import btcore`` there resolves to site-packages and
+Copies ``tests/`` (and what tests read: ``examples/``, ``docs/``, README, CHANGELOG) into a
+temporary directory outside the checkout, checks that ``import btcore`` there resolves to site-packages and
 not to the checkout, and runs pytest with ``BTCORE_REQUIRE_EXTENSIONS=1`` so a wheel whose
 extensions are missing or do not import fails instead of silently falling back to the
 pure-Python twins.
@@ -52,13 +52,17 @@ def _stage(workdir: Path) -> Path:
     """Copy the tests (and what they read) into ``workdir``; return the copied tests folder."""
     shutil.copytree(ROOT / "tests", workdir / "tests",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    if (ROOT / "examples").is_dir():
-        shutil.copytree(ROOT / "examples", workdir / "examples",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.c", "*.so", "*.pyd"))
+    # examples/ (the Cython example is compiled by a test) and docs/ (tests compare the documented
+    # tables with the code) are read by tests too
+    for folder in ("examples", "docs"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, workdir / folder,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.c", "*.so", "*.pyd"))
     # pytest options and markers live in pyproject.toml (there is no package beside it here); the
     # documentation tests read README and CHANGELOG.
     for name in ("pyproject.toml", "README.md", "CHANGELOG.md"):
-        shutil.copy2(ROOT / name, workdir / name)
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, workdir / name)
     # Tests find the real data file beside the checkout (../shared/data) and skip without it.
     shared = ROOT.parent / "shared"
     if shared.is_dir():
