@@ -70,3 +70,32 @@ def test_compiled_and_pure_agree(both, params, picks, args, idx_mode, rollups):
         for move in ((j, h2, m2, q2), (j,), (j, h2 + 1, m2, q2), (n, -1), (j, -1, -1, -7)):
             assert outcome(lambda: cv._move(*move)) == outcome(lambda: pv._move(*move))
         assert observe(cv, args) == observe(pv, args)
+
+
+TOKENS = ["indicator", "price", "px", "structure", "mark", "last", "rollup", "zones", "swing", "demand",
+          "high_level", "upper", "rsi", "close", "open", "min_1m", "bars_1m", "exec", "ltf", "htf", "mtf",
+          "weekly", "", "x", "ema_fast", "volume"]
+FUZZ_FEEDS = vd.make_feeds(n_exec=12, seed=9, nan_frac=0.2)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(segments=st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=4)), min_size=1, max_size=6),
+       i=st.integers(0, 11))
+def test_any_path_is_a_value_or_a_path_error(both, segments, i):
+    from btcore.errors import PathError
+
+    path = ".".join(segments)
+    results = []
+    for mod in both("view"):
+        h, m, _ = vd.indices(FUZZ_FEEDS, i)
+        v = mod.RuntimeSnapshotView(FUZZ_FEEDS, i, h, m, None, 2.0, "c")
+        try:
+            value = v.get(path)
+        except PathError as exc:
+            assert str(exc)  # names what is valid
+            results.append(("PathError", v.is_valid_path(path)))
+            continue
+        assert value is None or isinstance(value, float)
+        assert v.is_valid_path(path) and v.compile(path).get() == value
+        results.append(("ok", value))
+    assert results[0] == results[1]
