@@ -271,13 +271,20 @@ class Strategy:
 '''
 
 
-def test_python_strategy_class_with_params_and_its_own_stop(tmp_path):
-    (tmp_path / "cls.py").write_text(CLASS_STRATEGY)
-    cfg = _config(tmp_path, _long_data(tmp_path), 'file = "cls.py"\n[strategy.params]\nlevel = 105')
-    out = tmp_path / "rep"
+def _single_trade(tmp_path: Path, strategy: str, files: dict[str, str]):
+    """Run ``strategy`` (the [strategy] body) on the long data; return the summary and its one trade."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    cfg = _config(tmp_path, _long_data(tmp_path), strategy)
+    out = tmp_path / "single"
     assert main(["run", "--config", str(cfg), "--out", str(out), "-q"]) == 0
-    _, trades, _ = _read_report(out)
+    summary, trades, _ = _read_report(out)
     (t,) = trades.itertuples()
+    return summary, t
+
+
+def test_python_strategy_class_with_params_and_its_own_stop(tmp_path):
+    _, t = _single_trade(tmp_path, 'file = "cls.py"\n[strategy.params]\nlevel = 105', {"cls.py": CLASS_STRATEGY})
     # the signal's absolute stop (104) replaces the 2 % stop; bar 70's minute 350 opens at 106
     # and trades down to 103, so the stop fills at its level
     assert t.entry_price == pytest.approx(106.5) and t.stop_loss == 104.0
@@ -370,11 +377,7 @@ class Strategy(CythonStrategy):
 
 
 def test_a_cython_strategy_subclass_goes_to_the_loop_unwrapped(tmp_path):
-    (tmp_path / "cy.py").write_text(CYTHON_BASE_STRATEGY)
-    cfg = _config(tmp_path, _long_data(tmp_path), 'file = "cy.py"')
-    out = tmp_path / "cy"
-    assert main(["run", "--config", str(cfg), "--out", str(out), "-q"]) == 0
-    summary, trades, _ = _read_report(out)
+    summary, t = _single_trade(tmp_path, 'file = "cy.py"', {"cy.py": CYTHON_BASE_STRATEGY})
     assert summary["run"]["strategy"] == "CythonStrategy Strategy from cy.py"
-    (t,) = trades.itertuples()  # the same single hand-computed trade as the rule strategy
+    # the same single hand-computed trade as the rule strategy
     assert t.entry_price == 106.5 and t.exit_price == pytest.approx(106.5 * 0.98)
