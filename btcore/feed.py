@@ -716,7 +716,7 @@ class MultiTFFeedStore(_Frozen):
             feed = {"exec": exec_feed, "ltf": exec_feed, "mtf": mtf_feed, "htf": htf_feed}.get(role)
             if feed is not None and tf_ms(tf) != feed.tf_ms:
                 raise TimeframeError(f"tf_mapping[{role!r}] = {tf!r} but the {role} feed is {feed.tf!r}")
-            mapping[role] = tf
+            mapping[role] = normalize_tf(tf)
         put = object.__setattr__
         for name, feed in named.items():
             put(self, name, feed)

@@ -306,6 +306,9 @@ def test_multi_tf_feed_store():
         MultiTFFeedStore(ex, quote_feed=mtf)
     with pytest.raises(TimeframeError, match="tf_mapping"):
         MultiTFFeedStore(ex, htf, tf_mapping={"htf": "1h"})
+    with pytest.raises(TimeframeError):
+        MultiTFFeedStore(ex, tf_mapping={"htf": "1M"})
+    assert MultiTFFeedStore(ex, tf_mapping={"htf": "4H"}).tf_mapping["htf"] == "4h"
     with pytest.raises(DataError, match="symbol"):
         MultiTFFeedStore(ex, FeedStore.from_arrays("15m", "ETH", **arrays(2, 15 * M)))
     with pytest.raises(DataError):
