@@ -165,14 +165,20 @@ def build_helper() -> Any:
 # ---- timing --------------------------------------------------------------------------------------
 
 
-def best(fn: Callable[[], tuple[np.ndarray, float]], repeat: int) -> tuple[np.ndarray, float]:
-    """Fastest of ``repeat`` runs (signals of the last run)."""
-    times, sig = [], None
-    for _ in range(repeat):
-        gc.collect()
-        sig, t = fn()
-        times.append(t)
-    return sig, min(times)
+def best_interleaved(variants: dict, repeat: int, once: tuple) -> tuple[dict, dict]:
+    """Fastest of ``repeat`` rounds per variant; each round runs every variant once, so a change
+    of machine load hits all of them alike. Variants named in ``once`` run in the first round only.
+    Returns (best seconds, signals of the last run) by variant."""
+    times: dict = {k: float("inf") for k in variants}
+    signals: dict = {}
+    for r in range(repeat):
+        for name, fn in variants.items():
+            if r and name in once:
+                continue
+            gc.collect()
+            signals[name], t = fn()
+            times[name] = min(times[name], t)
+    return times, signals
 
 
 def run_speed(data: Path, repeat: int) -> dict:
@@ -212,11 +218,8 @@ def run_speed(data: Path, repeat: int) -> dict:
         "d_compiled_cython_strategy": via(compiled_loop, helper.CrossStrategy()),
         "d0_typed_memoryview_loop": typed,
     }
-    results, signals = {}, {}
-    for name, fn in variants.items():
-        sig, t = best(fn, 1 if name.startswith("b_") else repeat)
-        signals[name] = sig
-        results[name] = {"seconds": t, "ns_per_bar": t / n * 1e9}
+    times, signals = best_interleaved(variants, repeat, once=("b_pure_python_strategy",))
+    results = {name: {"seconds": t, "ns_per_bar": t / n * 1e9} for name, t in times.items()}
     ref = signals["d0_typed_memoryview_loop"]
     agree = {k: bool(np.array_equal(v, ref)) for k, v in signals.items()}
     ns = {k: v["ns_per_bar"] for k, v in results.items()}
@@ -314,7 +317,7 @@ def main(argv: Optional[list] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", type=Path, help="write the results as JSON to this path")
     ap.add_argument("--memory", action="store_true", help="also run the 4M-bar memory check")
-    ap.add_argument("--repeat", type=int, default=5, help="runs per variant (best is kept; pure twin runs once)")
+    ap.add_argument("--repeat", type=int, default=5, help="interleaved rounds (best per variant is kept; the pure twin runs in round 1 only)")
     ap.add_argument("--data", type=Path, default=DATA, help="1m parquet file (columns ts, open, high, low, close, volume)")
     args = ap.parse_args(argv)
 
