@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -381,3 +382,41 @@ def test_a_cython_strategy_subclass_goes_to_the_loop_unwrapped(tmp_path):
     assert summary["run"]["strategy"] == "CythonStrategy Strategy from cy.py"
     # the same single hand-computed trade as the rule strategy
     assert t.entry_price == 106.5 and t.exit_price == pytest.approx(106.5 * 0.98)
+
+
+def _random_walk(path: Path, n: int, seed: int, perturb_from: int = -1) -> Path:
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.002, n)))
+    if perturb_from >= 0:  # a different future: same past, other prices from this minute on
+        close[perturb_from:] *= np.exp(np.cumsum(np.random.default_rng(seed + 1).normal(0.0, 0.004, n - perturb_from)))
+    open_ = np.r_[close[0], close[:-1]]
+    spread = np.abs(rng.normal(0.0, 0.001, n)) * close
+    df = pd.DataFrame({"ts": T0 + MIN * np.arange(n), "open": open_, "high": np.maximum(open_, close) + spread,
+                       "low": np.minimum(open_, close) - spread, "close": close, "volume": 1.0})
+    df.to_parquet(path, index=False)
+    return path
+
+
+def test_changing_the_future_changes_nothing_before_it(tmp_path):
+    n, cut = 7200, 6000  # five days of 1m bars; the future changes from minute 6000 on
+    t_cut = T0 + cut * MIN
+    runs = []
+    for name, perturb in (("same", -1), ("other", cut)):
+        data = _random_walk(tmp_path / f"{name}.parquet", n, seed=7, perturb_from=perturb)
+        out = tmp_path / name
+        args = ["run", "--data", str(data), "--exec-tf", "5m", "--mtf", "15m", "--htf", "1h", "--out", str(out), "-q",
+                "--no-plot", "--stop-loss", "0.004", "--take-profit", "0.008"]
+        assert main(args) == 0
+        runs.append(_read_report(out))
+    (_, trades_a, eq_a), (_, trades_b, eq_b) = runs
+    t_ms = lambda col: pd.to_datetime(col, utc=True).dt.as_unit("ms").astype("int64")  # noqa: E731
+    done_a = trades_a[t_ms(trades_a["exit_time"]) < t_cut]
+    done_b = trades_b[t_ms(trades_b["exit_time"]) < t_cut]
+    assert len(done_a) > 3
+    pd.testing.assert_frame_equal(done_a.reset_index(drop=True), done_b.reset_index(drop=True))
+    entered_a = trades_a[t_ms(trades_a["entry_time"]) < t_cut][["entry_time", "side", "entry_price"]]
+    entered_b = trades_b[t_ms(trades_b["entry_time"]) < t_cut][["entry_time", "side", "entry_price"]]
+    pd.testing.assert_frame_equal(entered_a.reset_index(drop=True), entered_b.reset_index(drop=True))
+    before = eq_a["ts_close_ms"] <= t_cut
+    pd.testing.assert_frame_equal(eq_a[before], eq_b[eq_b["ts_close_ms"] <= t_cut])
+    assert not eq_a["equity"].equals(eq_b["equity"])  # the future did change
