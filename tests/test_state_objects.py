@@ -135,7 +135,7 @@ def test_gates_collect_all_in_order_and_pass(twin):
         "G_POSITION_LIMIT", "G_EXPOSURE_LIMIT"]
 
 
-def test_single_gate_helpers(twin):
+def test_single_gate_functions(twin):
     st = twin("states")
     assert st.evaluate_warmup_gate(5, 5).passed
     assert st.evaluate_warmup_gate(4, 5).reason == "Warmup: bar 4 < required 5"
