@@ -11,7 +11,6 @@ from libc.string cimport memset
 
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
 
-import math
 
 import numpy as np
 

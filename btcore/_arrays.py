@@ -1,0 +1,271 @@
+"""Array coercion and the small named-array stores a FeedStore holds.
+
+:class:`StructureStore` / :class:`ZoneStore` (market-structure fields by name) and
+:class:`FeatureArrays` (indicator arrays with metadata and warmup) convert every array to a
+read-only C-contiguous float64 copy unless it already is one; see :mod:`btcore.feed` for the
+rules. Import these names from :mod:`btcore.feed`.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Mapping, Optional
+
+import numpy as np
+
+from .errors import DataError, UnknownKeyError
+from .timeframe import from_epoch_ms
+
+__all__ = ["StructureStore", "ZoneStore", "FeatureArrays"]
+
+
+# --------------------------------------------------------------------------- array coercion
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _checked(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
+    """``values`` as a 1-D real numeric array of ``n`` rows (not converted, not copied)."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "fiu":
+        raise DataError(
+            f"column {name!r} has dtype {a.dtype}; expected a real numeric dtype "
+            "(float64 preferred; float32 and integers are widened to float64)",
+            "BAD_DTYPE",
+        )
+    if a.ndim != 1:
+        raise DataError(f"column {name!r} must be 1-D, got shape {a.shape}", "BAD_SHAPE")
+    if n is not None and a.shape[0] != n:
+        raise DataError(
+            f"column {name!r} has {a.shape[0]} rows but the feed has {n}", "LENGTH_MISMATCH"
+        )
+    return a
+
+
+def _as_values(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
+    """Read-only C-contiguous float64 1-D array from ``values`` (shared only if already so)."""
+    a = _checked(name, values, n)
+    if a.dtype == np.float64 and a.flags.c_contiguous and not a.flags.writeable:
+        return a
+    return _readonly(np.array(a, dtype=np.float64, order="C", copy=True))
+
+
+def _as_epoch_ms(name: str, values: Any) -> np.ndarray:
+    """int64 epoch-ms 1-D array from int ms or datetime64 input (always a fresh array)."""
+    a = np.asarray(values)
+    if a.ndim != 1:
+        raise DataError(f"{name} must be 1-D, got shape {a.shape}", "BAD_SHAPE")
+    if a.dtype.kind == "M":
+        if np.isnat(a).any():
+            raise DataError(f"{name} contains NaT at row {int(np.argmax(np.isnat(a)))}", "NAT_TIMESTAMP")
+        return a.astype("datetime64[ms]").astype(np.int64)
+    if (a.dtype.kind in "iu" and a.dtype != np.uint64) or a.size == 0:  # [] is float64 in numpy
+        return np.array(a, dtype=np.int64, order="C", copy=True)
+    raise DataError(
+        f"{name} has dtype {a.dtype}; expected int64 epoch milliseconds or datetime64",
+        "BAD_DTYPE",
+    )
+
+
+def _check_order(ts: np.ndarray, sort: bool) -> Optional[np.ndarray]:
+    """Permutation that sorts ``ts`` (None if already strictly increasing); DataError otherwise."""
+    if ts.shape[0] < 2:
+        return None
+    step = np.diff(ts)
+    if (step > 0).all():
+        return None
+    order = None
+    if (step < 0).any():
+        if not sort:
+            i = int(np.argmax(step < 0))
+            raise DataError(
+                f"timestamps are not increasing: row {i + 1} opens at {int(ts[i + 1])} ms, before "
+                f"row {i} at {int(ts[i])} ms; sort the data or pass sort=True",
+                "UNSORTED_TIMESTAMPS",
+            )
+        order = np.argsort(ts, kind="stable")
+        step = np.diff(ts[order])
+    dup = step == 0
+    if dup.any():
+        i = int(np.argmax(dup))
+        t = int((ts[order] if order is not None else ts)[i])
+        raise DataError(
+            f"duplicate timestamp {t} ms ({from_epoch_ms(t).isoformat()}) appears "
+            f"{int((ts == t).sum())} times; each bar must have a unique open time",
+            "DUPLICATE_TIMESTAMPS",
+        )
+    return order
+
+
+def _check_name(kind: str, name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise DataError(f"{kind} names must be non-empty strings, got {name!r}", "BAD_NAME")
+    return name
+
+
+# --------------------------------------------------------------------------- structures
+
+
+class _Frozen:
+    """Blocks attribute assignment after construction (construction uses object.__setattr__)."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; cannot delete {name!r}")
+
+
+def _named_arrays(kind: str, arrays: Optional[Mapping[str, Any]], n: Optional[int]) -> Mapping[str, np.ndarray]:
+    out = {}
+    for name, values in (arrays or {}).items():
+        out[name] = _as_values(f"{kind} {_check_name(kind, name)}", values, n)
+    return MappingProxyType(out)
+
+
+def _permuted(arrays: Mapping[str, Any], order: Optional[np.ndarray]) -> Mapping[str, Any]:
+    if order is None:
+        return arrays
+    return {k: np.asarray(v)[order] if np.ndim(v) == 1 and len(v) == len(order) else v for k, v in arrays.items()}
+
+
+def _field(owner: str, fields: Mapping[str, np.ndarray], name: str, bar_idx: int) -> Optional[float]:
+    a = fields.get(name)
+    if a is None:
+        raise UnknownKeyError(f"Unknown field {name!r} for {owner}. Valid fields: {sorted(fields)}")
+    if not 0 <= bar_idx < a.shape[0]:
+        return None
+    v = float(a[bar_idx])
+    return None if v != v else v
+
+
+class ZoneStore(_Frozen):
+    """Named float64 arrays of one zone of a structure block (e.g. ``upper``, ``lower``)."""
+
+    __slots__ = ("key", "fields")
+
+    def __init__(self, key: str, fields: Mapping[str, Any], length: Optional[int] = None) -> None:
+        object.__setattr__(self, "key", _check_name("zone", key))
+        object.__setattr__(self, "fields", _named_arrays(f"zone {key!r} field", fields, length))
+
+    def __reduce__(self) -> tuple:
+        return (ZoneStore, (self.key, dict(self.fields)))
+
+    def get_field(self, field_name: str, bar_idx: int) -> Optional[float]:
+        """Value of ``field_name`` at ``bar_idx``; None if NaN or out of range.
+
+        Raises
+        ------
+        UnknownKeyError
+            If the field does not exist (the message lists the valid fields).
+        """
+        return _field(f"zone {self.key!r}", self.fields, field_name, bar_idx)
+
+
+class StructureStore(_Frozen):
+    """Market-structure arrays of one block: named float64 fields plus named zones.
+
+    Parameters
+    ----------
+    key : str
+        Block key, as used in ``structure.<key>.<field>`` paths.
+    fields : mapping of str to array-like
+        One value per bar of the feed the store is attached to (integers are widened to float64).
+    zones : mapping of str to mapping of str to array-like, optional
+        ``zones[zone_key][field]``; each zone becomes a :class:`ZoneStore`.
+    """
+
+    __slots__ = ("key", "fields", "zones", "length")
+
+    def __init__(
+        self,
+        key: str,
+        fields: Optional[Mapping[str, Any]] = None,
+        zones: Optional[Mapping[str, Any]] = None,
+        length: Optional[int] = None,
+    ) -> None:
+        _check_name("structure block", key)
+        flds = _named_arrays(f"structure {key!r} field", fields, length)
+        if length is None:
+            lengths = {a.shape[0] for a in flds.values()}
+            if len(lengths) > 1:
+                raise DataError(f"structure {key!r} fields have different lengths {sorted(lengths)}", "LENGTH_MISMATCH")
+            length = lengths.pop() if lengths else None
+        zs = {}
+        for zk, z in (zones or {}).items():
+            zfields = z.fields if isinstance(z, ZoneStore) else z
+            zs[zk] = ZoneStore(zk, zfields, length)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "fields", flds)
+        object.__setattr__(self, "zones", MappingProxyType(zs))
+        object.__setattr__(self, "length", length)
+
+    def __reduce__(self) -> tuple:
+        return (StructureStore, (self.key, dict(self.fields), {k: dict(z.fields) for k, z in self.zones.items()}, self.length))
+
+    def _reattach(self, n: int, order: Optional[np.ndarray]) -> "StructureStore":
+        """This store checked against a feed of ``n`` rows, reordered like the feed if it was sorted."""
+        if order is None and self.length == n:
+            return self
+        zones = {k: _permuted(z.fields, order) for k, z in self.zones.items()}
+        return StructureStore(self.key, _permuted(self.fields, order), zones, n)
+
+    def get_field(self, field_name: str, bar_idx: int) -> Optional[float]:
+        """Value of ``field_name`` at ``bar_idx``; None if NaN or out of range."""
+        return _field(f"structure block {self.key!r}", self.fields, field_name, bar_idx)
+
+    def has_zone(self, zone_key: str) -> bool:
+        """True if the block has a zone called ``zone_key``."""
+        return zone_key in self.zones
+
+    def get_zone_fields(self, zone_key: str) -> list[str]:
+        """Field names of ``zone_key`` (``[]`` if the zone does not exist)."""
+        z = self.zones.get(zone_key)
+        return list(z.fields) if z is not None else []
+
+    def get_zone(self, zone_key: str) -> ZoneStore:
+        """The zone store; UnknownKeyError listing the zones if it does not exist."""
+        z = self.zones.get(zone_key)
+        if z is None:
+            raise UnknownKeyError(
+                f"Unknown zone {zone_key!r} for structure block {self.key!r}. "
+                f"Available zones: {sorted(self.zones)}"
+            )
+        return z
+
+    def get_zone_field(self, zone_key: str, field_name: str, bar_idx: int) -> Optional[float]:
+        """Value of ``zones[zone_key][field_name]`` at ``bar_idx``; None if NaN or out of range."""
+        return self.get_zone(zone_key).get_field(field_name, bar_idx)
+
+
+class FeatureArrays(_Frozen):
+    """Precomputed indicator arrays with their metadata and warmup (input to a FeedStore).
+
+    Arrays are converted to read-only float64 (float32 is widened) and must share one length.
+    """
+
+    __slots__ = ("arrays", "metadata", "warmup_bars", "length")
+
+    def __init__(self, arrays: Mapping[str, Any], metadata: Optional[Mapping[str, Any]] = None, warmup_bars: int = 0) -> None:
+        arrs = _named_arrays("indicator", arrays, None)
+        lengths = {a.shape[0] for a in arrs.values()}
+        if len(lengths) > 1:
+            raise DataError(f"FeatureArrays arrays have different lengths {sorted(lengths)}", "LENGTH_MISMATCH")
+        object.__setattr__(self, "arrays", arrs)
+        object.__setattr__(self, "metadata", MappingProxyType(dict(metadata or {})))
+        object.__setattr__(self, "warmup_bars", _check_warmup(warmup_bars))
+        object.__setattr__(self, "length", lengths.pop() if lengths else 0)
+
+    def __reduce__(self) -> tuple:
+        return (FeatureArrays, (dict(self.arrays), dict(self.metadata), self.warmup_bars))
+
+
+def _check_warmup(warmup_bars: Any) -> int:
+    if isinstance(warmup_bars, bool) or not isinstance(warmup_bars, (int, np.integer)) or warmup_bars < 0:
+        raise DataError(f"warmup_bars must be an int >= 0, got {warmup_bars!r}", "BAD_WARMUP")
+    return int(warmup_bars)
