@@ -163,3 +163,17 @@ def test_state_only_on_position_changes_when_asked():
     assert states[2] is None  # still long, nothing changed: the view keeps the previous state
     assert states[3].has_position is False and states[3].equity_usdt == pytest.approx(1000.0 / 101.0 * 103.0)
     assert ex.equity[2] == pytest.approx(1000.0 / 101.0 * 102.0)  # marked every bar all the same
+
+
+def test_nan_bars_never_become_nan_money():
+    nan = (float("nan"),) * 4
+    minutes = [_flat(100.0)] * 5 + [nan] * 5 + [_flat(102.0)] * 5 + [_flat(104.0)] * 4 + [nan]
+    ex = _exchange(minutes, stop_loss_pct=0.5)
+    _drive(ex, {0: 1, 1: 1})
+    # the order due at bar 1 (NaN open) is rejected; the signal at bar 1 fills at bar 2's open
+    assert ex.orders_rejected == {"no_price": 1}
+    (t,) = ex.trades
+    assert t["entry_price"] == 102.0
+    # bar 3's close is NaN: the position stays marked at the last finite price and closes there
+    assert t["exit_reason"] == "end_of_data" and t["exit_price"] == 102.0
+    assert np.isfinite(ex.equity).all()

@@ -231,7 +231,7 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
     ts_open, ts_close = ex_feed.ts_open_ms[sl], ex_feed.ts_close_ms[sl]
     summary = compute_metrics(ts_open, ts_close, equity, position, exchange.trades, cfg.initial_equity)
     loop_s = t_loop1 - t_loop0
-    summary["buy_hold_return_pct"] = round(100.0 * (float(ex_feed.close[hi - 1]) / float(ex_feed.open[lo]) - 1.0), 4)
+    summary["buy_hold_return_pct"] = _buy_hold_pct(ex_feed.open[sl], ex_feed.close[sl])
     summary["loop_seconds"] = round(loop_s, 4)
     summary["bars_per_second"] = round((hi - lo) / loop_s, 1) if loop_s > 0 else None
     summary["orders_filled"] = exchange.orders_filled
@@ -275,6 +275,12 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
         "plot_requested": cfg.plot, "preflight_failed": pf_failed, "preflight_codes": preflight["error_codes"],
         "trades": exchange.trades,
     }
+
+
+def _buy_hold_pct(opens: np.ndarray, closes: np.ndarray) -> Optional[float]:
+    """Return of holding from the first finite open to the last finite close, in percent."""
+    o, c = opens[np.isfinite(opens)], closes[np.isfinite(closes)]
+    return round(100.0 * (float(c[-1]) / float(o[0]) - 1.0), 4) if len(o) and len(c) else None
 
 
 class _Offset:

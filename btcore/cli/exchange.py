@@ -21,6 +21,8 @@ equity, commission on both sides — so results can be cross-checked):
   Without 1-minute bars for an exec bar the exec bar itself is used the same way.
 * Equity is marked to the exec bar's close. A position still open after the last bar is closed at
   the last close (``end_of_data``), with commission and slippage.
+* Bad data never turns into NaN money: an order due at a bar whose open is NaN is rejected
+  (``no_price``), a NaN close keeps the previous mark, a NaN low/high touches no level.
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ class SimExchange:
         self._flat_state = ExchangeState.flat(self.initial_equity)
         self.last_idx = -1
         self.state_every_bar = bool(state_every_bar)
+        self._mark = 0.0  # last finite close the open position was marked at
         self._changed = True
 
     # ------------------------------------------------------------------ loop hooks
@@ -147,6 +150,9 @@ class SimExchange:
                 self._flat_state = ExchangeState.flat(self.cash)
             return self._flat_state
         close = self._close[i]
+        if close != close:  # a NaN bar (bad data the health check reports): keep the last mark
+            close = self._mark
+        self._mark = close
         unreal = self.side * self.qty * (close - self.entry_price)
         equity = self.cash + unreal
         self.equity[i] = equity
@@ -189,7 +195,8 @@ class SimExchange:
         if i < 0:
             return
         if self.side != 0:
-            self._close_position(i, self._close[i], "end_of_data", int(self._ts_close[i]), market=True)
+            last = self._close[i] if self._close[i] == self._close[i] else self._mark
+            self._close_position(i, last, "end_of_data", int(self._ts_close[i]), market=True)
             self.equity[i] = self.cash
             self.position[i] = 0
         if self._pending is not None:
@@ -208,6 +215,9 @@ class SimExchange:
             return
         self._changed = True
         price = self._open[i]
+        if price != price:  # no price to fill at (a NaN bar): the order is rejected, nothing changes
+            self._reject("no_price")
+            return
         if self.side != 0:
             reason = "signal" if target == 0 else "reverse"
             self._close_position(i, price, reason, int(self._ts_open[i]), market=True)
@@ -222,6 +232,7 @@ class SimExchange:
             self.entry_price = fill
             self.entry_idx = i
             self.entry_fee = notional * self.commission
+            self._mark = fill
             self.cash -= self.entry_fee
             sl, tp = self._pending_stops
             self.sl = sl if sl is not None else (fill * (1.0 - target * self.stop_loss_pct) if self.stop_loss_pct else 0.0)
