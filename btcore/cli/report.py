@@ -99,6 +99,8 @@ def _envelope(t: np.ndarray, y: np.ndarray, max_points: int = 12_000) -> tuple[n
     k = -(-n // (max_points // 2))
     m = (n // k) * k
     yb = y[:m].reshape(-1, k)
+    if np.isnan(yb).all(axis=1).any():  # an all-NaN bucket has no min/max: plain striding then
+        return t[::k], y[::k]
     lo, hi = np.nanargmin(yb, axis=1), np.nanargmax(yb, axis=1)
     base = np.arange(0, m, k)
     idx = np.sort(np.stack([base + lo, base + hi], axis=1), axis=1).ravel()
