@@ -420,3 +420,16 @@ def test_changing_the_future_changes_nothing_before_it(tmp_path):
     before = eq_a["ts_close_ms"] <= t_cut
     pd.testing.assert_frame_equal(eq_a[before], eq_b[eq_b["ts_close_ms"] <= t_cut])
     assert not eq_a["equity"].equals(eq_b["equity"])  # the future did change
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.mark.skipif(not (EXAMPLES / "config.toml").is_file(), reason="examples/ not beside the tests")
+@pytest.mark.parametrize("args", [["--config", str(EXAMPLES / "config.toml")],
+                                  ["--strategy-file", str(EXAMPLES / "python_strategy.py")]])
+def test_the_shipped_examples_run_on_the_bundled_sample(tmp_path, args):
+    out = tmp_path / "example"
+    assert main(["run", *args, "--out", str(out), "--no-plot", "-q"]) == 0
+    summary, trades, _ = _read_report(out)
+    assert summary["summary"]["trades"] == len(trades) > 0
