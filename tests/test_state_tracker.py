@@ -340,3 +340,18 @@ def test_every_table_edge_is_reachable(twin):
     table_edges = {("signal", s, t) for s, t in states.SIGNAL_TABLE} | {
         ("action", s, t) for s, t in states.ACTION_TABLE}
     assert taken == table_edges
+
+
+@pytest.mark.parametrize("hook, args", [
+    ("on_bar_start", (6.5,)),
+    ("on_bar_start", (6.0,)),
+    ("on_signal_evaluated", (1.0,)),
+    ("on_history_check", (True, 3.0)),
+    ("on_position_check", (1.0,)),
+])
+def test_float_indices_are_rejected_not_truncated(twin, hook, args):
+    tracker = twin("tracker").StateTracker()
+    if hook != "on_bar_start":
+        tracker.on_bar_start(0)
+    with pytest.raises(TypeError):
+        getattr(tracker, hook)(*args)

@@ -1,6 +1,6 @@
 # Bounded per-bar state tracker. A Cython loop cimports this and calls the cpdef hooks as C
 # calls; summary counters are C arrays, the block ring is a fixed-size list plus a bar index.
-from btcore._core._typedefs cimport float64_t, int64_t
+from btcore._core._typedefs cimport float64_t, int64_t, intp_t
 from btcore._core.states cimport (
     ActionState, BlockState, GateResult, SignalState, N_ACT_STATES, N_ACT_TRIGGERS,
     N_GATE_CODES, N_SIG_STATES, N_SIG_TRIGGERS,
@@ -71,20 +71,20 @@ cdef class StateTracker:
     cdef int64_t _ignored[N_EVENTS]
 
     cpdef void reset(self)
-    cpdef void on_bar_start(self, int64_t bar_idx)
-    cpdef void on_signal_evaluated(self, int direction)
-    cpdef void on_warmup_check(self, bint warmup_ok, int64_t warmup_end_idx)
-    cpdef void on_history_check(self, bint history_ok, int64_t history_bars)
+    cpdef void on_bar_start(self, intp_t bar_idx)
+    cpdef void on_signal_evaluated(self, intp_t direction)
+    cpdef void on_warmup_check(self, bint warmup_ok, intp_t warmup_end_idx)
+    cpdef void on_history_check(self, bint history_ok, intp_t history_bars)
     cpdef void on_risk_check(self, bint passed, object reason=*, float64_t drawdown_pct=*,
                              float64_t available_margin=*, float64_t required_margin=*)
-    cpdef void on_position_check(self, int64_t position_count, float64_t exposure_pct=*)
+    cpdef void on_position_check(self, intp_t position_count, float64_t exposure_pct=*)
     cpdef void on_sizing_computed(self, float64_t size_usdt)
     cpdef void on_order_submitted(self)
     cpdef void on_order_filled(self)
     cpdef void on_order_rejected(self, object reason=*)
     cpdef void on_order_canceled(self, object reason=*)
     cpdef BlockState on_bar_end(self)
-    cpdef object get_block_at(self, int64_t bar_idx)
+    cpdef object get_block_at(self, intp_t bar_idx)
     cpdef dict summary_stats(self)
     cdef int _require_bar(self, str hook) except -1
     cdef GateResult _gate(self, int64_t bar)

@@ -10,7 +10,7 @@ exact for the whole run while memory stays flat.
 from libc.math cimport INFINITY
 from libc.string cimport memset
 
-from btcore._core._typedefs cimport float64_t, int64_t
+from btcore._core._typedefs cimport float64_t, int64_t, intp_t
 from btcore._core.states cimport (
     ACT_FILLED, AT_FILL, N_ACT_STATES, N_ACT_TRIGGERS, N_GATE_CODES, N_SIG_STATES,
     N_SIG_TRIGGERS, PASS_RESULT, SIG_CONFIRMED, SIG_CONSUMED, TRIGGER_BITS, ACTION_IDLE,
@@ -127,7 +127,7 @@ cdef class StateTracker:
 
     # -- hooks ------------------------------------------------------------------------------
 
-    cpdef void on_bar_start(self, int64_t bar_idx):
+    cpdef void on_bar_start(self, intp_t bar_idx):
         """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
         if bar_idx < 0:
             raise ValueError(f"bar_idx must be >= 0, got {bar_idx!r}")
@@ -140,14 +140,14 @@ cdef class StateTracker:
         self._bar = bar_idx
         self._clear_bar_events()
 
-    cpdef void on_signal_evaluated(self, int direction):
+    cpdef void on_signal_evaluated(self, intp_t direction):
         """Raw strategy output of this bar: 1 long, -1 short, 0 none, 2 FLAT (not an entry)."""
         self._require_bar("on_signal_evaluated")
         if direction < -1 or direction > 2:
             raise ValueError(f"direction must be 1, -1, 0 or 2 (FLAT), got {direction!r}")
         self._direction = direction
 
-    cpdef void on_warmup_check(self, bint warmup_ok, int64_t warmup_end_idx):
+    cpdef void on_warmup_check(self, bint warmup_ok, intp_t warmup_end_idx):
         """Warmup ends at ``warmup_end_idx``; ``warmup_ok=False`` fails gate 1 regardless."""
         self._require_bar("on_warmup_check")
         if warmup_end_idx < 0:
@@ -155,7 +155,7 @@ cdef class StateTracker:
         self._warmup_end = warmup_end_idx
         self._warmup_ok = warmup_ok
 
-    cpdef void on_history_check(self, bint history_ok, int64_t history_bars):
+    cpdef void on_history_check(self, bint history_ok, intp_t history_bars):
         """History length (gate 2, against ``required_history_bars``) and readiness (gate 3)."""
         self._require_bar("on_history_check")
         if history_bars < 0:
@@ -173,7 +173,7 @@ cdef class StateTracker:
         self._avail = available_margin
         self._req = required_margin
 
-    cpdef void on_position_check(self, int64_t position_count, float64_t exposure_pct=0.0):
+    cpdef void on_position_check(self, intp_t position_count, float64_t exposure_pct=0.0):
         """Open positions (gate 8) and exposure in percent (gate 9)."""
         self._require_bar("on_position_check")
         if position_count < 0:
@@ -326,7 +326,7 @@ cdef class StateTracker:
         """Action state after the last recorded bar."""
         return self._action
 
-    cpdef object get_block_at(self, int64_t bar_idx):
+    cpdef object get_block_at(self, intp_t bar_idx):
         """Block of ``bar_idx`` in O(1); None if never recorded or out of the history window.
 
         The window is the last ``max_history`` bar indices (``last_bar - max_history < bar_idx
