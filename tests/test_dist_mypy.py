@@ -8,11 +8,14 @@ Scope (what "mypy clean" means for btcore):
 2. ``test_public_types_are_visible``: each line of ``MISUSES`` is a wrong use of a public name and
    must be reported. If a public name were ``Any`` (an untyped twin binding, a missing
    ``py.typed``), strict user code would type-check *anything*; this test catches that.
-3. ``test_foundation_modules_are_strict_clean``: ``mypy --strict`` on the pure-Python foundation
-   modules every other module builds on (``STRICT_MODULES``), imports followed silently.
+3. ``test_pure_modules_are_strict_clean``: ``mypy --strict`` on every public pure-Python module
+   of the package (``btcore``, ``btcore.<name>``, ``btcore.data.<name>``, plus the twin selector
+   ``btcore._twin`` and ``btcore._version``), imports followed silently, one test per module.
+   The CLI (``btcore.cli``) is an application, not API, and is out of scope; a module listed in
+   ``NOT_YET_STRICT`` is skipped with the reason shown, and fails once it is clean so that the
+   list cannot go stale.
 
-The whole package is configured strict in ``pyproject.toml`` (``[tool.mypy]``); modules join
-``STRICT_MODULES`` once their owners have made them clean.
+The whole package is configured strict in ``pyproject.toml`` (``[tool.mypy]``).
 """
 
 from __future__ import annotations
@@ -26,18 +29,31 @@ from pathlib import Path
 
 import pytest
 
+import btcore
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _dist_env  # noqa: E402
 
 
-STRICT_MODULES = [
-    "btcore",
-    "btcore._twin",
-    "btcore._version",
-    "btcore.errors",
-    "btcore.timeframe",
-    "btcore.types",
-]
+# module -> why it is not strict-clean yet (the owner's work item)
+NOT_YET_STRICT: dict[str, str] = {
+    "btcore.feed": "FeedStore sets its fields through __slots__ without class-level annotations, "
+                   "so mypy sees no .tf/.length/.ts_close_ms (attr-defined); numpy returns as Any",
+}
+
+
+def _public_pure_modules() -> list[str]:
+    pkg = Path(btcore.__file__).parent
+    found = ["btcore", "btcore._twin", "btcore._version"]
+    found += [f"btcore.{p.stem}" for p in sorted(pkg.glob("*.py")) if not p.stem.startswith("_")]
+    if (pkg / "data" / "__init__.py").is_file():
+        found.append("btcore.data")
+        found += [f"btcore.data.{p.stem}" for p in sorted((pkg / "data").glob("*.py"))
+                  if not p.stem.startswith("_")]
+    return found
+
+
+STRICT_MODULES = _public_pure_modules()
 
 USAGE = '''
 from __future__ import annotations
@@ -156,16 +172,20 @@ def strict_report(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> 
 
 
 def _module_file(module: str) -> str:
-    parts = module.split(".")
-    return "/".join(parts) + ("/__init__.py" if len(parts) == 1 else ".py")
+    path = Path(btcore.__file__).parents[1].joinpath(*module.split("."))
+    return (path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).as_posix()
 
 
 @pytest.mark.parametrize("module", STRICT_MODULES)
-def test_foundation_modules_are_strict_clean(module: str, strict_report: tuple[int, list[str]]) -> None:
+def test_pure_modules_are_strict_clean(module: str, strict_report: tuple[int, list[str]]) -> None:
     code, lines = strict_report
-    mine = [ln for ln in lines if ln.replace(os.sep, "/").split(":", 1)[0].endswith(_module_file(module))]
+    rel = _module_file(module).rsplit("/btcore/", 1)[-1]
+    mine = [ln for ln in lines if ln.replace(os.sep, "/").split(":", 1)[0].endswith("btcore/" + rel)]
+    if module in NOT_YET_STRICT:
+        assert mine, f"{module} is strict-clean now: remove it from NOT_YET_STRICT"
+        pytest.skip(f"not strict-clean yet ({len(mine)} errors): {NOT_YET_STRICT[module]}")
     assert not mine, f"mypy --strict -m {module}:\n" + "\n".join(mine)
     if code != 0:  # an error mypy did not tie to one of the files (configuration, crash)
-        listed = tuple(_module_file(m) for m in STRICT_MODULES)
+        listed = tuple("btcore/" + _module_file(m).rsplit("/btcore/", 1)[-1] for m in STRICT_MODULES)
         other = [ln for ln in lines if not ln.replace(os.sep, "/").split(":", 1)[0].endswith(listed)]
         assert not other, "mypy failed:\n" + "\n".join(other)
