@@ -22,6 +22,17 @@ from btcore.types import DEFAULT_HISTORY_CONFIG
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 
 _KEY = "compiled"
+
+# Spec kinds as C constants (the values of btcore._viewspec, checked below at import).
+cdef enum:
+    K_SERIES = 0
+    K_MARK = 1
+    K_ROLLUP = 2
+    K_STRUCT = 3
+    K_ABSENT = 4
+
+if (vs.SERIES, vs.MARK, vs.ROLLUP, vs.STRUCT, vs.ABSENT) != (K_SERIES, K_MARK, K_ROLLUP, K_STRUCT, K_ABSENT):
+    raise ImportError("btcore._core.view is out of date with btcore._viewspec; rebuild the extension")
 _OHLCV = vs.OHLCV
 _EMPTY_ROLLUPS = vs.rollups_from_dict(None)
 cdef dict _ROLE_OF = {"exec": ROLE_EXEC, "ltf": ROLE_EXEC, "mtf": ROLE_MTF, "htf": ROLE_HTF}
@@ -123,20 +134,25 @@ cdef _FeedsC _feeds_c(object feeds):
     return <_FeedsC>fc
 
 
-cdef _Spec _lookup(object feeds, _FeedsC fc, object path):
-    cdef _Spec spec = fc.paths.get(path)
+cdef inline _Spec _lookup(object feeds, _FeedsC fc, object path):
+    spec = fc.paths.get(path)
+    if spec is None:
+        return _parse(feeds, fc, path)
+    return <_Spec>spec
+
+
+cdef _Spec _parse(object feeds, _FeedsC fc, object path):
+    """Parse ``path`` into a _Spec and cache it (bounded: the oldest entry goes first)."""
     cdef const float64_t[::1] mv
-    if spec is not None:
-        return spec
+    cdef _Spec spec = _Spec.__new__(_Spec)
     t = vs.parse_path(path, feeds)
-    spec = _Spec.__new__(_Spec)
     spec.kind = t[0]
-    if spec.kind == vs.SERIES:
+    if spec.kind == K_SERIES:
         spec.role = t[1]
         spec.src = t[2]
-    elif spec.kind == vs.ROLLUP:
+    elif spec.kind == K_ROLLUP:
         spec.src = t[1]
-    elif spec.kind == vs.STRUCT:
+    elif spec.kind == K_STRUCT:
         spec.keep = t[1]
         mv = t[1]
         spec.ptr = &mv[0] if mv.shape[0] else NULL
@@ -450,13 +466,13 @@ cdef class RuntimeSnapshotView:
         return _read(&self._r[role], i - lookback, 5 + <intp_t>row)
 
     cdef double _eval(self, _Spec spec) noexcept:
-        if spec.kind == vs.SERIES:
+        if spec.kind == K_SERIES:
             return _read(&self._r[spec.role], self._idx[spec.role], spec.src)
-        if spec.kind == vs.MARK:
+        if spec.kind == K_MARK:
             return self.mark_price
-        if spec.kind == vs.ROLLUP:
+        if spec.kind == K_ROLLUP:
             return self.c_rollup(<int>spec.src)
-        if spec.kind == vs.STRUCT:
+        if spec.kind == K_STRUCT:
             return spec.ptr[self._idx[0]]
         return NAN
 
