@@ -135,7 +135,7 @@ def _print_summary(result: dict[str, Any], stream: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config_from_args(args)
-    out = cfg.out if cfg.out is not None else _default_out(cfg)
+    out = (cfg.out if cfg.out is not None else _default_out(cfg)).resolve()
     quiet = bool(args.quiet)
     result = run_backtest(cfg, out, progress=not quiet, log=None if (quiet or args.json) else sys.stderr)
     if args.json:
