@@ -177,3 +177,12 @@ def test_nan_bars_never_become_nan_money():
     # bar 3's close is NaN: the position stays marked at the last finite price and closes there
     assert t["exit_reason"] == "end_of_data" and t["exit_price"] == 102.0
     assert np.isfinite(ex.equity).all()
+
+
+def test_a_signal_on_the_last_bar_of_the_run_is_rejected_even_with_data_after_it():
+    ex = _exchange([_flat(100.0)] * 20, end=2)
+    for i in range(2):
+        ex.on_bar(i)
+        ex.on_signal(i, 1 if i == 1 else 0)
+    ex.finish()
+    assert ex.orders_rejected == {"no_next_bar": 1} and ex.trades == []

@@ -216,7 +216,7 @@ def run_backtest(cfg: RunConfig, out: Path, *, progress: bool = True, log: Optio
         ex_feed, feeds.quote_feed, np.asarray(align.m1_start), np.asarray(align.m1_end),
         initial_equity=cfg.initial_equity, commission=cfg.commission, slippage=cfg.slippage,
         size_fraction=cfg.size_fraction, stop_loss_pct=cfg.stop_loss_pct, take_profit_pct=cfg.take_profit_pct,
-        tracker=tracker, progress=_Offset(bar_progress, lo), state_every_bar=cfg.strategy_file is not None,
+        tracker=tracker, progress=_Offset(bar_progress, lo), state_every_bar=cfg.strategy_file is not None, end=hi,
     )
     strategy, strategy_text = _strategy(cfg, exchange)
     _say(log, f"running {hi - lo:,} {cfg.exec_tf} bars ...")

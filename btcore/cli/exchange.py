@@ -58,6 +58,9 @@ class SimExchange:
         Optional StateTracker; the sizing/order/position hooks are called on it.
     progress
         Optional object with ``update(done)`` called every few thousand bars.
+    end
+        Exclusive end of the exec bars the run covers (default: all); a signal on the last one
+        has no next bar to fill at.
     state_every_bar
         True: ``on_bar`` returns a fresh :class:`~btcore.types.ExchangeState` (equity and
         unrealised P&L marked to the close) on every bar. False: only on bars where the position
@@ -82,9 +85,11 @@ class SimExchange:
         tracker: Any = None,
         progress: Any = None,
         state_every_bar: bool = True,
+        end: Optional[int] = None,
     ) -> None:
         n = len(exec_feed)
         self.n = n
+        self.end = n if end is None else int(end)
         self._ts_open = exec_feed.ts_open_ms
         self._ts_close = exec_feed.ts_close_ms
         self._open = exec_feed.open.tolist()
@@ -181,7 +186,7 @@ class SimExchange:
         if target != 0 and tracker is not None:
             equity = self.equity[i] if self.equity[i] == self.equity[i] else self.cash
             tracker.on_sizing_computed(float(self.size_fraction * equity))
-        if i + 1 >= self.n:
+        if i + 1 >= self.end:
             self._reject("no_next_bar")
             return
         if tracker is not None:
