@@ -45,10 +45,6 @@ ALLOWLIST: dict[str, str] = {
     r"btcore\._core\.\w+\.\w+\.__init__":
         "a cdef class __init__ is a slot wrapper whose signature is (*args, **kwargs) at runtime; "
         "test_cdef_init_matches_pure_twin checks the stub's parameters against the pure twin",
-    r"btcore\._core\.\w+\.__pyx_capi__":
-        "the table of exported C functions behind cimport; not Python API",
-    r"btcore\._core\.\w+\.\w+\.__pyx_vtable__":
-        "a cdef class's C method table (what a cimporting module calls); not Python API",
 }
 
 # Stubtest flags, each with its reason:
@@ -56,7 +52,7 @@ ALLOWLIST: dict[str, str] = {
 #     (PEP 800); the stubs follow the common convention of not marking it, and the property is
 #     irrelevant to btcore's users (nobody multiply-inherits from two of its cdef classes).
 #   --ignore-unused-allowlist: the allowlist patterns apply to every module, and a module without
-#     cdef classes (or without exported C functions) does not use all of them.
+#     cdef classes does not use all of them.
 STUBTEST_FLAGS = ["--concise", "--ignore-disjoint-bases", "--ignore-unused-allowlist"]
 
 def _compiled_modules() -> list[str]:
