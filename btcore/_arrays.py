@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Mapping, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .errors import DataError, UnknownKeyError
 from .timeframe import from_epoch_ms
@@ -148,12 +149,14 @@ class ZoneStore(_Frozen):
     """Named float64 arrays of one zone of a structure block (e.g. ``upper``, ``lower``)."""
 
     __slots__ = ("key", "fields")
+    key: str
+    fields: Mapping[str, NDArray[np.float64]]
 
     def __init__(self, key: str, fields: Mapping[str, Any], length: Optional[int] = None) -> None:
         object.__setattr__(self, "key", _check_name("zone", key))
         object.__setattr__(self, "fields", _named_arrays(f"zone {key!r} field", fields, length))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (ZoneStore, (self.key, dict(self.fields)))
 
     def get_field(self, field_name: str, bar_idx: int) -> Optional[float]:
@@ -181,6 +184,10 @@ class StructureStore(_Frozen):
     """
 
     __slots__ = ("key", "fields", "zones", "length")
+    key: str
+    fields: Mapping[str, NDArray[np.float64]]
+    zones: Mapping[str, ZoneStore]
+    length: Optional[int]
 
     def __init__(
         self,
@@ -205,7 +212,7 @@ class StructureStore(_Frozen):
         object.__setattr__(self, "zones", MappingProxyType(zs))
         object.__setattr__(self, "length", length)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (StructureStore, (self.key, dict(self.fields), {k: dict(z.fields) for k, z in self.zones.items()}, self.length))
 
     def _reattach(self, n: int, order: Optional[np.ndarray]) -> "StructureStore":
@@ -250,6 +257,10 @@ class FeatureArrays(_Frozen):
     """
 
     __slots__ = ("arrays", "metadata", "warmup_bars", "length")
+    arrays: Mapping[str, NDArray[np.float64]]
+    metadata: Mapping[str, Any]
+    warmup_bars: int
+    length: int
 
     def __init__(self, arrays: Mapping[str, Any], metadata: Optional[Mapping[str, Any]] = None, warmup_bars: int = 0) -> None:
         arrs = _named_arrays("indicator", arrays, None)
@@ -261,7 +272,7 @@ class FeatureArrays(_Frozen):
         object.__setattr__(self, "warmup_bars", _check_warmup(warmup_bars))
         object.__setattr__(self, "length", lengths.pop() if lengths else 0)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (FeatureArrays, (dict(self.arrays), dict(self.metadata), self.warmup_bars))
 
 

@@ -24,10 +24,12 @@ Time
 from __future__ import annotations
 
 import warnings
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._arrays import (
     FeatureArrays,
@@ -95,6 +97,25 @@ class FeedStore(_Frozen):
     """
 
     __slots__ = _FEED_SLOTS
+    tf: str
+    symbol: str
+    tf_ms: int
+    length: int
+    ts_open_ms: NDArray[np.int64]
+    ts_close_ms: NDArray[np.int64]
+    open: NDArray[np.float64]
+    high: NDArray[np.float64]
+    low: NDArray[np.float64]
+    close: NDArray[np.float64]
+    volume: NDArray[np.float64]
+    indicator_names: tuple[str, ...]
+    indicator_matrix: NDArray[np.float64]
+    indicators: Mapping[str, NDArray[np.float64]]
+    indicator_metadata: Mapping[str, Any]
+    warmup_bars: int
+    structures: Mapping[str, StructureStore]
+    _indicator_index: dict[str, int]
+    _c_cache: dict[str, Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
@@ -237,14 +258,14 @@ class FeedStore(_Frozen):
         """
         if prefer_float32:
             warnings.warn("prefer_float32 is ignored: btcore stores every value as float64", DeprecationWarning, stacklevel=2)
-        cols = {name: _column(df, name) for name in OHLCV_FIELDS}
+        o, h, lo, c, v = _ohlcv_columns(df)
         wanted = list(indicator_columns or [])
         missing = [c for c in wanted if c not in df.columns]
         if missing:
             raise DataError(f"indicator columns {missing} are not in the DataFrame; columns: {list(df.columns)}", "MISSING_COLUMN")
         return cls.from_arrays(
-            tf, symbol, _time_column(df), *cols.values(),
-            indicators={c: _column(df, c) for c in wanted},
+            tf, symbol, _time_column(df), o, h, lo, c, v,
+            indicators={name: _column(df, name) for name in wanted},
             indicator_metadata=indicator_metadata, warmup_bars=warmup_bars, structures=structures, sort=sort,
         )
 
@@ -254,7 +275,7 @@ class FeedStore(_Frozen):
         df: Any,
         tf: str,
         symbol: str,
-        feature_arrays: FeatureArrays,
+        feature_arrays: "FeatureArrays | Mapping[str, Any]",
         structures: Optional[Mapping[str, Any]] = None,
         *,
         sort: bool = False,
@@ -264,17 +285,16 @@ class FeedStore(_Frozen):
 
         With ``sort=True`` the feature arrays are reordered together with the rows of ``df``.
         """
-        if not isinstance(feature_arrays, FeatureArrays):
-            feature_arrays = FeatureArrays(feature_arrays)
-        if feature_arrays.arrays and len(df) != feature_arrays.length:
-            raise DataError(f"DataFrame length {len(df)} != FeatureArrays length {feature_arrays.length}", "LENGTH_MISMATCH")
+        fa = feature_arrays if isinstance(feature_arrays, FeatureArrays) else FeatureArrays(feature_arrays)
+        if fa.arrays and len(df) != fa.length:
+            raise DataError(f"DataFrame length {len(df)} != FeatureArrays length {fa.length}", "LENGTH_MISMATCH")
         return cls.from_arrays(
-            tf, symbol, _time_column(df), *(_column(df, name) for name in OHLCV_FIELDS),
-            indicators=feature_arrays.arrays, indicator_metadata=feature_arrays.metadata,
-            warmup_bars=feature_arrays.warmup_bars, structures=structures, sort=sort,
+            tf, symbol, _time_column(df), *_ohlcv_columns(df),
+            indicators=fa.arrays, indicator_metadata=fa.metadata,
+            warmup_bars=fa.warmup_bars, structures=structures, sort=sort,
         )
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         args = (self.tf, self.symbol, self.ts_open_ms, *(getattr(self, f) for f in OHLCV_FIELDS),
                 dict(self.indicators), dict(self.indicator_metadata), self.warmup_bars, dict(self.structures))
         return (_rebuild_feed, args)
@@ -327,11 +347,11 @@ class FeedStore(_Frozen):
             )
         return j
 
-    def get_ts_open_datetime(self, idx: int):
+    def get_ts_open_datetime(self, idx: int) -> datetime:
         """Open time of bar ``idx`` as an aware UTC datetime."""
         return from_epoch_ms(self.ts_open_ms[self.check_index(idx)])
 
-    def get_ts_close_datetime(self, idx: int):
+    def get_ts_close_datetime(self, idx: int) -> datetime:
         """Close time (exclusive end) of bar ``idx`` as an aware UTC datetime."""
         return from_epoch_ms(self.ts_close_ms[self.check_index(idx)])
 
@@ -400,8 +420,13 @@ def _column(df: Any, name: str) -> np.ndarray:
         raise DataError(f"DataFrame has no column {name!r}; columns: {list(df.columns)}", "MISSING_COLUMN")
     s = df[name]
     if not isinstance(s.dtype, np.dtype) and getattr(s.dtype, "kind", "O") in "fiu":
-        return s.to_numpy(dtype=np.float64, na_value=np.nan)  # pandas nullable numeric dtypes
-    return s.to_numpy()
+        return np.asarray(s.to_numpy(dtype=np.float64, na_value=np.nan))  # pandas nullable numeric dtypes
+    return np.asarray(s.to_numpy())
+
+
+def _ohlcv_columns(df: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    o, h, lo, c, v = (_column(df, name) for name in OHLCV_FIELDS)
+    return o, h, lo, c, v
 
 
 def _time_column(df: Any) -> np.ndarray:
@@ -422,7 +447,7 @@ def _time_column(df: Any) -> np.ndarray:
             )
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_convert(None)  # to UTC, then drop the zone
-    return s.to_numpy()
+    return np.asarray(s.to_numpy())
 
 
 # --------------------------------------------------------------------------- MultiTFFeedStore
@@ -444,6 +469,12 @@ class MultiTFFeedStore(_Frozen):
     """
 
     __slots__ = ("exec_feed", "htf_feed", "mtf_feed", "quote_feed", "tf_mapping", "_c_cache", "__weakref__")
+    exec_feed: FeedStore
+    htf_feed: Optional[FeedStore]
+    mtf_feed: Optional[FeedStore]
+    quote_feed: Optional[FeedStore]
+    tf_mapping: Mapping[str, str]
+    _c_cache: dict[str, Any]
 
     def __init__(
         self,
@@ -483,7 +514,7 @@ class MultiTFFeedStore(_Frozen):
         put(self, "tf_mapping", MappingProxyType(mapping))
         put(self, "_c_cache", {})
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, ...]:
         return (MultiTFFeedStore, (self.exec_feed, self.htf_feed, self.mtf_feed, dict(self.tf_mapping), self.quote_feed))
 
     def get_feed(self, role: str) -> Optional[FeedStore]:

@@ -40,7 +40,7 @@ def _columns(feed: Any) -> Optional[list]:
     return cols
 
 
-def _paths(feeds: Any) -> dict:
+def _paths(feeds: Any) -> dict[str, Any]:
     d = feeds._c_cache.get(_KEY)
     if d is None:
         d = feeds._c_cache[_KEY] = {}
@@ -159,7 +159,7 @@ class TFContext:
         return self._value(4)
 
     @property
-    def available_indicators(self) -> list:
+    def available_indicators(self) -> list[str]:
         """Names of the indicators declared on this feed."""
         return list(self._feed.indicator_names)
 
@@ -274,7 +274,7 @@ class RuntimeSnapshotView:
         mark_price_source: str,
         history_config: Any = None,
         history_ready: bool = True,
-        rollups: Optional[dict] = None,
+        rollups: Optional[dict[str, Any]] = None,
     ) -> None:
         roles = vs.role_feeds(feeds)
         self._feeds = feeds
@@ -527,7 +527,7 @@ class RuntimeSnapshotView:
                 and (self._roles[2] is None or self._idx[2] >= 0))
 
     @property
-    def not_ready_reasons(self) -> list:
+    def not_ready_reasons(self) -> list[str]:
         """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
         return vs.not_ready_reasons(self)
 
@@ -591,18 +591,18 @@ class RuntimeSnapshotView:
         return name in self._roles[0]._indicator_index
 
     @property
-    def available_indicators(self) -> list:
+    def available_indicators(self) -> list[str]:
         """Indicator names of the exec feed."""
         return list(self._roles[0].indicator_names)
 
     @property
-    def available_htf_indicators(self) -> list:
+    def available_htf_indicators(self) -> list[str]:
         """Indicator names of the HTF feed (``[]`` without one)."""
         f = self._roles[2]
         return list(f.indicator_names) if f is not None else []
 
     @property
-    def available_mtf_indicators(self) -> list:
+    def available_mtf_indicators(self) -> list[str]:
         """Indicator names of the MTF feed (``[]`` without one)."""
         f = self._roles[1]
         return list(f.indicator_names) if f is not None else []
@@ -876,7 +876,7 @@ class RuntimeSnapshotView:
         return _opt(self._rollup(vs.rollup_index(key)))
 
     @property
-    def rollups(self) -> dict:
+    def rollups(self) -> dict[str, Any]:
         """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
         out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
         out["px.rollup.bars_1m"] = self.rollup_bars_1m
@@ -918,11 +918,11 @@ class RuntimeSnapshotView:
         """Resolve ``path`` once; the returned handle reads it with no string work per call."""
         return PathHandle(self, path)
 
-    def list_structure_paths(self) -> list:
+    def list_structure_paths(self) -> list[str]:
         """Every valid ``structure.*`` path of the exec feed."""
         return vs.structure_paths(self._feeds)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
         return vs.view_to_dict(self)
 
