@@ -67,7 +67,7 @@ def role_index(role: Any) -> int:
     return r
 
 
-def role_feeds(feeds: Any) -> tuple:
+def role_feeds(feeds: Any) -> tuple[Any, ...]:
     """``(exec, mtf, htf, quote)`` feeds of a MultiTFFeedStore (None where absent)."""
     return (feeds.exec_feed, feeds.mtf_feed, feeds.htf_feed, getattr(feeds, "quote_feed", None))
 
@@ -78,7 +78,7 @@ def bar_index(feed: Any, idx: Any, name: str) -> int:
         return -1
     if feed is None:
         raise IndexError(f"{name}={idx!r} but the view has no feed for that role; pass -1")
-    return feed.check_index(idx)
+    return int(feed.check_index(idx))
 
 
 def check_count(value: Any, name: str, minimum: int) -> int:
@@ -100,12 +100,12 @@ def check_offset(offset: Any) -> int:
 # --------------------------------------------------------------------------- path grammar
 
 
-def _trailing(path: str, parts: list, used: int, expected: str) -> None:
+def _trailing(path: str, parts: list[str], used: int, expected: str) -> None:
     if len(parts) > used:
         raise PathError(f"Path {path!r} has unexpected trailing segment(s) {parts[used:]}; expected {expected}")
 
 
-def _indicator_spec(path: str, parts: list, feeds: Any) -> tuple:
+def _indicator_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
     if len(parts) < 2 or not parts[1]:
         raise PathError(f"Invalid indicator path {path!r} (missing key); expected indicator.<key>[.<role>] with role in {_VALID_ROLES}")
     by_role = role_feeds(feeds)
@@ -133,7 +133,7 @@ def _indicator_spec(path: str, parts: list, feeds: Any) -> tuple:
     )
 
 
-def _price_spec(path: str, parts: list, feeds: Any) -> tuple:
+def _price_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
     if len(parts) < 3:
         raise PathError(f"Invalid price path {path!r}; expected price.mark.<{'|'.join(_MARK_FIELDS)}> or price.last.<{'|'.join(_LAST_FIELDS)}>")
     kind, fld = parts[1], parts[2]
@@ -151,7 +151,7 @@ def _price_spec(path: str, parts: list, feeds: Any) -> tuple:
     raise PathError(f"Unknown price type {kind!r} in {path!r}. Valid: ['mark', 'last']")
 
 
-def _px_spec(path: str, parts: list) -> tuple:
+def _px_spec(path: str, parts: list[str]) -> tuple[Any, ...]:
     if len(parts) < 3 or parts[1] != "rollup":
         raise PathError(f"Invalid px path {path!r}; expected px.rollup.<field> with field in {list(ROLLUP_FIELDS)}")
     if parts[2] not in _ROLLUP_INDEX:
@@ -160,7 +160,7 @@ def _px_spec(path: str, parts: list) -> tuple:
     return (ROLLUP, _ROLLUP_INDEX[parts[2]])
 
 
-def _structure_spec(path: str, parts: list, feeds: Any) -> tuple:
+def _structure_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
     if len(parts) < 3:
         raise PathError(f"Invalid structure path {path!r}; expected structure.<block>.<field> or structure.<block>.zones.<zone>.<field>")
     blocks = feeds.exec_feed.structures
@@ -186,7 +186,7 @@ def _structure_spec(path: str, parts: list, feeds: Any) -> tuple:
     return (STRUCT, arr)
 
 
-def parse_path(path: Any, feeds: Any) -> tuple:
+def parse_path(path: Any, feeds: Any) -> tuple[Any, ...]:
     """Resolve ``path`` against a MultiTFFeedStore into a spec tuple (see the module docstring).
 
     Raises
@@ -209,7 +209,7 @@ def parse_path(path: Any, feeds: Any) -> tuple:
     raise PathError(f"Unknown path namespace {ns!r} in {path!r}. Valid namespaces: {_NAMESPACES}")
 
 
-def structure_paths(feeds: Any) -> list:
+def structure_paths(feeds: Any) -> list[Any]:
     """Every valid ``structure.*`` path of the exec feed."""
     out = []
     for key, store in feeds.exec_feed.structures.items():
@@ -222,7 +222,7 @@ def structure_paths(feeds: Any) -> list:
 # --------------------------------------------------------------------------- readiness, rollups
 
 
-def not_ready_reasons(view: Any) -> list:
+def not_ready_reasons(view: Any) -> list[Any]:
     """Why ``view.ready`` is False: HTF, MTF, then history (exec is always ready)."""
     out = []
     feeds = view.feeds
@@ -234,7 +234,7 @@ def not_ready_reasons(view: Any) -> list:
     return out
 
 
-def rollups_from_dict(rollups: Any) -> list:
+def rollups_from_dict(rollups: Any) -> list[Any]:
     """Six floats in ``ROLLUP_FIELDS`` order from a reference-style dict (``px.rollup.<f>`` keys).
 
     A missing value is NaN (reads as None), a missing count is 0, and with a count of 0 every
@@ -302,7 +302,7 @@ def _iso(dt: Any) -> Optional[str]:
     return dt.isoformat() if dt is not None else None
 
 
-def view_to_dict(view: Any) -> dict:
+def view_to_dict(view: Any) -> dict[str, Any]:
     """Debug dictionary of a view (the reference's keys plus the HTF/MTF indices)."""
     return {
         "ts_close": _iso(view.ts_close),
