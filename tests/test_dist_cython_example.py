@@ -10,6 +10,7 @@ those of the same rules written as a plain Python strategy reading the view by p
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,9 +45,12 @@ def example_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     if not (EXAMPLE / "strategy.pyx").is_file():
         pytest.fail(f"the Cython example is missing: {EXAMPLE / 'strategy.pyx'}")
     out = tmp_path_factory.mktemp("cython_example")
+    # build a copy: cythonize writes the generated C beside the .pyx
+    src = out / "src"
+    shutil.copytree(EXAMPLE, src, ignore=shutil.ignore_patterns("*.c", "*.so", "*.pyd", "build"))
     # the build must import (and so take .pxd files from) the same btcore as this session
     env = _dist_env.subprocess_env()
-    cmd = [sys.executable, str(EXAMPLE / "setup.py"), "--quiet", "build_ext",
+    cmd = [sys.executable, str(src / "setup.py"), "--quiet", "build_ext",
            "--build-lib", str(out / "lib"), "--build-temp", str(out / "tmp")]
     proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"building the Cython example failed:\n{proc.stdout}\n{proc.stderr}"
