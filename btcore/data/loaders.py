@@ -147,7 +147,8 @@ def _find_column(df: pd.DataFrame, aliases: tuple[str, ...]) -> Optional[str]:
     lower = {str(c).strip().lower(): c for c in df.columns}
     for a in aliases:
         if a in lower:
-            return lower[a]
+            found: str = lower[a]  # the column's own label (pandas types it as Any)
+            return found
     return None
 
 

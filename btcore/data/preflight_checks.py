@@ -85,7 +85,7 @@ def _is_empty(data: Any) -> bool:
     if data is None:
         return True
     if isinstance(data, pd.DataFrame):
-        return data.empty
+        return bool(data.empty)
     try:
         return len(data) == 0
     except TypeError:
