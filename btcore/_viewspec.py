@@ -40,7 +40,7 @@ from .errors import PathError
 __all__ = [
     "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF", "ROLE_QUOTE", "ROLE_NAMES", "ROLLUP_FIELDS", "OHLCV",
     "SERIES", "MARK", "ROLLUP", "STRUCT", "ABSENT", "PATH_CACHE_SIZE",
-    "role_index", "role_feeds", "bar_index", "parse_path", "check_count", "check_offset", "not_ready_reasons",
+    "role_index", "role_feeds", "bar_index", "check_feed", "parse_path", "check_count", "check_offset", "not_ready_reasons",
     "exchange_value", "view_to_dict", "rollups_from_dict",
 ]
 
@@ -69,7 +69,22 @@ def role_index(role: Any) -> int:
 
 def role_feeds(feeds: Any) -> tuple[Any, ...]:
     """``(exec, mtf, htf, quote)`` feeds of a MultiTFFeedStore (None where absent)."""
-    return (feeds.exec_feed, feeds.mtf_feed, feeds.htf_feed, getattr(feeds, "quote_feed", None))
+    from .feed import FeedStore
+
+    out = (getattr(feeds, "exec_feed", None), getattr(feeds, "mtf_feed", None), getattr(feeds, "htf_feed", None),
+           getattr(feeds, "quote_feed", None))
+    if not isinstance(out[0], FeedStore) or not all(f is None or isinstance(f, FeedStore) for f in out):
+        raise TypeError(f"feeds must be a btcore.feed.MultiTFFeedStore, got {type(feeds).__name__}")
+    return out
+
+
+def check_feed(feed: Any) -> Any:
+    """``feed`` if it is a FeedStore; TypeError otherwise."""
+    from .feed import FeedStore
+
+    if not isinstance(feed, FeedStore):
+        raise TypeError(f"feed must be a btcore.feed.FeedStore, got {type(feed).__name__}")
+    return feed
 
 
 def bar_index(feed: Any, idx: Any, name: str) -> int:

@@ -259,6 +259,12 @@ def test_move_checks_and_follows(mod):
         single._move(1, 0)
 
 
+def test_constructor_rejects_non_feeds(mod):
+    for bad in (None, EX, {"exec_feed": EX}):
+        with pytest.raises(TypeError, match="MultiTFFeedStore"):
+            mod.RuntimeSnapshotView(bad, 0, None, None, None, 1.0, "c")
+
+
 def test_constructor_index_errors(mod):
     for bad in (len(EX), -1, 10**20, 1.0, True):
         with pytest.raises((IndexError, TypeError)):
@@ -303,6 +309,9 @@ def test_tfcontext_standalone(mod):
     assert not mod.TFContext(EX, 4, ready=False).ready
     with pytest.raises(IndexError):
         mod.TFContext(EX, len(EX))
+    for bad in (None, FEEDS, EX.close):
+        with pytest.raises(TypeError, match="FeedStore"):
+            mod.TFContext(bad, 0)
 
 
 def test_to_dict(mod):

@@ -146,3 +146,13 @@ def test_path_cache_is_bounded_and_correct(twin):
             v.get(f"indicator.nope{k}")
         v.get("indicator.rsi" if k % 2 else "indicator.close")
     assert v.get("indicator.rsi") == vd.opt(EX.indicators["rsi"][LAST])
+
+
+def test_private_helpers_and_handles_reject_bad_arguments(twin, view):
+    mod = twin("view")
+    with pytest.raises(TypeError):
+        mod.PathHandle(None, "indicator.rsi")
+    for call in (lambda: view._context(5), lambda: view._ctx_close_ms(8), lambda: view._role_idx(9),
+                 lambda: view._prev(99, 1), lambda: view._window(99, 2, True), lambda: view._staleness(4)):
+        with pytest.raises(IndexError):
+            call()

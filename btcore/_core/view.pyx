@@ -21,7 +21,8 @@ from btcore.types import DEFAULT_HISTORY_CONFIG
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 
-_KEY = "compiled"
+_KEY = "compiled"             # FeedStore._c_cache entry: _FeedC
+_FEEDS_KEY = "compiled-feeds"  # MultiTFFeedStore._c_cache entry: _FeedsC
 
 # Spec kinds as C constants (the values of btcore._viewspec, checked below at import).
 cdef enum:
@@ -125,12 +126,13 @@ cdef class _FeedsC:
 
 
 cdef _FeedsC _feeds_c(object feeds):
+    """The cached tables of a feed set; building them validates ``feeds`` (TypeError otherwise)."""
     cache = getattr(feeds, "_c_cache", None)
-    if cache is None:
-        return _FeedsC(feeds)
-    fc = cache.get(_KEY)
-    if fc is None:
-        fc = cache[_KEY] = _FeedsC(feeds)
+    fc = cache.get(_FEEDS_KEY) if type(cache) is dict else None
+    if type(fc) is not _FeedsC:  # never trust what another object stored under the key
+        fc = _FeedsC(feeds)
+        if type(cache) is dict:
+            cache[_FEEDS_KEY] = fc
     return <_FeedsC>fc
 
 
@@ -184,6 +186,13 @@ cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
     return vs.bar_index(feed, idx, name)
 
 
+cdef inline int _in_range(object value, int hi) except -1:
+    """Guard for the private Python-callable helpers, whose arguments index C arrays."""
+    if not 0 <= value < hi:
+        raise IndexError(f"{value!r} is out of range 0..{hi - 1}")
+    return 0
+
+
 cdef _strict_missing(str what, str where):
     return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
 
@@ -207,7 +216,7 @@ cdef class TFContext:
     """
 
     def __init__(self, feed, current_idx, ready=None, not_ready_reason=None):
-        self._d = _feed_data(feed)
+        self._d = _feed_data(vs.check_feed(feed))
         self._feed = feed
         self._idx = vs.bar_index(feed, current_idx, "current_idx")
         self._ready = self._idx >= 0 if ready is None else bool(ready) and self._idx >= 0
@@ -318,7 +327,7 @@ cdef class PathHandle:
     The handle follows the view as it moves from bar to bar.
     """
 
-    def __init__(self, RuntimeSnapshotView view, path):
+    def __init__(self, RuntimeSnapshotView view not None, path):
         self._view = view
         self._spec = _lookup(view._feeds, view._fc, path)
         self._path = path
@@ -528,6 +537,7 @@ cdef class RuntimeSnapshotView:
         return _lookup(self._feeds, self._fc, path)
 
     def _window(self, int src, n, bint high):
+        _in_range(src, 5)
         cdef intp_t count = vs.check_count(n, "n", 1)
         cdef intp_t e = self._idx[0], i
         cdef const float64_t* col = self._r[0].col[src]
@@ -541,10 +551,12 @@ cdef class RuntimeSnapshotView:
         return best
 
     def _ctx_close_ms(self, int role):
+        _in_range(role, 4)
         cdef intp_t i = self._idx[role]
         return None if i < 0 or not self._r[role].present else self._r[role].ts_close[i]
 
     def _context(self, int role):
+        _in_range(role, 3)
         cdef TFContext ctx
         feed = self._roles[role]
         if feed is None:
@@ -602,6 +614,7 @@ cdef class RuntimeSnapshotView:
         return self._idx[0]
 
     def _role_idx(self, role):
+        _in_range(role, 4)
         i = self._idx[role]
         return i if i >= 0 else None
 
@@ -648,6 +661,7 @@ cdef class RuntimeSnapshotView:
     # ------------------------------------------------------------------ readiness
 
     def _role_ready(self, role):
+        _in_range(role, 4)
         return self._roles[role] is not None and self._idx[role] >= 0
 
     @property
@@ -770,6 +784,7 @@ cdef class RuntimeSnapshotView:
         return self.prev_indicator("atr", lookback)
 
     def _prev(self, src, lookback):
+        _in_range(src, 5)
         i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
         return None if i < 0 else _opt(self._at(0, i, src))
 
@@ -908,6 +923,7 @@ cdef class RuntimeSnapshotView:
         return None if ms is None else from_epoch_ms(ms)
 
     def _staleness(self, role):
+        _in_range(role, 4)
         ms = self._ctx_close_ms(role)
         return None if ms is None else self.ts_close_ms - ms
 

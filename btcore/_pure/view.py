@@ -22,7 +22,8 @@ ROLE_EXEC = vs.ROLE_EXEC
 ROLE_MTF = vs.ROLE_MTF
 ROLE_HTF = vs.ROLE_HTF
 _NAN = math.nan
-_KEY = "pure"
+_KEY = "pure"             # FeedStore._c_cache entry: the column list
+_FEEDS_KEY = "pure-feeds"  # MultiTFFeedStore._c_cache entry: the parsed-path cache
 
 
 def _opt(v: float) -> Optional[float]:
@@ -41,9 +42,9 @@ def _columns(feed: Any) -> Optional[list]:
 
 
 def _paths(feeds: Any) -> dict[str, Any]:
-    d = feeds._c_cache.get(_KEY)
+    d = feeds._c_cache.get(_FEEDS_KEY)
     if d is None:
-        d = feeds._c_cache[_KEY] = {}
+        d = feeds._c_cache[_FEEDS_KEY] = {}
     return d
 
 
@@ -83,7 +84,7 @@ class TFContext:
     __slots__ = ("_feed", "_cols", "_idx", "_ready", "not_ready_reason")
 
     def __init__(self, feed: Any, current_idx: Any, ready: Optional[bool] = None, not_ready_reason: Optional[str] = None) -> None:
-        self._feed = feed
+        self._feed = vs.check_feed(feed)
         self._cols = _columns(feed)
         self._idx = vs.bar_index(feed, current_idx, "current_idx")
         self._ready = self._idx >= 0 if ready is None else bool(ready) and self._idx >= 0
@@ -203,6 +204,8 @@ class PathHandle:
     __slots__ = ("_view", "_spec", "_path")
 
     def __init__(self, view: "RuntimeSnapshotView", path: str) -> None:
+        if not isinstance(view, RuntimeSnapshotView):
+            raise TypeError(f"view must be a RuntimeSnapshotView, got {type(view).__name__}")
         self._view = view
         self._spec = _lookup(view._feeds, path)
         self._path = path
