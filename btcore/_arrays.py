@@ -47,10 +47,8 @@ def _checked(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
 
 
 def _as_values(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
-    """Read-only C-contiguous float64 1-D array from ``values`` (shared only if already so)."""
+    """A fresh read-only C-contiguous float64 1-D copy of ``values`` (never a view of it)."""
     a = _checked(name, values, n)
-    if a.dtype == np.float64 and a.flags.c_contiguous and not a.flags.writeable:
-        return a
     return _readonly(np.array(a, dtype=np.float64, order="C", copy=True))
 
 

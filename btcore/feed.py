@@ -5,10 +5,11 @@ OHLCV, a float64 ``[k, n]`` indicator matrix and optional market-structure array
 C-contiguous and read-only, so the compiled view can take memoryviews of it once and trust them.
 
 Array ownership
-    An input array is shared (not copied) only when it already has the final dtype (float64 for
-    values, int64 for timestamps), is C-contiguous and is read-only. Anything else — a writable
-    array, a strided view, float32 or integer values, a list — is copied into a fresh read-only
-    array. A caller can therefore never change a FeedStore by writing to the array it passed in.
+    Every input array is copied into a fresh C-contiguous, read-only array owned by the store,
+    whatever its flags: a read-only input is not proof of immutability (pandas hands out
+    read-only views of DataFrame columns, yet an in-place ``df.loc[...] = x`` writes through
+    them). A caller can therefore never change a FeedStore through an array it passed in. The
+    copy is a memcpy-speed O(n) step (about 2 ms for the 525,766-row 2020 file).
 Dtypes
     Prices, volumes, indicators and structure fields are always float64: float32 or integer input
     is widened (float32 values keep their float32 rounding, e.g. ``2.3`` reads back as

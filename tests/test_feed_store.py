@@ -75,12 +75,17 @@ def test_writable_input_is_copied():
     assert f.ts_open_ms[0] == T0
 
 
-def test_readonly_float64_input_is_shared_and_strided_copied():
+def test_readonly_input_is_copied_too():
     a = arrays(4)
     ro = np.ascontiguousarray(a["close"])
     ro.flags.writeable = False
     f = FeedStore.from_arrays("1m", "X", **{**a, "close": ro})
-    assert np.shares_memory(f.close, ro)
+    assert not np.shares_memory(f.close, ro)
+    df = pd.DataFrame(a).rename(columns={"ts_open_ms": "ts"})
+    g = FeedStore.from_dataframe(df, "1m", "X")
+    before = g.close.copy()
+    df.loc[0, "close"] = -1.0  # pandas writes through the read-only views it hands out
+    np.testing.assert_array_equal(g.close, before)
     strided = np.repeat(a["high"], 2)[::2]
     strided.flags.writeable = False
     g = FeedStore.from_arrays("1m", "X", **{**a, "high": strided})
