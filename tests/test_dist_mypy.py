@@ -37,12 +37,7 @@ import _dist_env  # noqa: E402
 
 
 # module -> why it is not strict-clean yet (the owner's work item)
-NOT_YET_STRICT: dict[str, str] = {
-    "btcore.data.loaders": "_find_column returns a DataFrame column label, Any without pandas "
-                           "stubs (no-any-return; e.g. return str(...) or annotate Hashable)",
-    "btcore.data.preflight_checks": "_is_empty returns DataFrame.empty, Any without pandas stubs "
-                                    "(no-any-return; return bool(...))",
-}
+NOT_YET_STRICT: dict[str, str] = {}
 
 
 def _public_pure_modules() -> list[str]:
