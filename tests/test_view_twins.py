@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import inspect
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import btcore
+from _dist_env import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PKG_PARENT = str(Path(btcore.__file__).resolve().parents[1])
@@ -85,13 +85,14 @@ print(json.dumps(out, default=str))
 """
 
 
-def test_results_do_not_depend_on_tz(impl_kind):
+def test_results_do_not_depend_on_tz(impl_kind, tmp_path):
     results = []
     for tz in ("UTC", "America/New_York", "Asia/Kolkata"):
-        # the child imports the same btcore as this process (the checkout or the installed wheel)
-        env = {**os.environ, "TZ": tz, "PYTHONPATH": os.pathsep.join([PKG_PARENT, os.environ.get("PYTHONPATH", "")])}
+        # the child imports the same btcore as this process (the checkout or the installed wheel);
+        # it runs outside the checkout, where "python -c" would put the source tree first on sys.path
+        env = {**subprocess_env(), "TZ": tz}
         proc = subprocess.run([sys.executable, "-c", _SCRIPT, impl_kind], env=env, capture_output=True, text=True,
-                              check=True)
+                              check=True, cwd=tmp_path)
         results.append(json.loads(proc.stdout))
     assert results[0] == results[1] == results[2]
     assert results[0][4][1] == 0  # the first HTF bar (05:00-06:00 UTC) closes with exec bar 3
