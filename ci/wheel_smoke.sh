@@ -6,7 +6,7 @@
 #      from the sdist breaks the wheel build here);
 #   2. the sdist holds the .pyx/.pxd/.pyi/.py sources, tests, README, and no .c/.so;
 #   3. the wheel holds every compiled module, .pxd, .pyi, py.typed, and no generated .c;
-#   4. `auditwheel repair` gives it a manylinux tag;
+#   4. `auditwheel repair --strip` gives it a manylinux tag (as in [tool.cibuildwheel.linux]);
 #   5. a FRESH venv installs only the repaired wheel (+ its `test` extra) and runs the test suite
 #      from a copy of tests/ outside the checkout with BTCORE_REQUIRE_EXTENSIONS=1;
 #   6. another FRESH venv installs the sdist (pip's build isolation: Cython is only a build
@@ -104,8 +104,8 @@ set -m  # own process group, so cleanup can stop pip and the compiler too
 sdist_pid=$!
 set +m
 
-step "auditwheel repair -> manylinux"
-PATH="$work/tools/bin:$PATH" "$work/tools/bin/auditwheel" repair --wheel-dir "$work/wheelhouse" "$wheel" \
+step "auditwheel repair --strip -> manylinux"
+PATH="$work/tools/bin:$PATH" "$work/tools/bin/auditwheel" repair --strip --wheel-dir "$work/wheelhouse" "$wheel" \
   >"$work/auditwheel.log" 2>&1 || { cat "$work/auditwheel.log" >&2; fail "auditwheel repair"; }
 repaired=$(ls "$work"/wheelhouse/btcore-*.whl)
 case "$(basename "$repaired")" in
