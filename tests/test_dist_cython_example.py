@@ -30,18 +30,24 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cython_strategy"
 HOUR_MS = 3_600_000
 
 
-def _needs_compiled_core() -> None:
-    if btcore.COMPILED:
-        return
-    if _twin.REQUIRE_EXTENSIONS:
-        pytest.fail("BTCORE_REQUIRE_EXTENSIONS=1 but btcore is not using its compiled core")
-    pytest.skip("a Cython strategy needs the compiled core (btcore.COMPILED is False)")
+def _compiled_loop() -> ModuleType:
+    """The compiled loop module, whatever ``BTCORE_NO_EXTENSIONS`` selects for the public API.
+
+    A Cython strategy cimports the compiled core, so it always runs on the compiled loop; under
+    ``BTCORE_NO_EXTENSIONS=1`` its signals are then compared with the pure loop's.
+    """
+    try:
+        return _twin.load_compiled("loop")
+    except ImportError as exc:
+        if _twin.REQUIRE_EXTENSIONS or btcore.COMPILED:
+            raise
+        pytest.skip(f"the compiled core is not built here ({exc}); a Cython strategy needs it")
 
 
 @pytest.fixture(scope="module")
 def example_module(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     """Build the example with its own setup.py against the imported btcore; import the result."""
-    _needs_compiled_core()
+    _compiled_loop()
     if not (EXAMPLE / "strategy.pyx").is_file():
         pytest.fail(f"the Cython example is missing: {EXAMPLE / 'strategy.pyx'}")
     out = tmp_path_factory.mktemp("cython_example")
@@ -109,19 +115,17 @@ def python_trend_cross(view: Any) -> Optional[str]:
 
 
 def test_example_cimports_the_installed_btcore(example_module: ModuleType) -> None:
-    from btcore.loop import CythonStrategy
-
     strategy = example_module.TrendCross()
-    assert isinstance(strategy, CythonStrategy)
+    assert isinstance(strategy, _compiled_loop().CythonStrategy)
     assert type(strategy).__module__ == "strategy"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_example_signals_equal_the_python_strategy(example_module: ModuleType, seed: int) -> None:
-    from btcore.loop import BarLoop
+    from btcore.loop import BarLoop  # the public one: pure under BTCORE_NO_EXTENSIONS=1
 
     feeds = _feeds(n_exec=400, seed=seed)
-    cython_result = BarLoop(feeds).run(example_module.TrendCross())
+    cython_result = _compiled_loop().BarLoop(feeds).run(example_module.TrendCross())
     python_result = BarLoop(feeds).run(python_trend_cross)
     assert cython_result.signals.dtype == np.int8
     np.testing.assert_array_equal(cython_result.signals, python_result.signals)
@@ -135,7 +139,6 @@ def test_example_signals_equal_the_python_strategy(example_module: ModuleType, s
 
 def test_example_rejects_an_undeclared_indicator(example_module: ModuleType) -> None:
     from btcore.errors import UnknownKeyError
-    from btcore.loop import BarLoop
 
     with pytest.raises(UnknownKeyError, match="no_such_sma"):
-        BarLoop(_feeds(n_exec=64, seed=0)).run(example_module.TrendCross(fast="no_such_sma"))
+        _compiled_loop().BarLoop(_feeds(n_exec=64, seed=0)).run(example_module.TrendCross(fast="no_such_sma"))
