@@ -32,6 +32,10 @@ macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
 if DEBUG:
     macros += [("CYTHON_TRACE", "1"), ("CYTHON_TRACE_NOGIL", "1")]
 
+pyx_files = sorted(glob(os.path.join("btcore", "_core", "*.pyx")))
+if not pyx_files:  # a source tree without the Cython sources would silently build a pure wheel
+    raise SystemExit("no btcore/_core/*.pyx found: this source tree cannot build the compiled core")
+
 extensions = [
     Extension(
         path[:-4].replace(os.sep, "."),
@@ -39,7 +43,7 @@ extensions = [
         define_macros=macros,
         extra_compile_args=["-O0", "-g"] if DEBUG else (["-O2"] if os.name != "nt" else []),
     )
-    for path in sorted(glob(os.path.join("btcore", "_core", "*.pyx")))
+    for path in pyx_files
 ]
 
 setup(

@@ -92,11 +92,11 @@ def check_sdist(path: Path) -> list[str]:
     missing = [f for f in tests if f not in have]
     _report(not missing, f"test suite and its data: {len(tests)} files", problems,
             ("missing " + ", ".join(missing)) if missing else "")
-    required = ["README.md", "pyproject.toml", "setup.py", "btcore/py.typed"]
+    required = ["README.md", "LICENSE", "pyproject.toml", "setup.py", "btcore/py.typed"]
     required += [p.relative_to(ROOT).as_posix() for p in _tree_files("examples")
                  if p.suffix not in GENERATED + EXT_SUFFIXES]
     missing = [f for f in required if f not in have]
-    _report(not missing, "README, pyproject, setup.py, py.typed, examples", problems,
+    _report(not missing, "README, LICENSE, pyproject, setup.py, py.typed, examples", problems,
             ("missing " + ", ".join(missing)) if missing else "")
     _check_absent(names, GENERATED, "no generated C / object files", problems)
     _check_absent(names, EXT_SUFFIXES, "no compiled extension modules", problems)
@@ -138,7 +138,7 @@ def snapshot(dest: Path) -> int:
     """Copy the project's files (tracked ones in a git checkout) to ``dest``; return their count."""
     folders = ["btcore", "tests", "examples", "docs", "ci"]
     files = [p for folder in folders for p in _tree_files(folder)]
-    files += [ROOT / n for n in ("README.md", "CHANGELOG.md", "MANIFEST.in", "pyproject.toml", "setup.py")
+    files += [ROOT / n for n in ("README.md", "CHANGELOG.md", "LICENSE", "MANIFEST.in", "pyproject.toml", "setup.py")
               if (ROOT / n).is_file()]
     for src in files:
         target = dest / src.relative_to(ROOT)
