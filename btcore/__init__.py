@@ -11,6 +11,8 @@ records signal/action/gate state machines, and checks the data before the run.
 
 from __future__ import annotations
 
+from pathlib import Path as _Path
+
 from ._twin import COMPILED
 from ._version import __version__
 from .align import ROLLUP_FIELDS, Alignment, align_feeds
@@ -128,6 +130,16 @@ from .types import (
 )
 from .view import PathHandle, RuntimeSnapshotView, TFContext
 
+
+def get_include() -> str:
+    """Directory to put on Cython's include path so a strategy can ``cimport btcore._core.view``.
+
+    It is the folder that holds the installed ``btcore`` package (the ``.pxd`` files ship in the
+    wheel), e.g. ``cythonize(..., include_path=[btcore.get_include()])``.
+    """
+    return str(_Path(__file__).resolve().parent.parent)
+
+
 #: The reference runtime's ``__all__``, in its order: every name is importable from btcore.
 REFERENCE_NAMES = (
     "Bar", "FeatureSnapshot", "ExchangeState", "RuntimeSnapshot", "HistoryConfig",
@@ -150,6 +162,7 @@ __all__ = [
     *REFERENCE_NAMES,
     "COMPILED",
     "__version__",
+    "get_include",
     # errors
     "BtcoreError", "ConfigError", "DataError", "ExtensionMissingError", "IllegalTransitionError",
     "NotReadyError", "PathError", "TimeframeError", "UnknownKeyError",

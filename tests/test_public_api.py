@@ -61,3 +61,12 @@ def test_deprecated_builders_warn(name: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         getattr(btcore, "RuntimeSnapshotView")  # current names never warn
+
+
+def test_get_include_holds_the_pxd_files() -> None:
+    from pathlib import Path
+
+    root = Path(btcore.get_include())
+    assert (root / "btcore" / "__init__.py").is_file()
+    assert (root / "btcore" / "_core" / "view.pxd").is_file()
+    assert (root / "btcore" / "_core" / "loop.pxd").is_file()

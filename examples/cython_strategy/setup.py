@@ -3,8 +3,9 @@
     pip install btcore cython setuptools
     python setup.py build_ext --inplace
 
-The only btcore-specific part is the include path: the directory that contains the installed
-``btcore`` package, so that ``cimport btcore._core.view`` finds ``btcore/_core/view.pxd``.
+The only btcore-specific part is the include path, ``btcore.get_include()``: the directory that
+contains the installed ``btcore`` package, so that ``cimport btcore._core.view`` finds
+``btcore/_core/view.pxd``.
 """
 
 import os
@@ -13,13 +14,11 @@ import btcore
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-BTCORE_INCLUDE = os.path.dirname(os.path.dirname(os.path.abspath(btcore.__file__)))
-
 setup(
     name="btcore-example-strategy",
     ext_modules=cythonize(
         [Extension("strategy", [os.path.join(os.path.dirname(os.path.abspath(__file__)), "strategy.pyx")])],
-        include_path=[BTCORE_INCLUDE],
+        include_path=[btcore.get_include()],
         compiler_directives={"language_level": 3},
     ),
 )
