@@ -5,8 +5,8 @@ Compiled twin of ``btcore._pure.loop`` (see there for the per-bar order of calls
 implementations (defined in the pure module, re-exported here); argument validation is shared
 too, so both twins reject the same inputs with the same messages.
 
-Per bar the compiled loop moves the view with C calls (``_c_move`` on the view: O(1), no
-allocation), converts the usual signal values without Python calls, and calls a
+Per bar the compiled loop moves the view with inline C code (``_c_move`` from ``view.pxd``: a
+few stores, no allocation), converts the usual signal values without Python calls, and calls a
 :class:`CythonStrategy` through its C method ``c_on_bar``.
 """
 
@@ -220,12 +220,24 @@ cdef class BarLoop:
         self._view.history_ready = i >= self._history_start
 
     cdef int _run_cython(self, CythonStrategy strategy, int8_t[::1] out, intp_t lo, intp_t hi) except -1:
-        # Hot path without hooks: one move, one C call and one store per bar, nothing else.
-        cdef intp_t i
-        cdef int code
-        cdef RuntimeSnapshotView view = self._view
+        # Hot path without hooks: one inline move, one C call and one store per bar. The arrays
+        # are read through local pointers so the opaque strategy call does not force reloading
+        # the memoryview slices every bar (the same move as _c_move, spelled out).
+        cdef:
+            intp_t i, hist = self._history_start
+            int code
+            RuntimeSnapshotView view = self._view
+            const int64_t* htf
+            const int64_t* mtf
+            const int64_t* m1
+            const float64_t* close
+        if lo >= hi:
+            return 0
+        htf, mtf, m1, close = &self._htf[0], &self._mtf[0], &self._m1_last[0], &self._close[0]
         for i in range(lo, hi):
-            self._c_move(i)
+            view._c_move(i, htf[i], mtf[i], m1[i])
+            view.mark_price = close[i]
+            view.history_ready = i >= hist
             code = strategy.c_on_bar(view)
             if code != SIG_NONE and code != SIG_LONG and code != SIG_SHORT and code != SIG_FLAT:
                 signal_code(code)  # raises with the standard message

@@ -398,7 +398,9 @@ cdef class RuntimeSnapshotView:
         self._feeds = feeds
         self._fc = fc
         self._roles = fc.feeds
-        self._r = r
+        for j in range(4):
+            self._r[j] = r[j]
+            self._absent[j] = 0 if r[j].present else -1
         e = _exec_index(fc.feeds[0], exec_idx, r[0].n)
         self._idx[0] = e
         self._idx[1] = _role_index(fc.feeds[1], mtf_idx, r[1].n, "mtf_idx") if r[1].present else -1
@@ -413,19 +415,25 @@ cdef class RuntimeSnapshotView:
         for j in range(6):
             self._roll_fixed[j] = values[j]
         self._roll = NULL
+        self._c_aim_rollups()
 
     # ------------------------------------------------------------------ moving
 
-    cdef void _c_move(self, intp_t exec_idx, intp_t htf_idx, intp_t mtf_idx, intp_t m1_idx) noexcept nogil:
+    cdef void _c_aim_rollups(self) noexcept nogil:
+        # c_rollup's cursor after the matrix was attached or detached.
+        if self._roll != NULL:
+            self._roll_cur = self._roll + self._idx[0]
+            self._roll_step = self._roll_n
+        else:
+            self._roll_cur = self._roll_fixed
+            self._roll_step = 1
+
+    cdef void _c_clear_fixed(self) noexcept nogil:
+        # After a move without a rollup matrix the fixed rollups describe no 1m bar.
         cdef int j
-        self._idx[0] = exec_idx
-        self._idx[1] = mtf_idx if self._r[1].present else -1
-        self._idx[2] = htf_idx if self._r[2].present else -1
-        self._idx[3] = m1_idx if self._r[3].present else -1
-        if self._roll == NULL:
-            for j in range(6):
-                self._roll_fixed[j] = NAN
-            self._roll_fixed[2] = 0.0
+        for j in range(6):
+            self._roll_fixed[j] = NAN
+        self._roll_fixed[2] = 0.0
 
     def _move(self, exec_idx, htf_idx=-1, mtf_idx=-1, m1_idx=-1):
         """Move the view to another bar in O(1) (checked; -1 = role not ready / no 1m bar).
@@ -449,6 +457,7 @@ cdef class RuntimeSnapshotView:
             self._roll_keep = None
             for j in range(6):
                 self._roll_fixed[j] = _EMPTY_ROLLUPS[j]
+            self._c_aim_rollups()
             return
         a = np.ascontiguousarray(rollups, dtype=np.float64)
         n = self._r[0].n
@@ -458,6 +467,7 @@ cdef class RuntimeSnapshotView:
         self._roll_keep = a
         self._roll_n = n
         self._roll = &mat[0, 0] if n else NULL
+        self._c_aim_rollups()
 
     # ------------------------------------------------------------------ C-level readers
 
@@ -484,32 +494,6 @@ cdef class RuntimeSnapshotView:
         if spec.kind == K_STRUCT:
             return spec.ptr[self._idx[0]]
         return NAN
-
-    cdef double c_open(self) noexcept nogil:
-        return self._r[0].col[0][self._idx[0]]
-
-    cdef double c_high(self) noexcept nogil:
-        return self._r[0].col[1][self._idx[0]]
-
-    cdef double c_low(self) noexcept nogil:
-        return self._r[0].col[2][self._idx[0]]
-
-    cdef double c_close(self) noexcept nogil:
-        return self._r[0].col[3][self._idx[0]]
-
-    cdef double c_volume(self) noexcept nogil:
-        return self._r[0].col[4][self._idx[0]]
-
-    cdef double c_ind(self, int role, intp_t col) noexcept nogil:
-        return _read(&self._r[role], self._idx[role], 5 + col)
-
-    cdef double c_rollup(self, int field) noexcept nogil:
-        if self._roll != NULL:
-            return self._roll[field * self._roll_n + self._idx[0]]
-        return self._roll_fixed[field]
-
-    cdef bint c_ready(self, int role) noexcept nogil:
-        return self._r[role].present and self._idx[role] >= 0
 
     cpdef intp_t indicator_col(self, str name, str role="exec") except -1:
         """Row of indicator ``name`` in the ``role`` feed's matrix, for repeated C-level reads.
