@@ -1,9 +1,21 @@
+# cython: auto_pickle=False
 """Compiled view of one exec bar: :class:`RuntimeSnapshotView`, :class:`TFContext`, :class:`PathHandle`.
 
 The view reads the FeedStore arrays through raw pointers taken once per feed set (cached on the
 MultiTFFeedStore), so building a view per bar is cheap and moving the one reusable view is a few
 stores. Python accessors box one float; Cython strategies call the ``c_*`` readers declared in
 ``view.pxd`` and box nothing. The pure twin is :mod:`btcore._pure.view`.
+
+Why no Python input can make it read memory it does not own:
+
+* the pointers come from :class:`_FeedC`, which checks every array (btcore-owned, dtype,
+  contiguity, one length per feed) and holds the arrays, so the memory stays put while it lives;
+* every index a reader uses was ranged against those lengths where it entered (``__init__``,
+  ``_move``, a parsed path); a parsed path is checked against the feed set it is read from;
+* a view made with ``__new__`` points at a one-row all-NaN exec feed (the C readers stay in
+  bounds) and every Python method raises :class:`~btcore.errors.NotInitializedError`; ``__init__``
+  validates everything before it stores anything, and refuses to run twice;
+* pickling goes through ``__init__`` (auto-pickle, which would restore raw fields, is off).
 """
 
 from libc.math cimport NAN, isnan
@@ -12,10 +24,16 @@ from libc.string cimport memset
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
 
 
+import threading
+import weakref
+
 import numpy as np
 
 from btcore import _viewspec as vs
+from btcore._arrays import _readonly
+from btcore._pure._boundary import already_initialised, not_initialised
 from btcore.errors import DataError, NotReadyError, PathError, UnknownKeyError
+from btcore.feed import MultiTFFeedStore
 from btcore.timeframe import from_epoch_ms
 from btcore.types import DEFAULT_HISTORY_CONFIG
 
@@ -40,33 +58,50 @@ cdef dict _ROLE_OF = {"exec": ROLE_EXEC, "ltf": ROLE_EXEC, "mtf": ROLE_MTF, "htf
 cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(_OHLCV)}
 
 
+# What an uninitialised view points at: one exec bar of NaN, closing at 0 (never read in Python).
+cdef double _NAN_BAR[1]
+cdef ms_t _ZERO_MS[1]
+_NAN_BAR[0] = NAN
+_ZERO_MS[0] = 0
+
+
 cdef inline object _opt(double v):
     return None if isnan(v) else v
 
 
-cdef int _fill(RoleData* d, object feed) except -1:
-    """Point ``d`` at the arrays of ``feed`` (immutable, so the pointers stay valid)."""
+cdef int _fill(_FeedC fc, object feed) except -1:
+    """Point ``fc.d`` at the arrays of ``feed`` after checking them; ``fc`` keeps the arrays."""
     cdef const float64_t[::1] mv
     cdef const float64_t[:, ::1] mat
     cdef const ms_t[::1] ts
+    cdef RoleData* d = &fc.d
+    cdef intp_t n
     cdef int j
     memset(d, 0, sizeof(RoleData))
-    if feed is None:
-        return 0
+    ts_open = vs.owned_array(feed, "ts_open_ms", np.int64, None)
+    n = ts_open.shape[0]
+    if feed.length != n:
+        raise DataError(f"FeedStore {feed.tf}: length {feed.length!r} but {n} bar times", "BAD_FEED")
+    ts_close = vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
+    cols = tuple(vs.owned_array(feed, f, np.float64, (n,)) for f in _OHLCV)
+    k = len(feed.indicator_names)
+    matrix = vs.owned_array(feed, "indicator_matrix", np.float64, (k, n))
+    fc.names = vs.feed_names(feed, k)
+    fc.keep = (ts_open, ts_close) + cols + (matrix,)
     d.present = True
-    d.n = feed.length
-    d.k = len(feed.indicator_names)
-    if d.n == 0:
+    d.n = n
+    d.k = k
+    if n == 0:
         return 0
     for j in range(5):
-        mv = getattr(feed, _OHLCV[j])
+        mv = cols[j]
         d.col[j] = &mv[0]
-    ts = feed.ts_open_ms
+    ts = ts_open
     d.ts_open = &ts[0]
-    ts = feed.ts_close_ms
+    ts = ts_close
     d.ts_close = &ts[0]
     if d.k:
-        mat = feed.indicator_matrix
+        mat = matrix
         d.ind = &mat[0, 0]
     return 0
 
@@ -92,62 +127,93 @@ cdef intp_t _last_at_or_before(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
 
 
 cdef class _FeedC:
-    """Pointers into one FeedStore's arrays, built on first use and cached on the feed."""
+    """Checked pointers into one FeedStore's arrays, and the arrays (built once, cached on the feed).
 
-    cdef RoleData d
+    No ``__init__``: only :func:`_feed_c` builds one, so a ``_FeedC`` is either fully checked or
+    empty (``d.present`` False, every pointer NULL).
+    """
 
 
-cdef RoleData _feed_data(object feed) except *:
-    """The cached pointers of ``feed`` (all-zero, not present, for None)."""
-    cdef _FeedC fc
-    cdef RoleData empty
-    if feed is None:
-        memset(&empty, 0, sizeof(RoleData))
-        return empty
+cdef _FeedC _feed_c(object feed):
+    """The checked pointers of FeedStore ``feed``, from its cache when they were built for it."""
     cache = feed._c_cache
-    fc = cache.get(_KEY)
-    if fc is None:
-        fc = _FeedC.__new__(_FeedC)
-        _fill(&fc.d, feed)
+    fc = cache.get(_KEY) if type(cache) is dict else None
+    if type(fc) is _FeedC and (<_FeedC>fc).owner is not None and (<_FeedC>fc).owner() is feed:
+        return <_FeedC>fc
+    fc = _FeedC.__new__(_FeedC)
+    _fill(<_FeedC>fc, feed)
+    (<_FeedC>fc).owner = weakref.ref(feed)
+    if type(cache) is dict:
         cache[_KEY] = fc
-    return fc.d
+    return <_FeedC>fc
 
 
 cdef class _FeedsC:
-    """Pointers and lookup tables of one MultiTFFeedStore, built once and shared by its views."""
+    """Pointers and lookup tables of one MultiTFFeedStore, built once and shared by its views.
 
-    def __init__(self, feeds):
-        cdef int r
-        self.feeds = vs.role_feeds(feeds)
-        for r in range(4):
-            self.r[r] = _feed_data(self.feeds[r])
-        self.names = tuple(f._indicator_index if f is not None else None for f in self.feeds)
-        self.paths = {}
+    No ``__init__``: only :func:`_feeds_c` builds one (an empty one has ``feeds`` None).
+    """
+
+    cdef int _same_roles(self, object feeds) except -1:
+        # A duck-typed feed set may re-point its attributes: the tables hold only for the same feeds.
+        return (getattr(feeds, "exec_feed", None) is self.feeds[0]
+                and getattr(feeds, "mtf_feed", None) is self.feeds[1]
+                and getattr(feeds, "htf_feed", None) is self.feeds[2]
+                and getattr(feeds, "quote_feed", None) is self.feeds[3])
+
+
+cdef _FeedsC _build_feeds(object feeds):
+    cdef _FeedsC fc = _FeedsC.__new__(_FeedsC)
+    cdef _FeedC f
+    cdef int r
+    roles = vs.role_feeds(feeds)  # TypeError for anything that is not a feed set
+    fcs = tuple(None if feed is None else _feed_c(feed) for feed in roles)
+    for r in range(4):
+        if fcs[r] is not None:
+            f = fcs[r]
+            fc.r[r] = f.d
+    fc.fcs = fcs
+    fc.names = tuple(None if f is None else (<_FeedC>f).names for f in fcs)
+    fc.paths = {}
+    fc.lock = threading.Lock()
+    fc.owner = <Py_ssize_t><void*>feeds
+    fc.duck = type(feeds) is not MultiTFFeedStore
+    fc.feeds = roles
+    return fc
 
 
 cdef _FeedsC _feeds_c(object feeds):
     """The cached tables of a feed set; building them validates ``feeds`` (TypeError otherwise)."""
+    cdef _FeedsC f
     cache = getattr(feeds, "_c_cache", None)
     fc = cache.get(_FEEDS_KEY) if type(cache) is dict else None
-    if type(fc) is not _FeedsC:  # never trust what another object stored under the key
-        fc = _FeedsC(feeds)
-        if type(cache) is dict:
-            cache[_FEEDS_KEY] = fc
-    return <_FeedsC>fc
+    if type(fc) is _FeedsC:  # never trust what another object stored under the key
+        f = <_FeedsC>fc
+        if f.feeds is not None and f.owner == <Py_ssize_t><void*>feeds and (not f.duck or f._same_roles(feeds)):
+            return f
+    f = _build_feeds(feeds)
+    if type(cache) is dict:
+        cache[_FEEDS_KEY] = f
+    return f
 
 
-cdef inline _Spec _lookup(object feeds, _FeedsC fc, object path):
+cdef inline _Spec _lookup(_FeedsC fc, object path):
+    if type(path) is not str:
+        path = vs.path_key(path)  # PathError for non-strings; a str subclass becomes a plain str
     spec = fc.paths.get(path)
     if spec is None:
-        return _parse(feeds, fc, path)
+        return _parse(fc, path)
     return <_Spec>spec
 
 
-cdef _Spec _parse(object feeds, _FeedsC fc, object path):
-    """Parse ``path`` into a _Spec and cache it (bounded: the oldest entry goes first)."""
+cdef _Spec _parse(_FeedsC fc, str path):
+    """Parse ``path`` against the feed set's checked roles, check it, cache it (bounded)."""
     cdef const float64_t[::1] mv
     cdef _Spec spec = _Spec.__new__(_Spec)
-    t = vs.parse_path(path, feeds)
+    cdef int r
+    lengths = tuple(fc.r[r].n if fc.r[r].present else None for r in range(4))
+    counts = tuple(fc.r[r].k for r in range(4))
+    t = vs.check_spec(vs.parse_path(path, fc.feeds, fc.names), path, lengths, counts)
     spec.kind = t[0]
     if spec.kind == K_SERIES:
         spec.role = t[1]
@@ -155,12 +221,15 @@ cdef _Spec _parse(object feeds, _FeedsC fc, object path):
     elif spec.kind == K_ROLLUP:
         spec.src = t[1]
     elif spec.kind == K_STRUCT:
-        spec.keep = t[1]
         mv = t[1]
+        if mv.shape[0] != fc.r[0].n:
+            raise DataError(f"path {path!r}: structure array of {mv.shape[0]} rows for {fc.r[0].n} exec bars", "BAD_STRUCTURE")
+        spec.keep = t[1]
         spec.ptr = &mv[0] if mv.shape[0] else NULL
-    if len(fc.paths) >= vs.PATH_CACHE_SIZE:
-        del fc.paths[next(iter(fc.paths))]
-    fc.paths[path] = spec
+    with fc.lock:  # two threads may evict at once (free-threaded builds): one at a time
+        if len(fc.paths) >= vs.PATH_CACHE_SIZE:
+            del fc.paths[next(iter(fc.paths))]
+        fc.paths[path] = spec
     return spec
 
 
@@ -174,7 +243,10 @@ cdef intp_t _exec_index(object feed, object idx, intp_t n) except -1:
         v = idx
         if 0 <= v < n:
             return v
-    return feed.check_index(idx)  # the checked path, with its error message
+    v = feed.check_index(idx)  # the checked path, with its error message
+    if not 0 <= v < n:  # what the C readers were checked against has the last word
+        raise IndexError(f"bar index {v} out of range for {n} bars")
+    return v
 
 
 cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
@@ -183,7 +255,10 @@ cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
         v = idx
         if -1 <= v < n:
             return v
-    return vs.bar_index(feed, idx, name)
+    v = vs.bar_index(feed, idx, name)
+    if not -1 <= v < n:
+        raise IndexError(f"{name}={v} out of range for {n} bars")
+    return v
 
 
 cdef inline int _in_range(object value, int hi) except -1:
@@ -215,88 +290,124 @@ cdef class TFContext:
         Why the context is not ready.
     """
 
+    def __cinit__(self):
+        self._idx = -1  # with _d all zero (no feed), every read is NaN until __init__ ran
+
     def __init__(self, feed, current_idx, ready=None, not_ready_reason=None):
-        self._d = _feed_data(vs.check_feed(feed))
+        cdef intp_t idx
+        if self._fc is not None:
+            raise already_initialised(self)
+        fc = _feed_c(vs.check_feed(feed))
+        idx = vs.bar_index(feed, current_idx, "current_idx")
+        if not -1 <= idx < (<_FeedC>fc).d.n:
+            raise IndexError(f"current_idx={idx} out of range for {(<_FeedC>fc).d.n} bars")
+        ok = idx >= 0 if ready is None else bool(ready) and idx >= 0
+        self._d = (<_FeedC>fc).d
         self._feed = feed
-        self._idx = vs.bar_index(feed, current_idx, "current_idx")
-        self._ready = self._idx >= 0 if ready is None else bool(ready) and self._idx >= 0
+        self._idx = idx
+        self._ready = ok
         self.not_ready_reason = not_ready_reason
+        self._fc = fc
+
+    cdef int _check(self) except -1:
+        if self._fc is None:
+            raise not_initialised(self)
+        return 0
 
     cdef double _value(self, intp_t src) noexcept nogil:
         return _read(&self._d, self._idx, src)
 
+    def __reduce__(self):
+        self._check()
+        return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
+
     @property
     def feed(self):
         """The FeedStore this context reads."""
+        self._check()
         return self._feed
 
     @property
     def current_idx(self):
         """Current bar index, None if no bar has closed yet."""
+        self._check()
         return self._idx if self._idx >= 0 else None
 
     @property
     def ready(self):
         """True if the context has a bar (and the caller did not mark it not ready)."""
+        self._check()
         return self._ready
 
     @property
     def ts_open_ms(self):
         """Open time of the current bar in epoch ms (None without a bar)."""
+        self._check()
         return self._d.ts_open[self._idx] if self._idx >= 0 else None
 
     @property
     def ts_close_ms(self):
         """Close time of the current bar in epoch ms (None without a bar)."""
+        self._check()
         return self._d.ts_close[self._idx] if self._idx >= 0 else None
 
     @property
     def ts_open(self):
         """Open time of the current bar as an aware UTC datetime (None without a bar)."""
+        self._check()
         return from_epoch_ms(self._d.ts_open[self._idx]) if self._idx >= 0 else None
 
     @property
     def ts_close(self):
         """Close time of the current bar as an aware UTC datetime (None without a bar)."""
+        self._check()
         return from_epoch_ms(self._d.ts_close[self._idx]) if self._idx >= 0 else None
 
     @property
     def open(self):
         """Open of the current bar; None if NaN or no bar."""
+        self._check()
         return _opt(self._value(0))
 
     @property
     def high(self):
         """High of the current bar; None if NaN or no bar."""
+        self._check()
         return _opt(self._value(1))
 
     @property
     def low(self):
         """Low of the current bar; None if NaN or no bar."""
+        self._check()
         return _opt(self._value(2))
 
     @property
     def close(self):
         """Close of the current bar; None if NaN or no bar."""
+        self._check()
         return _opt(self._value(3))
 
     @property
     def volume(self):
         """Volume of the current bar; None if NaN or no bar."""
+        self._check()
         return _opt(self._value(4))
 
     @property
     def available_indicators(self):
         """Names of the indicators declared on this feed."""
+        self._check()
         return list(self._feed.indicator_names)
 
     def has_indicator(self, name):
         """True if ``name`` is declared on this feed."""
-        return name in self._feed._indicator_index
+        self._check()
+        return name in self._fc.names
 
     def get_indicator(self, name):
         """Indicator value at the current bar; None if undeclared, NaN or no bar."""
-        row = self._feed._indicator_index.get(name)
+        self._check()
+        row = self._fc.names.get(name)
         return None if row is None else _opt(self._value(5 + <intp_t>row))
 
     def get_indicator_strict(self, name):
@@ -309,13 +420,30 @@ cdef class TFContext:
         NotReadyError
             If the value is NaN or the context has no bar.
         """
-        cdef double v = self._value(5 + <intp_t>self._feed.indicator_row(name))
+        self._check()
+        cdef double v = self._value(5 + <intp_t>vs.indicator_row(self._fc.names, self._feed, name))
         if isnan(v):
             raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
         return v
 
     def __repr__(self):
+        self._check()
         return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
+
+
+cdef TFContext _view_context(_FeedC fc, object feed):
+    # A view's own context: the view's checked pointers (the view sets _idx before every use).
+    cdef TFContext ctx = TFContext.__new__(TFContext)
+    ctx._d = fc.d
+    ctx._feed = feed
+    ctx._fc = fc
+    return ctx
+
+
+def _rebuild_context(cls, feed, current_idx, ready, not_ready_reason):
+    ctx = cls.__new__(cls)
+    TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
+    return ctx
 
 
 # --------------------------------------------------------------------------- PathHandle
@@ -328,24 +456,49 @@ cdef class PathHandle:
     """
 
     def __init__(self, RuntimeSnapshotView view not None, path):
+        if self._view is not None:
+            raise already_initialised(self)
+        view._check()
+        key = vs.path_key(path)
+        spec = _lookup(view._fc, key)
+        self._spec = spec
+        self._path = key
         self._view = view
-        self._spec = _lookup(view._feeds, view._fc, path)
-        self._path = path
+
+    cdef int _check(self) except -1:
+        if self._view is None:
+            raise not_initialised(self)
+        return 0
 
     cdef double c_get(self) noexcept:
+        if self._view is None:  # an uninitialised handle reads NaN in C, raises in Python
+            return NAN
         return self._view._eval(self._spec)
+
+    def __reduce__(self):
+        self._check()
+        return (_rebuild_handle, (type(self), self._view, self._path))
 
     @property
     def path(self):
         """The path this handle reads."""
+        self._check()
         return self._path
 
     def get(self):
         """Current value of the path; None if NaN, not ready or absent."""
+        self._check()
         return _opt(self._view._eval(self._spec))
 
     def __repr__(self):
+        self._check()
         return f"<PathHandle {self._path!r}>"
+
+
+def _rebuild_handle(cls, view, path):
+    handle = cls.__new__(cls)
+    PathHandle.__init__(handle, view, path)
+    return handle
 
 
 
@@ -391,31 +544,72 @@ cdef class RuntimeSnapshotView:
 
     def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
                  history_config=None, history_ready=True, rollups=None):
-        cdef _FeedsC fc = _feeds_c(feeds)
-        cdef RoleData* r = fc.r
-        cdef intp_t e
+        # Everything is checked into locals first; the view changes only once nothing can fail.
+        cdef _FeedsC fc
+        cdef RoleData* r
+        cdef intp_t e, m, h, q
+        cdef double mark
+        cdef bint ready
+        cdef str source
         cdef int j
-        self._feeds = feeds
-        self._fc = fc
-        self._roles = fc.feeds
+        if self._fc is not None:
+            raise already_initialised(self)
+        fc = _feeds_c(feeds)
+        r = fc.r
+        e = _exec_index(fc.feeds[0], exec_idx, r[0].n)
+        m = _role_index(fc.feeds[1], mtf_idx, r[1].n, "mtf_idx") if r[1].present else -1
+        h = _role_index(fc.feeds[2], htf_idx, r[2].n, "htf_idx") if r[2].present else -1
+        q = _last_at_or_before(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
+        mark = NAN if mark_price is None else mark_price
+        source = mark_price_source
+        ready = history_ready
+        values = _EMPTY_ROLLUPS if rollups is None else vs.rollups_from_dict(rollups)
         for j in range(4):
             self._r[j] = r[j]
             self._absent[j] = 0 if r[j].present else -1
-        e = _exec_index(fc.feeds[0], exec_idx, r[0].n)
-        self._idx[0] = e
-        self._idx[1] = _role_index(fc.feeds[1], mtf_idx, r[1].n, "mtf_idx") if r[1].present else -1
-        self._idx[2] = _role_index(fc.feeds[2], htf_idx, r[2].n, "htf_idx") if r[2].present else -1
-        self._idx[3] = _last_at_or_before(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
-        self.exchange = exchange
-        self.mark_price = NAN if mark_price is None else mark_price
-        self.mark_price_source = mark_price_source
-        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
-        self.history_ready = history_ready
-        values = _EMPTY_ROLLUPS if not rollups else vs.rollups_from_dict(rollups)
+        self._idx[0], self._idx[1], self._idx[2], self._idx[3] = e, m, h, q
         for j in range(6):
             self._roll_fixed[j] = values[j]
         self._roll = NULL
+        self._roll_keep = None
         self._c_aim_rollups()
+        self.exchange = exchange
+        self.mark_price = mark
+        self.mark_price_source = source
+        self.history_ready = ready
+        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
+        self._feeds = feeds
+        self._roles = fc.feeds
+        self._fc = fc  # last: from here on the view is initialised
+
+    def __cinit__(self):
+        # Until __init__ ran: one NaN exec bar (the inline C readers stay in bounds), no feed for
+        # the other roles, empty rollups; every Python method raises NotInitializedError.
+        cdef int j
+        for j in range(5):
+            self._r[0].col[j] = _NAN_BAR
+        self._r[0].ts_open = _ZERO_MS
+        self._r[0].ts_close = _ZERO_MS
+        self._r[0].n = 1
+        self._r[0].present = True
+        for j in range(1, 4):
+            self._absent[j] = -1
+            self._idx[j] = -1
+        self._c_clear_fixed()
+        self._c_aim_rollups()
+
+    cdef int _check(self) except -1:
+        if self._fc is None:
+            raise not_initialised(self)
+        return 0
+
+    def __reduce__(self):
+        self._check()
+        args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
+                self.mark_price_source, self._history_config, self.history_ready,
+                None if self._roll != NULL else vs.rollups_to_dict([self._roll_fixed[j] for j in range(6)]))
+        state = getattr(self, "__dict__", None)  # a Python subclass's own attributes
+        return (_rebuild_view, (type(self), args, self._idx[3], self._roll_keep), state)
 
     # ------------------------------------------------------------------ moving
 
@@ -445,6 +639,7 @@ cdef class RuntimeSnapshotView:
         cdef intp_t m = _role_index(feeds[1], mtf_idx, self._r[1].n, "mtf_idx")
         cdef intp_t h = _role_index(feeds[2], htf_idx, self._r[2].n, "htf_idx")
         cdef intp_t q = _role_index(feeds[3], m1_idx, self._r[3].n, "m1_idx")
+        self._check()
         self._c_move(e, h, m, q)
 
     def _attach_rollups(self, rollups):
@@ -452,6 +647,7 @@ cdef class RuntimeSnapshotView:
         exec index from now on; None detaches it (rollups then read as empty)."""
         cdef const float64_t[:, ::1] mat
         cdef int j
+        self._check()
         if rollups is None:
             self._roll = NULL
             self._roll_keep = None
@@ -459,7 +655,7 @@ cdef class RuntimeSnapshotView:
                 self._roll_fixed[j] = _EMPTY_ROLLUPS[j]
             self._c_aim_rollups()
             return
-        a = np.ascontiguousarray(rollups, dtype=np.float64)
+        a = _readonly(np.asarray(rollups, dtype=np.float64))  # a frozen copy unless it is one
         n = self._r[0].n
         if a.shape != (6, n):
             raise DataError(f"rollups must have shape (6, {n}) (ROLLUP_FIELDS x exec bars), got {a.shape}", "BAD_SHAPE")
@@ -475,6 +671,8 @@ cdef class RuntimeSnapshotView:
         return _read(&self._r[role], self._idx[role], src)
 
     cdef double _named(self, int role, object name, intp_t lookback) except *:
+        if self._fc is None:
+            raise not_initialised(self)
         cdef dict names = self._fc.names[role]
         cdef intp_t i = self._idx[role]
         if names is None or i < 0 or i < lookback:
@@ -495,7 +693,7 @@ cdef class RuntimeSnapshotView:
             return spec.ptr[self._idx[0]]
         return NAN
 
-    cpdef intp_t indicator_col(self, str name, str role="exec") except -1:
+    cpdef intp_t indicator_col(self, object name, object role="exec") except -1:
         """Row of indicator ``name`` in the ``role`` feed's matrix, for repeated C-level reads.
 
         Raises
@@ -505,11 +703,12 @@ cdef class RuntimeSnapshotView:
         PathError
             If ``role`` is not a tf role.
         """
+        self._check()
         cdef int r = vs.role_index(role)
         feed = self._fc.feeds[r]
         if feed is None:
             raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
-        return feed.indicator_row(name)
+        return vs.indicator_row(self._fc.names[r], feed, name)
 
     cdef double _at(self, int role, intp_t i, intp_t src) noexcept nogil:
         return _read(&self._r[role], i, src)
@@ -518,9 +717,12 @@ cdef class RuntimeSnapshotView:
         return self.c_rollup(field)
 
     cdef _Spec _spec(self, object path):
-        return _lookup(self._feeds, self._fc, path)
+        if self._fc is None:
+            raise not_initialised(self)
+        return _lookup(self._fc, path)
 
     def _window(self, int src, n, bint high):
+        self._check()
         _in_range(src, 5)
         cdef intp_t count = vs.check_count(n, "n", 1)
         cdef intp_t e = self._idx[0], i
@@ -535,11 +737,13 @@ cdef class RuntimeSnapshotView:
         return best
 
     def _ctx_close_ms(self, int role):
+        self._check()
         _in_range(role, 4)
         cdef intp_t i = self._idx[role]
         return None if i < 0 or not self._r[role].present else self._r[role].ts_close[i]
 
     def _context(self, int role):
+        self._check()
         _in_range(role, 3)
         cdef TFContext ctx
         feed = self._roles[role]
@@ -548,7 +752,7 @@ cdef class RuntimeSnapshotView:
         if self._ctx is None:
             self._ctx = [None, None, None]
         if self._ctx[role] is None:
-            self._ctx[role] = TFContext(feed, -1)
+            self._ctx[role] = _view_context(self._fc.fcs[role], feed)
         ctx = self._ctx[role]
         ctx._idx = self._idx[role]
         ctx._ready = ctx._idx >= 0
@@ -558,11 +762,13 @@ cdef class RuntimeSnapshotView:
     @property
     def ts_close_ms(self):
         """Exec bar close time in epoch ms."""
+        self._check()
         return self._r[0].ts_close[self._idx[0]]
 
     @property
     def ts_open_ms(self):
         """Exec bar open time in epoch ms."""
+        self._check()
         return self._r[0].ts_open[self._idx[0]]
 
     # ------------------------------------------------------------------ identity and time
@@ -570,34 +776,41 @@ cdef class RuntimeSnapshotView:
     @property
     def feeds(self):
         """The MultiTFFeedStore this view reads."""
+        self._check()
         return self._feeds
 
     @property
     def history_config(self):
         """The HistoryConfig given at construction (or the default)."""
+        self._check()
         return self._history_config
 
     @property
     def symbol(self):
         """Symbol of the exec feed."""
+        self._check()
         return self._roles[0].symbol
 
     @property
     def exec_tf(self):
         """Timeframe of the exec feed."""
+        self._check()
         return self._roles[0].tf
 
     @property
     def tf_mapping(self):
         """Role → timeframe mapping of the feeds."""
+        self._check()
         return self._feeds.tf_mapping
 
     @property
     def exec_idx(self):
         """Current exec bar index."""
+        self._check()
         return self._idx[0]
 
     def _role_idx(self, role):
+        self._check()
         _in_range(role, 4)
         i = self._idx[role]
         return i if i >= 0 else None
@@ -605,68 +818,81 @@ cdef class RuntimeSnapshotView:
     @property
     def htf_idx(self):
         """Current HTF bar index; None if not ready or no HTF feed."""
+        self._check()
         return self._role_idx(2)
 
     @property
     def mtf_idx(self):
         """Current MTF bar index; None if not ready or no MTF feed."""
+        self._check()
         return self._role_idx(1)
 
     @property
     def m1_idx(self):
         """Quote-feed row of the last 1m bar closed at or before the exec close; None if none."""
+        self._check()
         return self._role_idx(3)
 
     @property
     def ts_close(self):
         """Exec bar close time as an aware UTC datetime."""
+        self._check()
         return from_epoch_ms(self.ts_close_ms)
 
     @property
     def ts_open(self):
         """Exec bar open time as an aware UTC datetime."""
+        self._check()
         return from_epoch_ms(self.ts_open_ms)
 
     @property
     def exec_ctx(self):
         """Exec context (follows the view when it moves)."""
+        self._check()
         return self._context(0)
 
     @property
     def htf_ctx(self):
         """HTF context; None if there is no HTF feed."""
+        self._check()
         return self._context(2)
 
     @property
     def mtf_ctx(self):
         """MTF context; None if there is no MTF feed."""
+        self._check()
         return self._context(1)
 
     # ------------------------------------------------------------------ readiness
 
     def _role_ready(self, role):
+        self._check()
         _in_range(role, 4)
         return self._roles[role] is not None and self._idx[role] >= 0
 
     @property
     def htf_ready(self):
         """True if an HTF feed exists and one of its bars has closed."""
+        self._check()
         return self._role_ready(2)
 
     @property
     def mtf_ready(self):
         """True if an MTF feed exists and one of its bars has closed."""
+        self._check()
         return self._role_ready(1)
 
     @property
     def ready(self):
         """Every role that has a feed has a closed bar, and history is ready."""
+        self._check()
         return (self.history_ready and (self._roles[1] is None or self._idx[1] >= 0)
                 and (self._roles[2] is None or self._idx[2] >= 0))
 
     @property
     def not_ready_reasons(self):
         """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
+        self._check()
         return vs.not_ready_reasons(self)
 
     # ------------------------------------------------------------------ exec bar
@@ -674,74 +900,89 @@ cdef class RuntimeSnapshotView:
     @property
     def open(self):
         """Exec bar open; None if NaN."""
+        self._check()
         return _opt(self._series(0, 0))
 
     @property
     def high(self):
         """Exec bar high; None if NaN."""
+        self._check()
         return _opt(self._series(0, 1))
 
     @property
     def low(self):
         """Exec bar low; None if NaN."""
+        self._check()
         return _opt(self._series(0, 2))
 
     @property
     def close(self):
         """Exec bar close; None if NaN."""
+        self._check()
         return _opt(self._series(0, 3))
 
     @property
     def volume(self):
         """Exec bar volume; None if NaN."""
+        self._check()
         return _opt(self._series(0, 4))
 
     @property
     def ema_fast(self):
         """Exec indicator ``ema_fast``; None if undeclared or NaN."""
+        self._check()
         return _opt(self._named(0, "ema_fast", 0))
 
     @property
     def ema_slow(self):
         """Exec indicator ``ema_slow``; None if undeclared or NaN."""
+        self._check()
         return _opt(self._named(0, "ema_slow", 0))
 
     @property
     def rsi(self):
         """Exec indicator ``rsi``; None if undeclared or NaN."""
+        self._check()
         return _opt(self._named(0, "rsi", 0))
 
     @property
     def atr(self):
         """Exec indicator ``atr``; None if undeclared or NaN."""
+        self._check()
         return _opt(self._named(0, "atr", 0))
 
     def indicator(self, name):
         """Exec indicator ``name``; None if undeclared or NaN."""
+        self._check()
         return _opt(self._named(0, name, 0))
 
     def indicator_strict(self, name):
         """Exec indicator ``name``; UnknownKeyError if undeclared, NotReadyError if NaN."""
+        self._check()
         return self.exec_ctx.get_indicator_strict(name)
 
     def has_indicator(self, name):
         """True if ``name`` is declared on the exec feed."""
-        return name in self._roles[0]._indicator_index
+        self._check()
+        return name in self._fc.names[0]
 
     @property
     def available_indicators(self):
         """Indicator names of the exec feed."""
+        self._check()
         return list(self._roles[0].indicator_names)
 
     @property
     def available_htf_indicators(self):
         """Indicator names of the HTF feed (``[]`` without one)."""
+        self._check()
         f = self._roles[2]
         return list(f.indicator_names) if f is not None else []
 
     @property
     def available_mtf_indicators(self):
         """Indicator names of the MTF feed (``[]`` without one)."""
+        self._check()
         f = self._roles[1]
         return list(f.indicator_names) if f is not None else []
 
@@ -749,39 +990,48 @@ cdef class RuntimeSnapshotView:
 
     def prev_indicator(self, name, lookback=1):
         """Exec indicator ``lookback`` bars ago (>= 1); None before the first bar, undeclared or NaN."""
+        self._check()
         return _opt(self._named(0, name, vs.check_count(lookback, "lookback", 1)))
 
     def prev_ema_fast(self, lookback=1):
         """``ema_fast`` ``lookback`` bars ago (>= 1)."""
+        self._check()
         return self.prev_indicator("ema_fast", lookback)
 
     def prev_ema_slow(self, lookback=1):
         """``ema_slow`` ``lookback`` bars ago (>= 1)."""
+        self._check()
         return self.prev_indicator("ema_slow", lookback)
 
     def prev_rsi(self, lookback=1):
         """``rsi`` ``lookback`` bars ago (>= 1)."""
+        self._check()
         return self.prev_indicator("rsi", lookback)
 
     def prev_atr(self, lookback=1):
         """``atr`` ``lookback`` bars ago (>= 1)."""
+        self._check()
         return self.prev_indicator("atr", lookback)
 
     def _prev(self, src, lookback):
+        self._check()
         _in_range(src, 5)
         i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
         return None if i < 0 else _opt(self._at(0, i, src))
 
     def prev_close(self, lookback=1):
         """Exec close ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        self._check()
         return self._prev(3, lookback)
 
     def prev_high(self, lookback=1):
         """Exec high ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        self._check()
         return self._prev(1, lookback)
 
     def prev_low(self, lookback=1):
         """Exec low ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
+        self._check()
         return self._prev(2, lookback)
 
     def bars_exec_low(self, n):
@@ -789,6 +1039,7 @@ cdef class RuntimeSnapshotView:
 
         None if any low in the window is NaN (a NaN is never skipped silently).
         """
+        self._check()
         return self._window(2, n, False)
 
     def bars_exec_high(self, n):
@@ -796,6 +1047,7 @@ cdef class RuntimeSnapshotView:
 
         None if any high in the window is NaN (a NaN is never skipped silently).
         """
+        self._check()
         return self._window(1, n, True)
 
     # ------------------------------------------------------------------ HTF / MTF
@@ -803,39 +1055,47 @@ cdef class RuntimeSnapshotView:
     @property
     def htf_ema_fast(self):
         """HTF ``ema_fast``; None if no HTF feed, not ready, undeclared or NaN."""
+        self._check()
         return _opt(self._named(2, "ema_fast", 0))
 
     @property
     def htf_ema_slow(self):
         """HTF ``ema_slow``; None if no HTF feed, not ready, undeclared or NaN."""
+        self._check()
         return _opt(self._named(2, "ema_slow", 0))
 
     @property
     def htf_rsi(self):
         """HTF ``rsi``; None if no HTF feed, not ready, undeclared or NaN."""
+        self._check()
         return _opt(self._named(2, "rsi", 0))
 
     @property
     def mtf_ema_fast(self):
         """MTF ``ema_fast``; None if no MTF feed, not ready, undeclared or NaN."""
+        self._check()
         return _opt(self._named(1, "ema_fast", 0))
 
     @property
     def mtf_ema_slow(self):
         """MTF ``ema_slow``; None if no MTF feed, not ready, undeclared or NaN."""
+        self._check()
         return _opt(self._named(1, "ema_slow", 0))
 
     @property
     def mtf_rsi(self):
         """MTF ``rsi``; None if no MTF feed, not ready, undeclared or NaN."""
+        self._check()
         return _opt(self._named(1, "rsi", 0))
 
     def htf_indicator(self, name):
         """HTF indicator ``name``; None if no HTF feed, not ready, undeclared or NaN."""
+        self._check()
         return _opt(self._named(2, name, 0))
 
     def mtf_indicator(self, name):
         """MTF indicator ``name``; None if no MTF feed, not ready, undeclared or NaN."""
+        self._check()
         return _opt(self._named(1, name, 0))
 
     def get_feature(self, indicator_key, tf_role="exec", offset=0):
@@ -854,9 +1114,10 @@ cdef class RuntimeSnapshotView:
         """
         cdef object role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
         cdef int r = vs.role_index(tf_role) if role is None else role
-        cdef intp_t off = offset if type(offset) is int and offset >= 0 else vs.check_offset(offset)
+        cdef intp_t off = offset if type(offset) is int and 0 <= offset <= vs.MAX_LOOKBACK else vs.check_offset(offset)
         cdef intp_t i
         cdef dict names
+        self._check()
         if indicator_key == "mark_price":
             if off:
                 raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
@@ -877,36 +1138,42 @@ cdef class RuntimeSnapshotView:
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
         ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
         PathError for an unknown role."""
+        self._check()
         feed = self._roles[vs.role_index(tf_role)]
         if indicator_key == "mark_price":
             return True
-        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in feed._indicator_index)
+        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in self._fc.names[vs.role_index(tf_role)])
 
     # ------------------------------------------------------------------ staleness
 
     @property
     def htf_ctx_ts_close_ms(self):
         """Close time (ms) of the current HTF bar; None without one."""
+        self._check()
         return self._ctx_close_ms(2)
 
     @property
     def mtf_ctx_ts_close_ms(self):
         """Close time (ms) of the current MTF bar; None without one."""
+        self._check()
         return self._ctx_close_ms(1)
 
     @property
     def htf_ctx_ts_close(self):
         """Close time of the current HTF bar as an aware UTC datetime; None without one."""
+        self._check()
         ms = self._ctx_close_ms(2)
         return None if ms is None else from_epoch_ms(ms)
 
     @property
     def mtf_ctx_ts_close(self):
         """Close time of the current MTF bar as an aware UTC datetime; None without one."""
+        self._check()
         ms = self._ctx_close_ms(1)
         return None if ms is None else from_epoch_ms(ms)
 
     def _staleness(self, role):
+        self._check()
         _in_range(role, 4)
         ms = self._ctx_close_ms(role)
         return None if ms is None else self.ts_close_ms - ms
@@ -914,22 +1181,26 @@ cdef class RuntimeSnapshotView:
     @property
     def htf_staleness_ms(self):
         """Exec close minus HTF bar close, in ms (0 when the HTF bar closed with this bar)."""
+        self._check()
         return self._staleness(2)
 
     @property
     def mtf_staleness_ms(self):
         """Exec close minus MTF bar close, in ms (0 when the MTF bar closed with this bar)."""
+        self._check()
         return self._staleness(1)
 
     @property
     def htf_is_stale(self):
         """True if the HTF bar closed before this exec bar's close; None without an HTF bar."""
+        self._check()
         s = self._staleness(2)
         return None if s is None else s > 0
 
     @property
     def mtf_is_stale(self):
         """True if the MTF bar closed before this exec bar's close; None without an MTF bar."""
+        self._check()
         s = self._staleness(1)
         return None if s is None else s > 0
 
@@ -938,36 +1209,43 @@ cdef class RuntimeSnapshotView:
     @property
     def equity(self):
         """Account equity (USDT)."""
+        self._check()
         return vs.exchange_value(self.exchange, "equity_usdt")
 
     @property
     def available_balance(self):
         """Available balance (USDT)."""
+        self._check()
         return vs.exchange_value(self.exchange, "available_balance_usdt")
 
     @property
     def has_position(self):
         """True if a position is open."""
+        self._check()
         return vs.exchange_value(self.exchange, "has_position")
 
     @property
     def position_side(self):
         """``"long"``, ``"short"`` or None."""
+        self._check()
         return vs.exchange_value(self.exchange, "position_side")
 
     @property
     def position_size_usdt(self):
         """Position size in USDT (0.0 when flat)."""
+        self._check()
         return vs.exchange_value(self.exchange, "position_size_usdt")
 
     @property
     def unrealized_pnl(self):
         """Unrealized PnL (USDT)."""
+        self._check()
         return vs.exchange_value(self.exchange, "unrealized_pnl_usdt")
 
     @property
     def entries_disabled(self):
         """True if the exchange refuses new entries."""
+        self._check()
         return vs.exchange_value(self.exchange, "entries_disabled")
 
     # ------------------------------------------------------------------ rollups
@@ -975,51 +1253,61 @@ cdef class RuntimeSnapshotView:
     @property
     def rollup_min_1m(self):
         """Lowest 1m low inside the exec bar; None if there were no 1m bars (or NaN)."""
+        self._check()
         return _opt(self._rollup(0))
 
     @property
     def rollup_max_1m(self):
         """Highest 1m high inside the exec bar; None if there were no 1m bars (or NaN)."""
+        self._check()
         return _opt(self._rollup(1))
 
     @property
     def rollup_bars_1m(self):
         """Number of 1m bars inside the exec bar."""
+        self._check()
         v = self._rollup(2)
         return 0 if v != v else int(v)
 
     @property
     def rollup_open_1m(self):
         """Open of the first 1m bar inside the exec bar; None if none (or NaN)."""
+        self._check()
         return _opt(self._rollup(3))
 
     @property
     def rollup_close_1m(self):
         """Close of the last 1m bar inside the exec bar; None if none (or NaN)."""
+        self._check()
         return _opt(self._rollup(4))
 
     @property
     def rollup_volume_1m(self):
         """Summed 1m volume inside the exec bar; None if none (or NaN)."""
+        self._check()
         return _opt(self._rollup(5))
 
     @property
     def rollup_price_range_1m(self):
         """``rollup_max_1m - rollup_min_1m``; None if there were no 1m bars (or NaN)."""
+        self._check()
         return _opt(self._rollup(1) - self._rollup(0))
 
     @property
     def has_rollups(self):
         """True if at least one 1m bar fell inside the exec bar."""
+        self._check()
         return self.rollup_bars_1m > 0
 
     def get_rollup(self, key):
         """Rollup value by ``px.rollup.<field>`` or ``<field>``; PathError for unknown keys."""
+        self._check()
         return _opt(self._rollup(vs.rollup_index(key)))
 
     @property
     def rollups(self):
         """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
+        self._check()
         out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
         out["px.rollup.bars_1m"] = self.rollup_bars_1m
         return out
@@ -1035,10 +1323,12 @@ cdef class RuntimeSnapshotView:
         PathError
             Invalid path; the message names what is valid.
         """
+        self._check()
         return _opt(self._eval(self._spec(path)))
 
     def get_strict(self, path):
         """Like :meth:`get` but NotReadyError instead of None."""
+        self._check()
         v = self.get(path)
         if v is None:
             raise _strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
@@ -1046,10 +1336,12 @@ cdef class RuntimeSnapshotView:
 
     def has_path(self, path):
         """True if ``get(path)`` has a value now; False if NaN/not ready. PathError if invalid."""
+        self._check()
         return self.get(path) is not None
 
     def is_valid_path(self, path):
         """True if ``path`` is valid for these feeds (whatever its current value)."""
+        self._check()
         try:
             self._spec(path)
         except PathError:
@@ -1058,15 +1350,30 @@ cdef class RuntimeSnapshotView:
 
     def compile(self, path):
         """Resolve ``path`` once; the returned handle reads it with no string work per call."""
+        self._check()
         return PathHandle(self, path)
 
     def list_structure_paths(self):
         """Every valid ``structure.*`` path of the exec feed."""
-        return vs.structure_paths(self._feeds)
+        self._check()
+        return vs.structure_paths(self._roles)
 
     def to_dict(self):
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
+        self._check()
         return vs.view_to_dict(self)
 
     def __repr__(self):
+        self._check()
         return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"
+
+
+def _rebuild_view(cls, args, m1_idx, rollup_matrix):
+    # pickle/copy: through __init__ (everything checked again), then the 1m row and the rollups.
+    view = cls.__new__(cls)
+    RuntimeSnapshotView.__init__(view, *args)
+    if (-1 if view.m1_idx is None else view.m1_idx) != m1_idx:
+        view._move(args[1], args[2], args[3], m1_idx)
+    if rollup_matrix is not None:
+        view._attach_rollups(rollup_matrix)
+    return view

@@ -1,20 +1,27 @@
 """Pure-Python twin of :mod:`btcore._core.view`: the strategy-facing view of one bar.
 
 Same names, signatures, docstrings and behaviour as the compiled module; it runs where the
-extension is not available (PyPy, no compiler, ``BTCORE_NO_EXTENSIONS=1``).
+extension is not available (PyPy, no compiler, ``BTCORE_NO_EXTENSIONS=1``). It checks what the
+compiled view checks, in the same order, so both raise the same exception for the same input:
+the feed arrays (:func:`_feed_table`), parsed paths (:func:`btcore._viewspec.check_spec`), use
+before ``__init__`` and a second ``__init__`` (:mod:`btcore._pure._boundary`).
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from typing import Any, Optional
 
 import numpy as np
 
 from .. import _viewspec as vs
+from .._arrays import _readonly
 from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
 from ..timeframe import from_epoch_ms
 from ..types import DEFAULT_HISTORY_CONFIG
+from ._boundary import already_initialised, as_double, uninitialised_getattr
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 
@@ -22,40 +29,87 @@ ROLE_EXEC = vs.ROLE_EXEC
 ROLE_MTF = vs.ROLE_MTF
 ROLE_HTF = vs.ROLE_HTF
 _NAN = math.nan
-_KEY = "pure"             # FeedStore._c_cache entry: the column list
-_FEEDS_KEY = "pure-feeds"  # MultiTFFeedStore._c_cache entry: the parsed-path cache
+_KEY = "pure"             # FeedStore._c_cache entry: _FeedTable
+_FEEDS_KEY = "pure-feeds"  # MultiTFFeedStore._c_cache entry: _FeedsTable
+_VIEW_DATA = {"exchange": None, "mark_price": math.nan, "mark_price_source": None, "history_ready": False}
 
 
 def _opt(v: float) -> Optional[float]:
     return None if v != v else v
 
 
-def _columns(feed: Any) -> Optional[list]:
-    """OHLCV arrays then indicator rows: ``cols[src][idx]`` reads a series (cached per feed)."""
-    if feed is None:
-        return None
-    cols = feed._c_cache.get(_KEY)
-    if cols is None:
-        cols = [feed.open, feed.high, feed.low, feed.close, feed.volume, *feed.indicator_matrix]
-        feed._c_cache[_KEY] = cols
-    return cols
+class _FeedTable:
+    """The checked columns of one FeedStore (``cols[src][idx]`` reads a series) and its names."""
+
+    __slots__ = ("cols", "names", "n", "owner")
+
+    def __init__(self, feed: Any) -> None:
+        ts = vs.owned_array(feed, "ts_open_ms", np.int64, None)
+        n = ts.shape[0]
+        if feed.length != n:
+            raise DataError(f"FeedStore {feed.tf}: length {feed.length!r} but {n} bar times", "BAD_FEED")
+        vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
+        cols = [vs.owned_array(feed, f, np.float64, (n,)) for f in vs.OHLCV]
+        k = len(feed.indicator_names)
+        matrix = vs.owned_array(feed, "indicator_matrix", np.float64, (k, n))
+        self.names = vs.feed_names(feed, k)
+        self.cols = cols + list(matrix)
+        self.n = n
+        self.owner = weakref.ref(feed)
 
 
-def _paths(feeds: Any) -> dict[str, Any]:
-    d = feeds._c_cache.get(_FEEDS_KEY)
-    if d is None:
-        d = feeds._c_cache[_FEEDS_KEY] = {}
-    return d
+def _feed_table(feed: Any) -> _FeedTable:
+    cache = feed._c_cache
+    t = cache.get(_KEY) if type(cache) is dict else None
+    if type(t) is not _FeedTable or t.owner() is not feed:
+        t = _FeedTable(feed)
+        if type(cache) is dict:
+            cache[_KEY] = t
+    return t
 
 
-def _lookup(feeds: Any, path: Any) -> tuple:
-    cache = _paths(feeds)
-    spec = cache.get(path)
+class _FeedsTable:
+    """The roles of one feed set, their tables and the bounded parsed-path cache."""
+
+    __slots__ = ("roles", "tables", "cols", "names", "lengths", "counts", "paths", "lock", "__weakref__")
+
+    def __init__(self, feeds: Any) -> None:
+        roles = vs.role_feeds(feeds)
+        tables = tuple(None if f is None else _feed_table(f) for f in roles)
+        self.tables = tables
+        self.cols = [None if t is None else t.cols for t in tables]
+        self.names = tuple(None if t is None else t.names for t in tables)
+        self.lengths = tuple(None if t is None else t.n for t in tables)
+        self.counts = tuple(0 if t is None else len(t.names) for t in tables)
+        self.paths: dict[str, tuple] = {}
+        self.lock = threading.Lock()
+        self.roles = roles
+
+
+def _feeds_table(feeds: Any) -> _FeedsTable:
+    cache = getattr(feeds, "_c_cache", None)
+    t = cache.get(_FEEDS_KEY) if type(cache) is dict else None
+    if type(t) is not _FeedsTable or not _same_roles(t.roles, feeds):
+        t = _FeedsTable(feeds)
+        if type(cache) is dict:
+            cache[_FEEDS_KEY] = t
+    return t
+
+
+def _same_roles(roles: tuple, feeds: Any) -> bool:
+    return (getattr(feeds, "exec_feed", None) is roles[0] and getattr(feeds, "mtf_feed", None) is roles[1]
+            and getattr(feeds, "htf_feed", None) is roles[2] and getattr(feeds, "quote_feed", None) is roles[3])
+
+
+def _lookup(ft: _FeedsTable, path: Any) -> tuple:
+    key = vs.path_key(path)
+    spec = ft.paths.get(key)
     if spec is None:
-        spec = vs.parse_path(path, feeds)
-        if len(cache) >= vs.PATH_CACHE_SIZE:
-            del cache[next(iter(cache))]
-        cache[path] = spec
+        spec = vs.check_spec(vs.parse_path(key, ft.roles, ft.names), key, ft.lengths, ft.counts)
+        with ft.lock:  # two threads may evict the same oldest entry otherwise
+            if len(ft.paths) >= vs.PATH_CACHE_SIZE:
+                del ft.paths[next(iter(ft.paths))]
+            ft.paths[key] = spec
     return spec
 
 
@@ -81,14 +135,27 @@ class TFContext:
         Why the context is not ready.
     """
 
-    __slots__ = ("_feed", "_cols", "_idx", "_ready", "not_ready_reason")
+    __slots__ = ("_feed", "_cols", "_names", "_idx", "_ready", "not_ready_reason", "_fc")
+    __getattr__ = uninitialised_getattr("_fc", {"not_ready_reason": None})
 
     def __init__(self, feed: Any, current_idx: Any, ready: Optional[bool] = None, not_ready_reason: Optional[str] = None) -> None:
-        self._feed = vs.check_feed(feed)
-        self._cols = _columns(feed)
-        self._idx = vs.bar_index(feed, current_idx, "current_idx")
-        self._ready = self._idx >= 0 if ready is None else bool(ready) and self._idx >= 0
+        if _initialised(self):
+            raise already_initialised(self)
+        table = _feed_table(vs.check_feed(feed))
+        idx = vs.bar_index(feed, current_idx, "current_idx")
+        if not -1 <= idx < table.n:
+            raise IndexError(f"current_idx={idx} out of range for {table.n} bars")
+        ok = idx >= 0 if ready is None else bool(ready) and idx >= 0
+        self._feed = feed
+        self._cols = table.cols
+        self._names = table.names
+        self._idx = idx
+        self._ready = ok
         self.not_ready_reason = not_ready_reason
+        self._fc = table
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
 
     @property
     def feed(self) -> Any:
@@ -166,11 +233,11 @@ class TFContext:
 
     def has_indicator(self, name: str) -> bool:
         """True if ``name`` is declared on this feed."""
-        return name in self._feed._indicator_index
+        return name in self._names
 
     def get_indicator(self, name: str) -> Optional[float]:
         """Indicator value at the current bar; None if undeclared, NaN or no bar."""
-        row = self._feed._indicator_index.get(name)
+        row = self._names.get(name)
         return None if row is None else self._value(5 + row)
 
     def get_indicator_strict(self, name: str) -> float:
@@ -183,13 +250,40 @@ class TFContext:
         NotReadyError
             If the value is NaN or the context has no bar.
         """
-        v = self._value(5 + self._feed.indicator_row(name))
+        v = self._value(5 + vs.indicator_row(self._names, self._feed, name))
         if v is None:
             raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
         return v
 
     def __repr__(self) -> str:
         return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
+
+
+def _initialised(obj: Any) -> bool:
+    try:
+        object.__getattribute__(obj, "_fc")
+    except AttributeError:
+        return False
+    return True
+
+
+def _view_context(table: _FeedTable, feed: Any) -> TFContext:
+    # A view's own context: the view's checked columns (the view sets _idx before every use).
+    ctx = TFContext.__new__(TFContext)
+    ctx._feed = feed
+    ctx._cols = table.cols
+    ctx._names = table.names
+    ctx._idx = -1
+    ctx._ready = False
+    ctx.not_ready_reason = None
+    ctx._fc = table
+    return ctx
+
+
+def _rebuild_context(cls: type, feed: Any, current_idx: Any, ready: bool, not_ready_reason: Any) -> TFContext:
+    ctx = cls.__new__(cls)
+    TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
+    return ctx
 
 
 # --------------------------------------------------------------------------- PathHandle
@@ -202,13 +296,25 @@ class PathHandle:
     """
 
     __slots__ = ("_view", "_spec", "_path")
+    __getattr__ = uninitialised_getattr("_view")
 
     def __init__(self, view: "RuntimeSnapshotView", path: str) -> None:
+        try:
+            object.__getattribute__(self, "_view")
+        except AttributeError:
+            pass
+        else:
+            raise already_initialised(self)
         if not isinstance(view, RuntimeSnapshotView):
             raise TypeError(f"view must be a RuntimeSnapshotView, got {type(view).__name__}")
+        ft = view._fc
+        key = vs.path_key(path)
+        self._spec = _lookup(ft, key)
+        self._path = key
         self._view = view
-        self._spec = _lookup(view._feeds, path)
-        self._path = path
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild_handle, (type(self), self._view, self._path))
 
     @property
     def path(self) -> str:
@@ -221,6 +327,12 @@ class PathHandle:
 
     def __repr__(self) -> str:
         return f"<PathHandle {self._path!r}>"
+
+
+def _rebuild_handle(cls: type, view: Any, path: str) -> PathHandle:
+    handle = cls.__new__(cls)
+    PathHandle.__init__(handle, view, path)
+    return handle
 
 
 # --------------------------------------------------------------------------- the view
@@ -263,8 +375,9 @@ class RuntimeSnapshotView:
     :class:`~btcore.errors.NotReadyError` instead.
     """
 
-    __slots__ = ("exchange", "_mark_price", "mark_price_source", "_history_ready", "_feeds", "_history_config",
-                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx")
+    __slots__ = ("exchange", "_mark_price", "_mark_price_source", "_history_ready", "_feeds", "_history_config",
+                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx", "_fc")
+    __getattr__ = uninitialised_getattr("_fc", _VIEW_DATA)
 
     def __init__(
         self,
@@ -279,26 +392,42 @@ class RuntimeSnapshotView:
         history_ready: bool = True,
         rollups: Optional[dict[str, Any]] = None,
     ) -> None:
-        roles = vs.role_feeds(feeds)
-        self._feeds = feeds
-        self._roles = roles
-        self._cols = [_columns(f) for f in roles]
-        self._names = tuple(f._indicator_index if f is not None else None for f in roles)
-        e = roles[0].check_index(exec_idx)
-        m = vs.bar_index(roles[1], mtf_idx, "mtf_idx") if roles[1] is not None else -1
-        h = vs.bar_index(roles[2], htf_idx, "htf_idx") if roles[2] is not None else -1
+        # Everything is checked into locals first; the view changes only once nothing can fail.
+        if _initialised(self):
+            raise already_initialised(self)
+        ft = _feeds_table(feeds)
+        roles, n = ft.roles, ft.lengths
+        e = _checked_index(roles[0].check_index(exec_idx), 0, n[0], "exec_idx")
+        m = _checked_index(vs.bar_index(roles[1], mtf_idx, "mtf_idx"), -1, n[1], "mtf_idx") if roles[1] is not None else -1
+        h = _checked_index(vs.bar_index(roles[2], htf_idx, "htf_idx"), -1, n[2], "htf_idx") if roles[2] is not None else -1
         q = -1
         if roles[3] is not None:
             q = int(np.searchsorted(roles[3].ts_close_ms, roles[0].ts_close_ms[e], side="right")) - 1
+        mark = math.nan if mark_price is None else as_double(mark_price, "mark_price")
+        source = _check_source(mark_price_source)
+        ready = bool(history_ready)
+        roll = vs.rollups_from_dict(rollups)
+        self._cols = ft.cols
+        self._names = ft.names
         self._idx = [e, m, h, q]
-        self.exchange = exchange
-        self.mark_price = math.nan if mark_price is None else mark_price
-        self.mark_price_source = mark_price_source
-        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
-        self.history_ready = history_ready
-        self._roll = vs.rollups_from_dict(rollups)
+        self._roll = roll
         self._roll_matrix = None
         self._ctx = [None, None, None]
+        self.exchange = exchange
+        self._mark_price = mark
+        self._mark_price_source = source
+        self._history_ready = ready
+        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
+        self._feeds = feeds
+        self._roles = roles
+        self._fc = ft  # last: from here on the view is initialised
+
+    def __reduce__(self) -> tuple:
+        args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
+                self.mark_price_source, self._history_config, self.history_ready,
+                None if self._roll_matrix is not None else vs.rollups_to_dict(self._roll))
+        state = getattr(self, "__dict__", None) or None  # a subclass's own attributes
+        return (_rebuild_view, (type(self), args, self._idx[3], self._roll_matrix), state)
 
     @property
     def mark_price(self) -> float:
@@ -307,7 +436,16 @@ class RuntimeSnapshotView:
 
     @mark_price.setter
     def mark_price(self, value: float) -> None:
-        self._mark_price = float(value)
+        self._mark_price = as_double(value, "mark_price")
+
+    @property
+    def mark_price_source(self) -> Optional[str]:
+        """Where the mark price came from."""
+        return self._mark_price_source
+
+    @mark_price_source.setter
+    def mark_price_source(self, value: Optional[str]) -> None:
+        self._mark_price_source = _check_source(value)
 
     @property
     def history_ready(self) -> bool:
@@ -338,8 +476,8 @@ class RuntimeSnapshotView:
             self._roll_matrix = None
             self._roll = vs.rollups_from_dict(None)
             return
-        a = np.ascontiguousarray(rollups, dtype=np.float64)
-        n = self._roles[0].length
+        a = _readonly(np.asarray(rollups, dtype=np.float64))  # a frozen copy unless it is one
+        n = self._fc.lengths[0]
         if a.shape != (6, n):
             raise DataError(f"rollups must have shape (6, {n}) (ROLLUP_FIELDS x exec bars), got {a.shape}", "BAD_SHAPE")
         self._roll_matrix = a
@@ -379,7 +517,7 @@ class RuntimeSnapshotView:
         return float(self._cols[role][src][i])
 
     def _spec(self, path: Any) -> tuple:
-        return _lookup(self._feeds, path)
+        return _lookup(self._fc, path)
 
     def _window(self, src: int, n: int, high: bool) -> Optional[float]:
         n = vs.check_count(n, "n", 1)
@@ -400,7 +538,7 @@ class RuntimeSnapshotView:
             return None
         ctx = self._ctx[role]
         if ctx is None:
-            ctx = self._ctx[role] = TFContext(feed, -1)
+            ctx = self._ctx[role] = _view_context(self._fc.tables[role], feed)
         ctx._idx = self._idx[role]
         ctx._ready = ctx._idx >= 0
         ctx.not_ready_reason = None if ctx._ready else f"no {feed.tf} bar closed yet"
@@ -430,7 +568,7 @@ class RuntimeSnapshotView:
         feed = self._roles[r]
         if feed is None:
             raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
-        return feed.indicator_row(name)
+        return vs.indicator_row(self._names[r], feed, name)
 
     # ------------------------------------------------------------------ identity and time
 
@@ -591,7 +729,7 @@ class RuntimeSnapshotView:
 
     def has_indicator(self, name: str) -> bool:
         """True if ``name`` is declared on the exec feed."""
-        return name in self._roles[0]._indicator_index
+        return name in self._names[0]
 
     @property
     def available_indicators(self) -> list[str]:
@@ -729,7 +867,7 @@ class RuntimeSnapshotView:
         if indicator_key in vs.OHLCV:
             src = vs.OHLCV.index(indicator_key)
         else:
-            row = feed._indicator_index.get(indicator_key)
+            row = self._names[r].get(indicator_key)
             if row is None:
                 return None
             src = 5 + row
@@ -739,10 +877,11 @@ class RuntimeSnapshotView:
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
         ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
         PathError for an unknown role."""
-        feed = self._roles[vs.role_index(tf_role)]
+        r = vs.role_index(tf_role)
+        feed = self._roles[r]
         if indicator_key == "mark_price":
             return True
-        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in feed._indicator_index)
+        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in self._names[r])
 
     # ------------------------------------------------------------------ staleness
 
@@ -923,7 +1062,7 @@ class RuntimeSnapshotView:
 
     def list_structure_paths(self) -> list[str]:
         """Every valid ``structure.*`` path of the exec feed."""
-        return vs.structure_paths(self._feeds)
+        return vs.structure_paths(self._roles)
 
     def to_dict(self) -> dict[str, Any]:
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
@@ -931,3 +1070,27 @@ class RuntimeSnapshotView:
 
     def __repr__(self) -> str:
         return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"
+
+
+def _checked_index(v: int, low: int, n: Any, name: str) -> int:
+    # What the feed tables were checked against has the last word (a feed whose length lies).
+    if not low <= v < n:
+        raise IndexError(f"{name}={v} out of range for {n} bars")
+    return v
+
+
+def _check_source(value: Any) -> Optional[str]:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"mark_price_source must be a str or None, got {type(value).__name__} {value!r:.80}")
+    return value
+
+
+def _rebuild_view(cls: type, args: tuple, m1_idx: int, rollup_matrix: Any) -> RuntimeSnapshotView:
+    # pickle/copy: through __init__ (everything checked again), then the 1m row and the rollups.
+    view = cls.__new__(cls)
+    RuntimeSnapshotView.__init__(view, *args)
+    if (-1 if view.m1_idx is None else view.m1_idx) != m1_idx:
+        view._move(args[1], args[2], args[3], m1_idx)
+    if rollup_matrix is not None:
+        view._attach_rollups(rollup_matrix)
+    return view
