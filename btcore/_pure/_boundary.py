@@ -12,10 +12,12 @@ Objects used before or after ``__init__``:
   path handles and the cached contexts of a view (or the arrays of a loop, the ring of a tracker)
   were validated for the first arguments, so nothing may re-point them.
 
-Numbers: the compiled core converts arguments with C types (``int64_t``, ``double``), the twins
-with :func:`as_int64` and :func:`as_double`, which accept and refuse exactly what the C
-conversions do (``__index__`` for integers, ``__float__``/``__index__`` for reals, never a
-string) and raise the same exception classes (TypeError, OverflowError).
+Numbers: the compiled core converts arguments with C types, the twins with :func:`as_intp`
+(``Py_ssize_t``: bar indices, ``__index__`` only), :func:`as_int64` (``int64_t`` fields such as
+GateContext's: ``__int__``, so a float is truncated as C truncates it) and :func:`as_double`
+(``__float__`` or ``__index__``); none takes a string, and each raises the exception class the C
+conversion raises (TypeError, ValueError, OverflowError). Ranges (a bar index is at most
+:data:`~btcore._pure.state_tables.MAX_INDEX`) are checked after that.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ..errors import NotInitializedError
 
 __all__ = [
     "not_initialised", "already_initialised", "uninitialised_getattr", "defaults_getattr",
-    "as_int64", "as_double", "INT64_MIN", "INT64_MAX",
+    "as_intp", "as_int64", "as_double", "INT64_MIN", "INT64_MAX",
 ]
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -57,16 +59,35 @@ def _is_set(obj: Any, slot: str) -> bool:
     return True
 
 
-def as_int64(value: Any, what: str) -> int:
-    """``value`` as an int the way a C ``int64_t`` argument takes it.
+def as_intp(value: Any, what: str) -> int:
+    """``value`` as an int the way a C ``Py_ssize_t`` argument (a bar index) takes it.
 
-    TypeError unless it has ``__index__`` (floats and numeric strings are refused), OverflowError
-    outside int64.
+    Only objects with ``__index__`` (ints, numpy integers; not floats, not numeric strings):
+    TypeError otherwise, OverflowError outside int64.
     """
     try:
         i = operator.index(value)
     except TypeError:
         raise TypeError(f"{what} must be an int, got {type(value).__name__} {value!r:.80}") from None
+    if not INT64_MIN <= i <= INT64_MAX:
+        raise OverflowError(f"{what}={i} does not fit in a 64-bit integer")
+    return i
+
+
+def as_int64(value: Any, what: str) -> int:
+    """``value`` as an int the way a C ``int64_t`` argument of the compiled core takes it.
+
+    Anything with ``__int__`` (ints, numpy integers, floats, which are truncated exactly as the C
+    conversion truncates them); TypeError for strings and objects without ``__int__``, ValueError
+    for NaN, OverflowError for infinity and outside int64.
+    """
+    t = type(value)
+    if t is int:
+        i = value
+    elif hasattr(t, "__int__"):
+        i = int(value)
+    else:
+        raise TypeError(f"{what}: an integer is required, got {t.__name__} {value!r:.80}")
     if not INT64_MIN <= i <= INT64_MAX:
         raise OverflowError(f"{what}={i} does not fit in a 64-bit integer")
     return i

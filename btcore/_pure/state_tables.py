@@ -37,6 +37,7 @@ __all__ = [
     "next_signal_value",
     "next_action_value",
     "format_gate_reason",
+    "MAX_INDEX",
     "StateTrackerConfig",
 ]
 
@@ -259,6 +260,30 @@ def _check_member(members: tuple[Any, ...], value: Any, what: str) -> Any:
     return members[i]
 
 
+def _check_bar(value: Any, what: str, low: int = -1) -> int:
+    """A bar index, count or id: an int (``__index__``) in ``low..MAX_INDEX``."""
+    from ._boundary import as_intp
+
+    i = as_intp(value, what)
+    if not low <= i <= MAX_INDEX:
+        raise ValueError(f"{what} must be in {low}..{MAX_INDEX}, got {value!r}")
+    return i
+
+
+def _check_raw_direction(value: Any, what: str) -> int:
+    from ._boundary import as_intp
+
+    d = as_intp(value, what)
+    if d not in (-1, 0, 1, 2):
+        raise ValueError(f"{what} must be 1, -1, 0 or 2 (FLAT), got {value!r}")
+    return d
+
+
+def _value(cls: type, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+    """Rebuild a state object through its (validating) constructor: the pickle/copy path of both twins."""
+    return cls(*args, **kwargs)
+
+
 def _pack_triggers(triggers: Iterable[int], enum: type, table: Any) -> int:
     packed = 0
     names = {t for (_, t) in table}
@@ -374,6 +399,11 @@ def format_gate_reason(code: int, a: float, b: float, risk_reason: Optional[str]
 # ---------------------------------------------------------------------------------------------
 # Tracker configuration (one frozen dataclass used by both twins).
 
+#: Largest bar index, count or signal id the machines take. The compiled core does its bar
+#: arithmetic (``bar + cooldown_bars``, ``confirmed_bar + expiry_bars`` ...) in int64: with every
+#: operand at most 2**62 - 1 no sum can wrap, so both twins compute the same gates.
+MAX_INDEX = (1 << 62) - 1
+
 @dataclass(frozen=True)
 class StateTrackerConfig:
     """Configuration of a :class:`StateTracker`; every field is used.
@@ -418,11 +448,15 @@ class StateTrackerConfig:
                      "required_history_bars", "expiry_bars", "confirmation_bars"):
             v = getattr(self, name)
             low = 1 if name == "confirmation_bars" else 0
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                raise ConfigError(f"StateTrackerConfig.{name} must be an int >= {low}, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not low <= v <= MAX_INDEX:
+                raise ConfigError(f"StateTrackerConfig.{name} must be an int in {low}..{MAX_INDEX}, got {v!r}")
             object.__setattr__(self, name, int(v))
         for name in ("max_drawdown_pct", "max_exposure_pct"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+            try:
+                f = float(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else math.nan
+            except OverflowError:
+                f = math.nan
+            if math.isnan(f):
                 raise ConfigError(f"StateTrackerConfig.{name} must be a number (not NaN), got {v!r}")
-            object.__setattr__(self, name, float(v))
+            object.__setattr__(self, name, f)
