@@ -91,6 +91,11 @@ class StateTracker:
             config = StateTrackerConfig()
         elif not isinstance(config, StateTrackerConfig):
             raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
+        for name in ("warmup_bars", "max_positions", "cooldown_bars", "max_history", "required_history_bars",
+                     "confirmation_bars", "expiry_bars"):  # as the compiled twin's C copy checks them
+            _index(getattr(config, name), f"config {name}", 0, MAX_INDEX)
+        for name in ("max_drawdown_pct", "max_exposure_pct"):
+            as_double(getattr(config, name), f"config {name}")
         self._reset(config.max_history)
         self._config = config  # last: from here on the tracker is initialised
 
