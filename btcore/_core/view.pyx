@@ -586,6 +586,7 @@ cdef class RuntimeSnapshotView:
         # Until __init__ ran: one NaN exec bar (the inline C readers stay in bounds), no feed for
         # the other roles, empty rollups; every Python method raises NotInitializedError.
         cdef int j
+        self.mark_price = NAN
         for j in range(5):
             self._r[0].col[j] = _NAN_BAR
         self._r[0].ts_open = _ZERO_MS
@@ -634,12 +635,14 @@ cdef class RuntimeSnapshotView:
 
         Without attached rollups, the rollups read as empty after a move.
         """
-        cdef tuple feeds = self._fc.feeds
-        cdef intp_t e = _exec_index(feeds[0], exec_idx, self._r[0].n)
-        cdef intp_t m = _role_index(feeds[1], mtf_idx, self._r[1].n, "mtf_idx")
-        cdef intp_t h = _role_index(feeds[2], htf_idx, self._r[2].n, "htf_idx")
-        cdef intp_t q = _role_index(feeds[3], m1_idx, self._r[3].n, "m1_idx")
+        cdef tuple feeds
+        cdef intp_t e, m, h, q
         self._check()
+        feeds = self._fc.feeds
+        e = _exec_index(feeds[0], exec_idx, self._r[0].n)
+        m = _role_index(feeds[1], mtf_idx, self._r[1].n, "mtf_idx")
+        h = _role_index(feeds[2], htf_idx, self._r[2].n, "htf_idx")
+        q = _role_index(feeds[3], m1_idx, self._r[3].n, "m1_idx")
         self._c_move(e, h, m, q)
 
     def _attach_rollups(self, rollups):
@@ -1112,12 +1115,12 @@ cdef class RuntimeSnapshotView:
         ValueError
             Negative ``offset``.
         """
+        self._check()
         cdef object role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
         cdef int r = vs.role_index(tf_role) if role is None else role
         cdef intp_t off = offset if type(offset) is int and 0 <= offset <= vs.MAX_LOOKBACK else vs.check_offset(offset)
         cdef intp_t i
         cdef dict names
-        self._check()
         if indicator_key == "mark_price":
             if off:
                 raise ValueError(f"mark_price has no history: offset must be 0, got {off}")

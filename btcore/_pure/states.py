@@ -498,8 +498,8 @@ def _gate_result(bar_idx: int, warmup_bars: int, history_bars: int, required_his
               (expo, max_expo))
     codes = tuple(code for code, f in zip(GATE_ORDER, fails) if f)
     first = codes[0]
-    a, b = values[first - 1]
-    return GateResult(False, first, codes, format_gate_reason(first, a, b, risk_reason))
+    a, b = values[first - 1]  # as doubles, as the compiled twin formats them
+    return GateResult(False, first, codes, format_gate_reason(first, float(a), float(b), risk_reason))
 
 
 def evaluate_gates(ctx: GateContext) -> GateResult:

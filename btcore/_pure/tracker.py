@@ -184,6 +184,8 @@ class StateTracker:
 
     def on_bar_start(self, bar_idx: int) -> None:
         """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
+        # As in the compiled twin: the argument is converted first, then the tracker is checked.
+        bar_idx = as_intp(bar_idx, "bar_idx")
         self._config  # NotInitializedError before __init__
         bar_idx = _index(bar_idx, "bar_idx", 0, MAX_INDEX)
         if bar_idx <= self._last_bar:
@@ -197,46 +199,49 @@ class StateTracker:
 
     def on_signal_evaluated(self, direction: int) -> None:
         """Raw strategy output of this bar: 1 long, -1 short, 0 none, 2 FLAT (not an entry)."""
-        self._require_bar("on_signal_evaluated")
         d = as_intp(direction, "direction")
+        self._require_bar("on_signal_evaluated")
         if not -1 <= d <= 2:
             raise ValueError(f"direction must be 1, -1, 0 or 2 (FLAT), got {direction!r}")
         self._direction = d
 
     def on_warmup_check(self, warmup_ok: bool, warmup_end_idx: int) -> None:
         """Warmup ends at ``warmup_end_idx``; ``warmup_ok=False`` fails gate 1 regardless."""
+        ok, end = bool(warmup_ok), as_intp(warmup_end_idx, "warmup_end_idx")
         self._require_bar("on_warmup_check")
-        self._warmup_end = _index(warmup_end_idx, "warmup_end_idx")
-        self._warmup_ok = bool(warmup_ok)
+        self._warmup_end = _index(end, "warmup_end_idx")
+        self._warmup_ok = ok
 
     def on_history_check(self, history_ok: bool, history_bars: int) -> None:
         """History length (gate 2, against ``required_history_bars``) and readiness (gate 3)."""
+        ok, bars = bool(history_ok), as_intp(history_bars, "history_bars")
         self._require_bar("on_history_check")
-        self._history_bars = _index(history_bars, "history_bars")
-        self._cache_ready = bool(history_ok)
+        self._history_bars = _index(bars, "history_bars")
+        self._cache_ready = ok
 
     def on_risk_check(self, passed: bool, reason: Optional[str] = None, drawdown_pct: float = 0.0,
                       available_margin: float = math.inf, required_margin: float = 0.0) -> None:
         """Risk-policy verdict (gate 4), drawdown (gate 5) and margin (gate 6)."""
-        self._require_bar("on_risk_check")
         passed = bool(passed)
         dd, avail = as_double(drawdown_pct, "drawdown_pct"), as_double(available_margin, "available_margin")
         req = as_double(required_margin, "required_margin")
+        self._require_bar("on_risk_check")
         self._risk_passed = passed
         self._risk_reason = None if reason is None else str(reason)
         self._drawdown, self._avail, self._req = dd, avail, req
 
     def on_position_check(self, position_count: int, exposure_pct: float = 0.0) -> None:
         """Open positions (gate 8) and exposure in percent (gate 9)."""
+        count, exposure = as_intp(position_count, "position_count"), as_double(exposure_pct, "exposure_pct")
         self._require_bar("on_position_check")
-        positions = _index(position_count, "position_count")
-        self._exposure = as_double(exposure_pct, "exposure_pct")
-        self._positions = positions
+        self._positions = _index(count, "position_count")
+        self._exposure = exposure
 
     def on_sizing_computed(self, size_usdt: float) -> None:
         """The engine sized an order of ``size_usdt`` on this bar."""
+        size = as_double(size_usdt, "size_usdt")
         self._require_bar("on_sizing_computed")
-        self._size = as_double(size_usdt, "size_usdt")
+        self._size = size
         self._n_events[0] += 1
 
     def on_order_submitted(self) -> None:

@@ -472,12 +472,12 @@ class RuntimeSnapshotView:
     def _attach_rollups(self, rollups: Any) -> None:
         """Read rollups from a float64[6, n_exec] array (rows in ``ROLLUP_FIELDS`` order) at the
         exec index from now on; None detaches it (rollups then read as empty)."""
+        n = self._fc.lengths[0]  # NotInitializedError before __init__, as in the compiled view
         if rollups is None:
             self._roll_matrix = None
             self._roll = vs.rollups_from_dict(None)
             return
         a = _readonly(np.asarray(rollups, dtype=np.float64))  # a frozen copy unless it is one
-        n = self._fc.lengths[0]
         if a.shape != (6, n):
             raise DataError(f"rollups must have shape (6, {n}) (ROLLUP_FIELDS x exec bars), got {a.shape}", "BAD_SHAPE")
         self._roll_matrix = a
@@ -664,8 +664,8 @@ class RuntimeSnapshotView:
     @property
     def ready(self) -> bool:
         """Every role that has a feed has a closed bar, and history is ready."""
-        return (self.history_ready and (self._roles[1] is None or self._idx[1] >= 0)
-                and (self._roles[2] is None or self._idx[2] >= 0))
+        roles, idx = self._roles, self._idx
+        return self.history_ready and (roles[1] is None or idx[1] >= 0) and (roles[2] is None or idx[2] >= 0)
 
     @property
     def not_ready_reasons(self) -> list[str]:
@@ -854,13 +854,14 @@ class RuntimeSnapshotView:
         ValueError
             Negative ``offset``.
         """
+        roles = self._roles  # NotInitializedError before __init__, as in the compiled view
         r = vs.role_index(tf_role)
         off = vs.check_offset(offset)
         if indicator_key == "mark_price":
             if off:
                 raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
             return _opt(self.mark_price)
-        feed = self._roles[r]
+        feed = roles[r]
         if feed is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
@@ -935,40 +936,44 @@ class RuntimeSnapshotView:
 
     # ------------------------------------------------------------------ exchange
 
+    def _account(self) -> Any:
+        self._fc  # NotInitializedError before __init__, as in the compiled view
+        return self.exchange
+
     @property
     def equity(self) -> Optional[float]:
         """Account equity (USDT)."""
-        return vs.exchange_value(self.exchange, "equity_usdt")
+        return vs.exchange_value(self._account(), "equity_usdt")
 
     @property
     def available_balance(self) -> Optional[float]:
         """Available balance (USDT)."""
-        return vs.exchange_value(self.exchange, "available_balance_usdt")
+        return vs.exchange_value(self._account(), "available_balance_usdt")
 
     @property
     def has_position(self) -> bool:
         """True if a position is open."""
-        return vs.exchange_value(self.exchange, "has_position")
+        return vs.exchange_value(self._account(), "has_position")
 
     @property
     def position_side(self) -> Optional[str]:
         """``"long"``, ``"short"`` or None."""
-        return vs.exchange_value(self.exchange, "position_side")
+        return vs.exchange_value(self._account(), "position_side")
 
     @property
     def position_size_usdt(self) -> float:
         """Position size in USDT (0.0 when flat)."""
-        return vs.exchange_value(self.exchange, "position_size_usdt")
+        return vs.exchange_value(self._account(), "position_size_usdt")
 
     @property
     def unrealized_pnl(self) -> Optional[float]:
         """Unrealized PnL (USDT)."""
-        return vs.exchange_value(self.exchange, "unrealized_pnl_usdt")
+        return vs.exchange_value(self._account(), "unrealized_pnl_usdt")
 
     @property
     def entries_disabled(self) -> bool:
         """True if the exchange refuses new entries."""
-        return vs.exchange_value(self.exchange, "entries_disabled")
+        return vs.exchange_value(self._account(), "entries_disabled")
 
     # ------------------------------------------------------------------ rollups
 
