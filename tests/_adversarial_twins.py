@@ -207,6 +207,12 @@ def _state_cases(data: Any) -> list[tuple[str, tuple, dict]]:
             "max_positions": values, "cooldown_bars_remaining": values, "cache_ready": weird,
             "risk_policy_passed": weird}))),
         ("evaluate_warmup_gate", data.draw(st.tuples(values, values)), {}),
+        ("transition_signal_state", data.draw(st.tuples(
+            st.sampled_from(["none", "confirmed"]), values, weird, st.sampled_from([1, -1, 0, 2, "1"]), st.just("pass"),
+            weird, values, values)), data.draw(st.fixed_dictionaries({}, optional={"expiry_bars": values}))),
+        ("transition_action_state", data.draw(st.tuples(
+            st.sampled_from(["idle", "sizing"]), values, weird, st.sampled_from([1, -1, 0]), st.just("pass"), weird,
+            reals, weird, weird, weird)), data.draw(st.fixed_dictionaries({}, optional={"signal_id": values}))),
         ("evaluate_margin_gate", data.draw(st.tuples(reals, reals)), {}),
     ]
 
@@ -216,15 +222,20 @@ def _state_cases(data: Any) -> list[tuple[str, tuple, dict]]:
 def _state_objects(data: Any, kind: str) -> None:
     counted()
     mods = impls(kind, "states")
+    trans = impls(kind, "transitions")
     for name, args, kw in _state_cases(data):
-        def make(m: Any) -> Any:
+        def make(m: Any, tm: Any) -> Any:
+            if name.startswith("transition"):
+                prev = {"none": m.SignalState(), "confirmed": m.SignalState(m.SignalStateValue.CONFIRMED, 1, 1, 2),
+                        "idle": m.ActionState(), "sizing": m.ActionState(m.ActionStateValue.SIZING, 1, signal_id=1)}
+                return getattr(tm, name)(prev[args[0]], *args[1:4], m.GateResult.pass_(), *args[5:], **kw)
             obj = getattr(m, name)(*args, **kw)
             if name == "GateContext":
                 obj = m.evaluate_gates(obj)
             back = pickle.loads(pickle.dumps(obj))
             assert back == obj and copy.deepcopy(obj) == obj
             return obj
-        got = [outcome(lambda m=m: make(m)) for m in mods]
+        got = [outcome(lambda m=m, tm=tm: make(m, tm)) for m, tm in zip(mods, trans)]
         assert all(g == got[0] for g in got), (name, args, kw, got)
 
 

@@ -5,7 +5,11 @@ cdef extern from *:
     """
     /* CYTHON_TRACE is 1 only in a BTCORE_DEBUG_BUILD=1 build (see setup.py), whose directives
        also turn bounds, wraparound and initialisation checks on. */
-    static int btcore_debug_build(void) { return CYTHON_TRACE; }
+    #if defined(CYTHON_TRACE) && CYTHON_TRACE
+    static int btcore_debug_build(void) { return 1; }
+    #else
+    static int btcore_debug_build(void) { return 0; }
+    #endif
     """
     int btcore_debug_build()
 

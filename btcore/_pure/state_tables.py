@@ -270,6 +270,12 @@ def _check_bar(value: Any, what: str, low: int = -1) -> int:
     return i
 
 
+def _transition_ints(bar_idx: Any, next_signal_id: Any, confirmation_bars: Any, expiry_bars: Any) -> tuple[int, int, int, int]:
+    """The integer arguments of ``transition_signal_state``, checked alike in both twins."""
+    return (_check_bar(bar_idx, "bar_idx", 0), _check_bar(next_signal_id, "next_signal_id", 0),
+            _check_bar(confirmation_bars, "confirmation_bars", 1), _check_bar(expiry_bars, "expiry_bars", 0))
+
+
 def _check_raw_direction(value: Any, what: str) -> int:
     from ._boundary import as_intp
 
