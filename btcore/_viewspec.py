@@ -42,7 +42,7 @@ __all__ = [
     "SERIES", "MARK", "ROLLUP", "STRUCT", "ABSENT", "PATH_CACHE_SIZE", "MAX_LOOKBACK",
     "role_index", "role_feeds", "bar_index", "check_feed", "parse_path", "path_key", "check_spec",
     "owned_array", "feed_names", "indicator_row", "check_count", "check_offset", "not_ready_reasons",
-    "exchange_value", "view_to_dict", "rollups_from_dict", "rollups_to_dict",
+    "exchange_value", "view_to_dict", "rollups_from_dict", "rollups_to_dict", "rebuild_view",
 ]
 
 ROLE_EXEC, ROLE_MTF, ROLE_HTF, ROLE_QUOTE = 0, 1, 2, 3
@@ -371,6 +371,18 @@ def rollups_to_dict(values: Any) -> Optional[dict[str, float]]:
     if not values[2] > 0:
         return None
     return {"px.rollup." + f: float(v) for f, v in zip(ROLLUP_FIELDS, values)}
+
+
+def rebuild_view(base: type, cls: type, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:
+    """Unpickle/copy a view of ``cls``: through ``base.__init__`` (everything checked again), then
+    the 1-minute row and the rollups (shared by both twins)."""
+    view = cls.__new__(cls)
+    base.__init__(view, *args)
+    if (-1 if view.m1_idx is None else view.m1_idx) != m1_idx:
+        view._move(args[1], args[2], args[3], m1_idx)
+    if rollup_matrix is not None:
+        view._attach_rollups(rollup_matrix)
+    return view
 
 
 def rollup_index(key: Any) -> int:

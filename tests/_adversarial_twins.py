@@ -40,6 +40,7 @@ PROPS = ["ts_close_ms", "ts_open_ms", "feeds", "history_config", "symbol", "exec
          "position_size_usdt", "unrealized_pnl", "entries_disabled", "rollup_min_1m", "rollup_max_1m",
          "rollup_bars_1m", "rollup_open_1m", "rollup_close_1m", "rollup_volume_1m", "rollup_price_range_1m",
          "has_rollups", "rollups", "mark_price", "mark_price_source", "history_ready", "exchange"]
+COPIES = {"pickle": lambda x: pickle.loads(pickle.dumps(x)), "copy": copy.copy, "deepcopy": copy.deepcopy}
 CTX_PROPS = ["feed", "current_idx", "ready", "ts_open_ms", "ts_close_ms", "ts_open", "ts_close", "open", "high",
              "low", "close", "volume", "available_indicators", "not_ready_reason"]
 
@@ -97,8 +98,7 @@ def _apply(v: Any, op: tuple, feeds: Any) -> Any:
         v._attach_rollups(m)
         return v.rollups
     if name == "copy":
-        fn = {"pickle": lambda x: pickle.loads(pickle.dumps(x)), "copy": copy.copy, "deepcopy": copy.deepcopy}[args[0]]
-        w = fn(v)
+        w = COPIES[args[0]](v)
         return (w.exec_idx, w.htf_idx, w.m1_idx, w.rollups, w.mark_price, w.get("indicator.rsi"))
     return getattr(v, name)(*args)
 
@@ -161,8 +161,7 @@ CONFIG_FIELDS = {"warmup_bars": ints, "max_positions": ints, "max_drawdown_pct":
 def _tracker_apply(t: Any, op: tuple) -> Any:
     name, *args = op
     if name == "copy":
-        fn = {"pickle": lambda x: pickle.loads(pickle.dumps(x)), "copy": copy.copy, "deepcopy": copy.deepcopy}[args[0]]
-        w = fn(t)
+        w = COPIES[args[0]](t)
         return (w.summary_stats(), w.block_history, w.get_current_signal_state(), w.get_current_action_state())
     attr = getattr(t, name)
     return attr(*args) if callable(attr) and name not in ("block_history", "total_bars", "config") else attr

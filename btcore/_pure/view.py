@@ -1091,11 +1091,4 @@ def _check_source(value: Any) -> Optional[str]:
 
 
 def _rebuild_view(cls: type, args: tuple, m1_idx: int, rollup_matrix: Any) -> RuntimeSnapshotView:
-    # pickle/copy: through __init__ (everything checked again), then the 1m row and the rollups.
-    view = cls.__new__(cls)
-    RuntimeSnapshotView.__init__(view, *args)
-    if (-1 if view.m1_idx is None else view.m1_idx) != m1_idx:
-        view._move(args[1], args[2], args[3], m1_idx)
-    if rollup_matrix is not None:
-        view._attach_rollups(rollup_matrix)
-    return view
+    return vs.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
