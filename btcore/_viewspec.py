@@ -35,6 +35,8 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
+from ._arrays import _is_frozen
+from ._pure._boundary import as_double
 from .errors import DataError, PathError, UnknownKeyError
 
 __all__ = [
@@ -124,8 +126,6 @@ def check_offset(offset: Any) -> int:
 def owned_array(feed: Any, attr: str, dtype: Any, shape: Optional[tuple[int, ...]]) -> Any:
     """``feed.<attr>`` if it is a btcore-owned (frozen) C-contiguous array of ``dtype`` and
     ``shape``; DataError otherwise. What the compiled view points into passes through here."""
-    from ._arrays import _is_frozen
-
     a = getattr(feed, attr, None)
     if (not _is_frozen(a) or a.dtype != dtype or not a.flags.c_contiguous
             or (shape is not None and a.shape != shape) or (shape is None and a.ndim != 1)):
@@ -293,8 +293,6 @@ def check_spec(spec: tuple[Any, ...], path: str, lengths: tuple[Any, ...], count
     ``lengths[r]`` / ``counts[r]`` are role ``r``'s bar and indicator counts (None: no feed). The
     compiled view reads a spec without checks, so this is the boundary it relies on.
     """
-    from ._arrays import _is_frozen
-
     kind = spec[0] if type(spec) is tuple and spec else None
     ok = kind in (MARK, ABSENT)
     if kind == SERIES:
@@ -348,8 +346,6 @@ def rollups_from_dict(rollups: Any) -> list[Any]:
     A missing value is NaN (reads as None), a missing count is 0, and with a count of 0 every
     other field is NaN whatever the dict holds.
     """
-    from ._pure._boundary import as_double
-
     out = [math.nan] * 6
     out[2] = 0.0
     if rollups is not None and not isinstance(rollups, Mapping):

@@ -50,7 +50,8 @@ cdef enum:
     K_STRUCT = 3
     K_ABSENT = 4
 
-if (vs.SERIES, vs.MARK, vs.ROLLUP, vs.STRUCT, vs.ABSENT) != (K_SERIES, K_MARK, K_ROLLUP, K_STRUCT, K_ABSENT):
+if (vs.SERIES, vs.MARK, vs.ROLLUP, vs.STRUCT, vs.ABSENT) != (K_SERIES, K_MARK, K_ROLLUP, K_STRUCT, K_ABSENT) \
+        or vs.MAX_LOOKBACK != (1 << 62):
     raise ImportError("btcore._core.view is out of date with btcore._viewspec; rebuild the extension")
 _OHLCV = vs.OHLCV
 _EMPTY_ROLLUPS = vs.rollups_from_dict(None)
@@ -1118,7 +1119,7 @@ cdef class RuntimeSnapshotView:
         self._check()
         cdef object role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
         cdef int r = vs.role_index(tf_role) if role is None else role
-        cdef intp_t off = offset if type(offset) is int and 0 <= offset <= vs.MAX_LOOKBACK else vs.check_offset(offset)
+        cdef intp_t off = offset if type(offset) is int and 0 <= offset <= (1 << 62) else vs.check_offset(offset)
         cdef intp_t i
         cdef dict names
         if indicator_key == "mark_price":

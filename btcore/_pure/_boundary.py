@@ -4,10 +4,12 @@ Objects used before or after ``__init__``:
 
 * an object whose ``__init__`` never ran (made with ``cls.__new__(cls)``, or a subclass that
   skipped ``super().__init__``) raises :class:`~btcore.errors.NotInitializedError` from every
-  method and property. Compiled classes check an "initialised" field set last by ``__init__``;
-  the pure twins get the same error from :func:`uninitialised_getattr`, a ``__getattr__`` that
-  costs nothing on the normal path (Python only calls it after a failed lookup). Plain data
-  attributes (``view.exchange``, ``view.mark_price`` ...) read as their zero value in both;
+  method and property. Compiled classes check an "initialised" field set last by ``__init__``.
+  A pure class decorated with :func:`guarded` is born as a hidden same-layout subclass whose
+  ``__getattr__`` raises that error, and ``__init__`` turns it into the class itself as its last
+  step (:func:`initialised`): an initialised object has no ``__getattr__`` at all, so attribute
+  reads keep CPython's fast path. Plain data attributes (``view.exchange``, ``view.mark_price``
+  ...) read as their zero value in both;
 * calling ``__init__`` again on an initialised object raises ``TypeError``: the C pointers, the
   path handles and the cached contexts of a view (or the arrays of a loop, the ring of a tracker)
   were validated for the first arguments, so nothing may re-point them.
@@ -24,12 +26,12 @@ from __future__ import annotations
 
 import operator
 from functools import partial
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from ..errors import NotInitializedError
 
 __all__ = [
-    "not_initialised", "already_initialised", "uninitialised_getattr", "defaults_getattr",
+    "not_initialised", "already_initialised", "guarded", "initialised", "is_initialised",
     "as_intp", "as_int64", "as_double", "INT64_MIN", "INT64_MAX",
 ]
 
@@ -107,53 +109,52 @@ def as_double(value: Any, what: str) -> float:
     return float(value)
 
 
-class uninitialised_getattr:
-    """A ``__getattr__`` raising NotInitializedError while slot ``marker`` is unset.
+def guarded(data: Optional[Mapping[str, Any]] = None) -> Callable[[type], type]:
+    """Class decorator: ``cls.__new__`` makes an object of a hidden subclass of the same layout
+    whose ``__getattr__`` raises NotInitializedError (``data`` attributes read as given), until
+    ``__init__`` calls :func:`initialised` as its last step."""
 
-    Python calls ``__getattr__`` only after normal lookup raised AttributeError: an unset slot,
-    or a property whose body raised AttributeError. This is a descriptor, not a function: bound
-    to an initialised object it hands back the object's own (C) ``__getattribute__``, so the
-    standard error (or the property's own error) is raised with no frame of btcore in between,
-    and the traceback still ends at the caller's line. ``data`` holds the plain data attributes
-    and the zero value they read as before ``__init__``.
-    """
+    def decorate(cls: type) -> type:
+        hook = _UninitialisedGetattr(dict(data or {}))
+        uninit: dict[type, type] = {}
 
-    def __init__(self, marker: str, data: Optional[Mapping[str, Any]] = None) -> None:
-        self.marker = marker
-        self.data = dict(data or {})
+        def __new__(klass: type, *args: Any, **kwargs: Any) -> Any:
+            sub = uninit.get(klass)
+            if sub is None:
+                ns = {"__slots__": (), "__getattr__": hook, "_btcore_uninitialised": klass,
+                      "__module__": klass.__module__, "__qualname__": klass.__qualname__}
+                sub = uninit[klass] = type(klass.__name__, (klass,), ns)
+            return object.__new__(sub)
+
+        cls.__new__ = __new__  # type: ignore[method-assign]
+        return cls
+
+    return decorate
+
+
+def initialised(obj: Any) -> None:
+    """The last step of a guarded ``__init__``: ``obj`` becomes an object of its own class."""
+    real = type(obj).__dict__.get("_btcore_uninitialised")
+    if real is not None:
+        object.__setattr__(obj, "__class__", real)
+
+
+def is_initialised(obj: Any) -> bool:
+    """False while ``obj`` is still the hidden uninitialised subclass of a guarded class."""
+    return "_btcore_uninitialised" not in type(obj).__dict__
+
+
+class _UninitialisedGetattr:
+    # __getattr__ of the hidden subclass: data attributes read as their zero value, anything else
+    # raises NotInitializedError (Python calls it only for names normal lookup did not find).
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
 
     def __get__(self, obj: Any, cls: Any = None) -> Any:
-        if obj is None:
-            return self
-        if _is_set(obj, self.marker):
-            return obj.__getattribute__
-        return partial(_uninitialised, obj, self.data)
+        return self if obj is None else partial(_uninitialised, obj, self.data)
 
 
 def _uninitialised(obj: Any, data: Mapping[str, Any], name: str) -> Any:
     if name in data:
         return data[name]
     raise not_initialised(obj)
-
-
-class defaults_getattr:
-    """A ``__getattr__`` reading an unset slot as its default (value objects made with __new__).
-
-    The compiled value objects start from the same defaults in ``__cinit__``, so an object made
-    with ``cls.__new__(cls)`` reads alike in both twins. A descriptor for the reason given in
-    :class:`uninitialised_getattr`.
-    """
-
-    def __init__(self, defaults: Mapping[str, Any]) -> None:
-        self.defaults = dict(defaults)
-
-    def __get__(self, obj: Any, cls: Any = None) -> Any:
-        if obj is None:
-            return self
-        return partial(_default, obj, self.defaults)
-
-
-def _default(obj: Any, defaults: Mapping[str, Any], name: str) -> Any:
-    if name in defaults:
-        return defaults[name]
-    return object.__getattribute__(obj, name)

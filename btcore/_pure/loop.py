@@ -37,7 +37,8 @@ from .._arrays import _readonly
 from ..align import Alignment, align_feeds
 from ..errors import ConfigError, DataError
 from ..types import DEFAULT_HISTORY_CONFIG, HistoryConfig
-from ._boundary import already_initialised, uninitialised_getattr
+from ._boundary import already_initialised, guarded, initialised, is_initialised
+from .view import RuntimeSnapshotView as _View
 
 __all__ = [
     "SIGNAL_NONE",
@@ -166,9 +167,7 @@ class CythonStrategy:
         """Called once with the loop's view before the first bar (e.g. to compile paths)."""
 
     def __call__(self, view: Any) -> int:
-        from .view import RuntimeSnapshotView
-
-        if not isinstance(view, RuntimeSnapshotView):
+        if not isinstance(view, _View):
             raise TypeError(f"a strategy is called with a RuntimeSnapshotView, got {type(view).__name__}")
         return signal_code(self.on_bar(view))
 
@@ -245,6 +244,7 @@ def _check_run_args(strategy: Any, exchange: Any, tracker: Any, on_snapshot: Any
     return ex_hooks, tr_hooks
 
 
+@guarded()
 class BarLoop:
     """Drive one run over the exec bars of ``feeds`` with one reusable view.
 
@@ -275,10 +275,10 @@ class BarLoop:
     _end: int
     _history_start: int
     _alignment: Alignment
-    __getattr__ = uninitialised_getattr("_view")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        raise TypeError("BarLoop is final (as the compiled one); wrap it instead of subclassing")
+        if "_btcore_uninitialised" not in cls.__dict__:  # the guard's own hidden subclass
+            raise TypeError("BarLoop is final (as the compiled one); wrap it instead of subclassing")
 
     def __init__(
         self,
@@ -292,7 +292,7 @@ class BarLoop:
         from .view import RuntimeSnapshotView
 
         # Everything is checked (and the view built) first; the loop changes only at the end.
-        if "_view" in self.__dict__:
+        if is_initialised(self):
             raise already_initialised(self)
         feeds, lo, hi, config, al, hist = _setup(feeds, start, end, quote_feed, history_config)
         close = feeds.exec_feed.close
@@ -305,7 +305,8 @@ class BarLoop:
         self._alignment, self._history_start = al, hist
         self._initial_exchange = initial_exchange
         self._close = close
-        self._view = view  # last: from here on the loop is initialised
+        self._view = view
+        initialised(self)  # last: from here on the loop is initialised
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_loop, (type(self), self._feeds, self._start, self._end, self._history_config,

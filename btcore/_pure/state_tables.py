@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Optional
 
 from ..errors import ConfigError, IllegalTransitionError
+from ._boundary import as_intp
 
 __all__ = [
     "SignalStateValue",
@@ -262,8 +263,6 @@ def _check_member(members: tuple[Any, ...], value: Any, what: str) -> Any:
 
 def _check_bar(value: Any, what: str, low: int = -1) -> int:
     """A bar index, count or id: an int (``__index__``) in ``low..MAX_INDEX``."""
-    from ._boundary import as_intp
-
     i = as_intp(value, what)
     if not low <= i <= MAX_INDEX:
         raise ValueError(f"{what} must be in {low}..{MAX_INDEX}, got {value!r}")
@@ -277,8 +276,6 @@ def _transition_ints(bar_idx: Any, next_signal_id: Any, confirmation_bars: Any, 
 
 
 def _check_raw_direction(value: Any, what: str) -> int:
-    from ._boundary import as_intp
-
     d = as_intp(value, what)
     if d not in (-1, 0, 1, 2):
         raise ValueError(f"{what} must be 1, -1, 0 or 2 (FLAT), got {value!r}")

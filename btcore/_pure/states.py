@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Optional
 
-from ._boundary import as_double, as_int64, defaults_getattr
+from ._boundary import as_double, as_int64
 from .state_tables import (
     _check_bar,
     _check_raw_direction,
@@ -62,6 +62,19 @@ _A = ActionStateValue
 _SIG_MEMBERS = tuple(SignalStateValue)
 _ACT_MEMBERS = tuple(ActionStateValue)
 _GATE_MEMBERS = tuple(GateCode)
+
+
+def _with_defaults(cls: type, defaults: dict[str, Any]) -> None:
+    """``cls.__new__(cls)`` gives an object reading as ``cls()`` (the compiled ``__cinit__`` does
+    the same); the machines' own constructors use ``object.__new__`` and set every field."""
+
+    def __new__(klass: type, *args: Any, **kwargs: Any) -> Any:
+        obj = object.__new__(klass)
+        for name, value in defaults.items():
+            object.__setattr__(obj, name, value)
+        return obj
+
+    cls.__new__ = __new__  # type: ignore[method-assign]
 
 
 class _Frozen:
@@ -143,7 +156,7 @@ class GateResult(_Frozen):
 
 
 _PASS = GateResult(True, GateCode.G_PASS, (GateCode.G_PASS,), None)
-GateResult.__getattr__ = defaults_getattr(  # type: ignore[method-assign]
+_with_defaults(GateResult,
     {"passed": True, "code": GateCode.G_PASS, "codes": (GateCode.G_PASS,), "reason": None})
 
 
@@ -257,7 +270,7 @@ class SignalState(_Frozen):
 
 
 _SIGNAL_NONE = SignalState()
-SignalState.__getattr__ = defaults_getattr(  # type: ignore[method-assign]
+_with_defaults(SignalState,
     {"value": _S.NONE, "direction": 0, "detected_bar": -1, "confirmed_bar": -1, "consumed_bar": -1,
      "gate_result": None, "signal_id": 0})
 
@@ -355,7 +368,7 @@ class ActionState(_Frozen):
 
 
 _ACTION_IDLE = ActionState()
-ActionState.__getattr__ = defaults_getattr(  # type: ignore[method-assign]
+_with_defaults(ActionState,
     {"value": _A.IDLE, "direction": 0, "size_usdt": 0.0, "submitted_bar": -1, "filled_bar": -1,
      "reject_reason": None, "signal_id": 0})
 
@@ -466,7 +479,7 @@ class GateContext:
         return _context_repr(self)
 
 
-GateContext.__getattr__ = defaults_getattr(  # type: ignore[method-assign]
+_with_defaults(GateContext,
     {"_" + k: v for k, v in zip(_CONTEXT_FIELDS, (0, 0, 0, True, 0.0, 100.0, math.inf, 0.0, 0, 100, 0.0, 100.0, 0,
                                                  True, None, 0))})
 
@@ -657,7 +670,7 @@ class BlockState(_Frozen):
         return f"BlockState({self.summary()})"
 
 
-BlockState.__getattr__ = defaults_getattr(  # type: ignore[method-assign]
+_with_defaults(BlockState,
     {"bar_idx": 0, "signal": _SIGNAL_NONE, "action": _ACTION_IDLE, "gate": _PASS, "raw_signal_direction": 0,
      "_sig_trig": 0, "_act_trig": 0})
 
@@ -665,7 +678,7 @@ BlockState.__getattr__ = defaults_getattr(  # type: ignore[method-assign]
 def _make_block(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,
                 raw_direction: int, sig_trig: int, act_trig: int) -> BlockState:
     # The tracker's constructor: parts already validated, triggers already packed.
-    block = BlockState.__new__(BlockState)
+    block = object.__new__(BlockState)
     sa = object.__setattr__
     sa(block, "bar_idx", bar_idx)
     sa(block, "signal", signal)
@@ -675,6 +688,28 @@ def _make_block(bar_idx: int, signal: SignalState, action: ActionState, gate: Ga
     sa(block, "_sig_trig", sig_trig)
     sa(block, "_act_trig", act_trig)
     return block
+
+
+def _make_signal(value: int, direction: int, detected: int, confirmed: int, consumed: int,
+                 gate: Optional[GateResult], signal_id: int) -> SignalState:
+    # The machines' constructor: values already valid (the compiled make_signal).
+    s = object.__new__(SignalState)
+    for name, v in zip(_SIGNAL_FIELDS, (_SIG_MEMBERS[value], direction, detected, confirmed, consumed, gate, signal_id)):
+        object.__setattr__(s, name, v)
+    return s
+
+
+def _make_action(value: int, direction: int, size: float, submitted: int, filled: int, reason: Optional[str],
+                 signal_id: int) -> ActionState:
+    # The machines' constructor: values already valid (the compiled make_action).
+    a = object.__new__(ActionState)
+    for name, v in zip(_ACTION_FIELDS, (_ACT_MEMBERS[value], direction, size, submitted, filled, reason, signal_id)):
+        object.__setattr__(a, name, v)
+    return a
+
+
+_SIGNAL_FIELDS = SignalState.__slots__
+_ACTION_FIELDS = ActionState.__slots__
 
 
 def create_block_state(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,

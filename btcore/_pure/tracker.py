@@ -17,7 +17,7 @@ import math
 from typing import Any, Optional, Sequence
 
 from ..errors import DataError, IllegalTransitionError
-from ._boundary import already_initialised, as_double, as_intp, uninitialised_getattr
+from ._boundary import already_initialised, as_double, as_intp, guarded, initialised, is_initialised
 from .state_tables import (
     MAX_INDEX,
     ActionStateValue,
@@ -61,6 +61,7 @@ def _index(value: Any, what: str, low: int = 0, high: int = (1 << 63) - 1) -> in
     return i
 
 
+@guarded()
 class StateTracker:
     """Records signal / action / gate state per bar, with bounded memory.
 
@@ -82,10 +83,8 @@ class StateTracker:
     bar. Hooks other than ``on_bar_start`` raise :class:`IllegalTransitionError` outside a bar.
     """
 
-    __getattr__ = uninitialised_getattr("_config")
-
     def __init__(self, config: Optional[StateTrackerConfig] = None) -> None:
-        if "_config" in self.__dict__:
+        if is_initialised(self):
             raise already_initialised(self)
         if config is None:
             config = StateTrackerConfig()
@@ -97,7 +96,8 @@ class StateTracker:
         for name in ("max_drawdown_pct", "max_exposure_pct"):
             as_double(getattr(config, name), f"config {name}")
         self._reset(config.max_history)
-        self._config = config  # last: from here on the tracker is initialised
+        self._config = config
+        initialised(self)  # last: from here on the tracker is initialised
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_tracker, (type(self), self._config, self._state()))

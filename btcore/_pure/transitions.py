@@ -24,6 +24,8 @@ from .state_tables import (
 from .states import (
     _ACTION_IDLE,
     _SIGNAL_NONE,
+    _make_action,
+    _make_signal,
     ActionState,
     GateResult,
     SignalState,
@@ -108,7 +110,7 @@ def advance_signal(prev: SignalState, bar_idx: int, direction: int, gate: GateRe
         return prev, 0, False
     if v == _NONE:
         return _SIGNAL_NONE, packed, False
-    return SignalState(v, d, det, conf, cons, gate, sid), packed, fresh
+    return _make_signal(v, d, det, conf, cons, gate, sid), packed, fresh
 
 
 def advance_action(prev: ActionState, bar_idx: int, signal_confirmed: bool, signal_direction: int,
@@ -189,7 +191,7 @@ def advance_action(prev: ActionState, bar_idx: int, signal_confirmed: bool, sign
         return prev, 0, 0
     if v == _IDLE and reason is None:
         return _ACTION_IDLE, packed, used
-    return ActionState(v, d, size, sub, fil, reason, signal_id=sid), packed, used
+    return _make_action(v, d, size, sub, fil, reason, sid), packed, used
 
 
 def _check_direction(direction: int, active: bool, what: str) -> int:

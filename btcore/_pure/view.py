@@ -21,7 +21,7 @@ from .._arrays import _readonly
 from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
 from ..timeframe import from_epoch_ms
 from ..types import DEFAULT_HISTORY_CONFIG
-from ._boundary import already_initialised, as_double, uninitialised_getattr
+from ._boundary import already_initialised, as_double, guarded, initialised, is_initialised
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 
@@ -120,6 +120,7 @@ def _strict_missing(what: str, where: str) -> NotReadyError:
 # --------------------------------------------------------------------------- TFContext
 
 
+@guarded({"not_ready_reason": None})
 class TFContext:
     """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
 
@@ -136,10 +137,9 @@ class TFContext:
     """
 
     __slots__ = ("_feed", "_cols", "_names", "_idx", "_ready", "not_ready_reason", "_fc")
-    __getattr__ = uninitialised_getattr("_fc", {"not_ready_reason": None})
 
     def __init__(self, feed: Any, current_idx: Any, ready: Optional[bool] = None, not_ready_reason: Optional[str] = None) -> None:
-        if _initialised(self):
+        if is_initialised(self):
             raise already_initialised(self)
         table = _feed_table(vs.check_feed(feed))
         idx = vs.bar_index(feed, current_idx, "current_idx")
@@ -153,6 +153,7 @@ class TFContext:
         self._ready = ok
         self.not_ready_reason = not_ready_reason
         self._fc = table
+        initialised(self)
 
     def __reduce__(self) -> tuple:
         return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
@@ -259,14 +260,6 @@ class TFContext:
         return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
 
 
-def _initialised(obj: Any) -> bool:
-    try:
-        object.__getattribute__(obj, "_fc")
-    except AttributeError:
-        return False
-    return True
-
-
 def _view_context(table: _FeedTable, feed: Any) -> TFContext:
     # A view's own context: the view's checked columns (the view sets _idx before every use).
     ctx = TFContext.__new__(TFContext)
@@ -277,6 +270,7 @@ def _view_context(table: _FeedTable, feed: Any) -> TFContext:
     ctx._ready = False
     ctx.not_ready_reason = None
     ctx._fc = table
+    initialised(ctx)
     return ctx
 
 
@@ -289,6 +283,7 @@ def _rebuild_context(cls: type, feed: Any, current_idx: Any, ready: bool, not_re
 # --------------------------------------------------------------------------- PathHandle
 
 
+@guarded()
 class PathHandle:
     """A path resolved once and bound to one view: ``get()`` does no string work.
 
@@ -296,14 +291,9 @@ class PathHandle:
     """
 
     __slots__ = ("_view", "_spec", "_path")
-    __getattr__ = uninitialised_getattr("_view")
 
     def __init__(self, view: "RuntimeSnapshotView", path: str) -> None:
-        try:
-            object.__getattribute__(self, "_view")
-        except AttributeError:
-            pass
-        else:
+        if is_initialised(self):
             raise already_initialised(self)
         if not isinstance(view, RuntimeSnapshotView):
             raise TypeError(f"view must be a RuntimeSnapshotView, got {type(view).__name__}")
@@ -312,6 +302,7 @@ class PathHandle:
         self._spec = _lookup(ft, key)
         self._path = key
         self._view = view
+        initialised(self)
 
     def __reduce__(self) -> tuple:
         return (_rebuild_handle, (type(self), self._view, self._path))
@@ -338,6 +329,7 @@ def _rebuild_handle(cls: type, view: Any, path: str) -> PathHandle:
 # --------------------------------------------------------------------------- the view
 
 
+@guarded(_VIEW_DATA)
 class RuntimeSnapshotView:
     """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
 
@@ -377,7 +369,6 @@ class RuntimeSnapshotView:
 
     __slots__ = ("exchange", "_mark_price", "_mark_price_source", "_history_ready", "_feeds", "_history_config",
                  "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx", "_fc")
-    __getattr__ = uninitialised_getattr("_fc", _VIEW_DATA)
 
     def __init__(
         self,
@@ -393,7 +384,7 @@ class RuntimeSnapshotView:
         rollups: Optional[dict[str, Any]] = None,
     ) -> None:
         # Everything is checked into locals first; the view changes only once nothing can fail.
-        if _initialised(self):
+        if is_initialised(self):
             raise already_initialised(self)
         ft = _feeds_table(feeds)
         roles, n = ft.roles, ft.lengths
@@ -420,7 +411,8 @@ class RuntimeSnapshotView:
         self._history_config = history_config or DEFAULT_HISTORY_CONFIG
         self._feeds = feeds
         self._roles = roles
-        self._fc = ft  # last: from here on the view is initialised
+        self._fc = ft
+        initialised(self)  # last: from here on the view is initialised
 
     def __reduce__(self) -> tuple:
         args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
@@ -856,7 +848,7 @@ class RuntimeSnapshotView:
         """
         roles = self._roles  # NotInitializedError before __init__, as in the compiled view
         r = vs.role_index(tf_role)
-        off = vs.check_offset(offset)
+        off = offset if type(offset) is int and 0 <= offset <= vs.MAX_LOOKBACK else vs.check_offset(offset)
         if indicator_key == "mark_price":
             if off:
                 raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
