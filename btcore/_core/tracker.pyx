@@ -37,6 +37,13 @@ __all__ = ["StateTracker", "StateTrackerConfig", "create_state_tracker"]
 cdef int[N_EVENTS] _EVENT_BITS = [EV_SIZING, EV_SUBMIT, EV_FILL, EV_REJECT, EV_CANCEL]
 
 
+cdef inline int _tracker_ok(StateTracker t) except -1:
+    # The "initialised?" test of every Python-facing method: a pointer compare on the normal path.
+    if t._cfg is None:
+        raise not_initialised(t)
+    return 0
+
+
 cdef class StateTracker:
     """Records signal / action / gate state per bar, with bounded memory.
 
@@ -94,7 +101,7 @@ cdef class StateTracker:
         return 0
 
     def __reduce__(self):
-        self._check()
+        _tracker_ok(self)
         return (_rebuild_tracker, (type(self), self._cfg, self._state()))
 
     def _state(self):
@@ -120,7 +127,7 @@ cdef class StateTracker:
     def _set_state(self, state):
         # Restore a pickled state; _check_state validates every value first (ring length included).
         cdef int i
-        self._check()
+        _tracker_ok(self)
         st = _check_state(state, self.cfg_max_history, SignalState, ActionState, BlockState)
         self._reset()
         self._signal, self._action = st["signal"], st["action"]
@@ -155,12 +162,12 @@ cdef class StateTracker:
     @property
     def config(self):
         """The (frozen) configuration."""
-        self._check()
+        _tracker_ok(self)
         return self._cfg
 
     cpdef void reset(self):
         """Forget everything: machines, hook values, counters and the block ring."""
-        self._check()
+        _tracker_ok(self)
         self._reset()
 
     cdef int _reset(self) except -1:
@@ -221,7 +228,7 @@ cdef class StateTracker:
 
     cpdef void on_bar_start(self, intp_t bar_idx):
         """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
-        self._check()
+        _tracker_ok(self)
         if bar_idx < 0 or bar_idx > MAX_INDEX:
             raise ValueError(f"bar_idx must be in 0..{MAX_INDEX}, got {bar_idx!r}")
         if bar_idx <= self._last_bar:
@@ -413,12 +420,12 @@ cdef class StateTracker:
 
     def get_current_signal_state(self):
         """Signal state after the last recorded bar."""
-        self._check()
+        _tracker_ok(self)
         return self._signal
 
     def get_current_action_state(self):
         """Action state after the last recorded bar."""
-        self._check()
+        _tracker_ok(self)
         return self._action
 
     cpdef object get_block_at(self, intp_t bar_idx):
@@ -430,7 +437,7 @@ cdef class StateTracker:
         """
         cdef int64_t cap = self.cfg_max_history
         cdef BlockState block
-        self._check()
+        _tracker_ok(self)
         if not cap:
             return self._index.get(bar_idx)
         if bar_idx < 0 or not (self._last_bar - cap < bar_idx <= self._last_bar):
@@ -441,7 +448,7 @@ cdef class StateTracker:
     @property
     def block_history(self):
         """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
-        self._check()
+        _tracker_ok(self)
         cap = self.cfg_max_history
         if not cap:
             return list(self._ring)
@@ -453,7 +460,7 @@ cdef class StateTracker:
     @property
     def total_bars(self):
         """Number of bars recorded since construction or ``reset()``."""
-        self._check()
+        _tracker_ok(self)
         return self._total
 
     cpdef dict summary_stats(self):
@@ -468,7 +475,7 @@ cdef class StateTracker:
         ``ignored_events`` (reported order events the action machine could not use),
         ``first_bar_idx``, ``last_bar_idx``, ``max_history``.
         """
-        self._check()
+        _tracker_ok(self)
         return summary_dict(self._total, self._blocked, self._abandoned, self._signal_counter,
                             self._first_bar, self._last_bar, self.cfg_max_history, self._sig_bars, self._act_bars,
                             self._sig_events, self._act_events, self._gate_primary,

@@ -273,6 +273,25 @@ cdef _strict_missing(str what, str where):
     return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
 
 
+# The "initialised?" test of every Python-facing method: inline, a pointer compare on the normal path.
+cdef inline int _ctx_ok(TFContext c) except -1:
+    if c._fc is None:
+        raise not_initialised(c)
+    return 0
+
+
+cdef inline int _handle_ok(PathHandle h) except -1:
+    if h._view is None:
+        raise not_initialised(h)
+    return 0
+
+
+cdef inline int _view_ok(RuntimeSnapshotView v) except -1:
+    if v._fc is None:
+        raise not_initialised(v)
+    return 0
+
+
 # --------------------------------------------------------------------------- TFContext
 
 
@@ -319,95 +338,95 @@ cdef class TFContext:
         return _read(&self._d, self._idx, src)
 
     def __reduce__(self):
-        self._check()
+        _ctx_ok(self)
         return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
 
     @property
     def feed(self):
         """The FeedStore this context reads."""
-        self._check()
+        _ctx_ok(self)
         return self._feed
 
     @property
     def current_idx(self):
         """Current bar index, None if no bar has closed yet."""
-        self._check()
+        _ctx_ok(self)
         return self._idx if self._idx >= 0 else None
 
     @property
     def ready(self):
         """True if the context has a bar (and the caller did not mark it not ready)."""
-        self._check()
+        _ctx_ok(self)
         return self._ready
 
     @property
     def ts_open_ms(self):
         """Open time of the current bar in epoch ms (None without a bar)."""
-        self._check()
+        _ctx_ok(self)
         return self._d.ts_open[self._idx] if self._idx >= 0 else None
 
     @property
     def ts_close_ms(self):
         """Close time of the current bar in epoch ms (None without a bar)."""
-        self._check()
+        _ctx_ok(self)
         return self._d.ts_close[self._idx] if self._idx >= 0 else None
 
     @property
     def ts_open(self):
         """Open time of the current bar as an aware UTC datetime (None without a bar)."""
-        self._check()
+        _ctx_ok(self)
         return from_epoch_ms(self._d.ts_open[self._idx]) if self._idx >= 0 else None
 
     @property
     def ts_close(self):
         """Close time of the current bar as an aware UTC datetime (None without a bar)."""
-        self._check()
+        _ctx_ok(self)
         return from_epoch_ms(self._d.ts_close[self._idx]) if self._idx >= 0 else None
 
     @property
     def open(self):
         """Open of the current bar; None if NaN or no bar."""
-        self._check()
+        _ctx_ok(self)
         return _opt(self._value(0))
 
     @property
     def high(self):
         """High of the current bar; None if NaN or no bar."""
-        self._check()
+        _ctx_ok(self)
         return _opt(self._value(1))
 
     @property
     def low(self):
         """Low of the current bar; None if NaN or no bar."""
-        self._check()
+        _ctx_ok(self)
         return _opt(self._value(2))
 
     @property
     def close(self):
         """Close of the current bar; None if NaN or no bar."""
-        self._check()
+        _ctx_ok(self)
         return _opt(self._value(3))
 
     @property
     def volume(self):
         """Volume of the current bar; None if NaN or no bar."""
-        self._check()
+        _ctx_ok(self)
         return _opt(self._value(4))
 
     @property
     def available_indicators(self):
         """Names of the indicators declared on this feed."""
-        self._check()
+        _ctx_ok(self)
         return list(self._feed.indicator_names)
 
     def has_indicator(self, name):
         """True if ``name`` is declared on this feed."""
-        self._check()
+        _ctx_ok(self)
         return name in self._fc.names
 
     def get_indicator(self, name):
         """Indicator value at the current bar; None if undeclared, NaN or no bar."""
-        self._check()
+        _ctx_ok(self)
         row = self._fc.names.get(name)
         return None if row is None else _opt(self._value(5 + <intp_t>row))
 
@@ -421,14 +440,14 @@ cdef class TFContext:
         NotReadyError
             If the value is NaN or the context has no bar.
         """
-        self._check()
+        _ctx_ok(self)
         cdef double v = self._value(5 + <intp_t>vs.indicator_row(self._fc.names, self._feed, name))
         if isnan(v):
             raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
         return v
 
     def __repr__(self):
-        self._check()
+        _ctx_ok(self)
         return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
 
 
@@ -477,22 +496,22 @@ cdef class PathHandle:
         return self._view._eval(self._spec)
 
     def __reduce__(self):
-        self._check()
+        _handle_ok(self)
         return (_rebuild_handle, (type(self), self._view, self._path))
 
     @property
     def path(self):
         """The path this handle reads."""
-        self._check()
+        _handle_ok(self)
         return self._path
 
     def get(self):
         """Current value of the path; None if NaN, not ready or absent."""
-        self._check()
+        _handle_ok(self)
         return _opt(self._view._eval(self._spec))
 
     def __repr__(self):
-        self._check()
+        _handle_ok(self)
         return f"<PathHandle {self._path!r}>"
 
 
@@ -606,7 +625,7 @@ cdef class RuntimeSnapshotView:
         return 0
 
     def __reduce__(self):
-        self._check()
+        _view_ok(self)
         args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
                 self.mark_price_source, self._history_config, self.history_ready,
                 None if self._roll != NULL else vs.rollups_to_dict([self._roll_fixed[j] for j in range(6)]))
@@ -638,7 +657,7 @@ cdef class RuntimeSnapshotView:
         """
         cdef tuple feeds
         cdef intp_t e, m, h, q
-        self._check()
+        _view_ok(self)
         feeds = self._fc.feeds
         e = _exec_index(feeds[0], exec_idx, self._r[0].n)
         m = _role_index(feeds[1], mtf_idx, self._r[1].n, "mtf_idx")
@@ -651,7 +670,7 @@ cdef class RuntimeSnapshotView:
         exec index from now on; None detaches it (rollups then read as empty)."""
         cdef const float64_t[:, ::1] mat
         cdef int j
-        self._check()
+        _view_ok(self)
         if rollups is None:
             self._roll = NULL
             self._roll_keep = None
@@ -707,7 +726,7 @@ cdef class RuntimeSnapshotView:
         PathError
             If ``role`` is not a tf role.
         """
-        self._check()
+        _view_ok(self)
         cdef int r = vs.role_index(role)
         feed = self._fc.feeds[r]
         if feed is None:
@@ -726,7 +745,7 @@ cdef class RuntimeSnapshotView:
         return _lookup(self._fc, path)
 
     def _window(self, int src, n, bint high):
-        self._check()
+        _view_ok(self)
         _in_range(src, 5)
         cdef intp_t count = vs.check_count(n, "n", 1)
         cdef intp_t e = self._idx[0], i
@@ -741,13 +760,13 @@ cdef class RuntimeSnapshotView:
         return best
 
     def _ctx_close_ms(self, int role):
-        self._check()
+        _view_ok(self)
         _in_range(role, 4)
         cdef intp_t i = self._idx[role]
         return None if i < 0 or not self._r[role].present else self._r[role].ts_close[i]
 
     def _context(self, int role):
-        self._check()
+        _view_ok(self)
         _in_range(role, 3)
         cdef TFContext ctx
         feed = self._roles[role]
@@ -766,13 +785,13 @@ cdef class RuntimeSnapshotView:
     @property
     def ts_close_ms(self):
         """Exec bar close time in epoch ms."""
-        self._check()
+        _view_ok(self)
         return self._r[0].ts_close[self._idx[0]]
 
     @property
     def ts_open_ms(self):
         """Exec bar open time in epoch ms."""
-        self._check()
+        _view_ok(self)
         return self._r[0].ts_open[self._idx[0]]
 
     # ------------------------------------------------------------------ identity and time
@@ -780,41 +799,41 @@ cdef class RuntimeSnapshotView:
     @property
     def feeds(self):
         """The MultiTFFeedStore this view reads."""
-        self._check()
+        _view_ok(self)
         return self._feeds
 
     @property
     def history_config(self):
         """The HistoryConfig given at construction (or the default)."""
-        self._check()
+        _view_ok(self)
         return self._history_config
 
     @property
     def symbol(self):
         """Symbol of the exec feed."""
-        self._check()
+        _view_ok(self)
         return self._roles[0].symbol
 
     @property
     def exec_tf(self):
         """Timeframe of the exec feed."""
-        self._check()
+        _view_ok(self)
         return self._roles[0].tf
 
     @property
     def tf_mapping(self):
         """Role → timeframe mapping of the feeds."""
-        self._check()
+        _view_ok(self)
         return self._feeds.tf_mapping
 
     @property
     def exec_idx(self):
         """Current exec bar index."""
-        self._check()
+        _view_ok(self)
         return self._idx[0]
 
     def _role_idx(self, role):
-        self._check()
+        _view_ok(self)
         _in_range(role, 4)
         i = self._idx[role]
         return i if i >= 0 else None
@@ -822,81 +841,81 @@ cdef class RuntimeSnapshotView:
     @property
     def htf_idx(self):
         """Current HTF bar index; None if not ready or no HTF feed."""
-        self._check()
+        _view_ok(self)
         return self._role_idx(2)
 
     @property
     def mtf_idx(self):
         """Current MTF bar index; None if not ready or no MTF feed."""
-        self._check()
+        _view_ok(self)
         return self._role_idx(1)
 
     @property
     def m1_idx(self):
         """Quote-feed row of the last 1m bar closed at or before the exec close; None if none."""
-        self._check()
+        _view_ok(self)
         return self._role_idx(3)
 
     @property
     def ts_close(self):
         """Exec bar close time as an aware UTC datetime."""
-        self._check()
+        _view_ok(self)
         return from_epoch_ms(self.ts_close_ms)
 
     @property
     def ts_open(self):
         """Exec bar open time as an aware UTC datetime."""
-        self._check()
+        _view_ok(self)
         return from_epoch_ms(self.ts_open_ms)
 
     @property
     def exec_ctx(self):
         """Exec context (follows the view when it moves)."""
-        self._check()
+        _view_ok(self)
         return self._context(0)
 
     @property
     def htf_ctx(self):
         """HTF context; None if there is no HTF feed."""
-        self._check()
+        _view_ok(self)
         return self._context(2)
 
     @property
     def mtf_ctx(self):
         """MTF context; None if there is no MTF feed."""
-        self._check()
+        _view_ok(self)
         return self._context(1)
 
     # ------------------------------------------------------------------ readiness
 
     def _role_ready(self, role):
-        self._check()
+        _view_ok(self)
         _in_range(role, 4)
         return self._roles[role] is not None and self._idx[role] >= 0
 
     @property
     def htf_ready(self):
         """True if an HTF feed exists and one of its bars has closed."""
-        self._check()
+        _view_ok(self)
         return self._role_ready(2)
 
     @property
     def mtf_ready(self):
         """True if an MTF feed exists and one of its bars has closed."""
-        self._check()
+        _view_ok(self)
         return self._role_ready(1)
 
     @property
     def ready(self):
         """Every role that has a feed has a closed bar, and history is ready."""
-        self._check()
+        _view_ok(self)
         return (self.history_ready and (self._roles[1] is None or self._idx[1] >= 0)
                 and (self._roles[2] is None or self._idx[2] >= 0))
 
     @property
     def not_ready_reasons(self):
         """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
-        self._check()
+        _view_ok(self)
         return vs.not_ready_reasons(self)
 
     # ------------------------------------------------------------------ exec bar
@@ -904,89 +923,89 @@ cdef class RuntimeSnapshotView:
     @property
     def open(self):
         """Exec bar open; None if NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._series(0, 0))
 
     @property
     def high(self):
         """Exec bar high; None if NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._series(0, 1))
 
     @property
     def low(self):
         """Exec bar low; None if NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._series(0, 2))
 
     @property
     def close(self):
         """Exec bar close; None if NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._series(0, 3))
 
     @property
     def volume(self):
         """Exec bar volume; None if NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._series(0, 4))
 
     @property
     def ema_fast(self):
         """Exec indicator ``ema_fast``; None if undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(0, "ema_fast", 0))
 
     @property
     def ema_slow(self):
         """Exec indicator ``ema_slow``; None if undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(0, "ema_slow", 0))
 
     @property
     def rsi(self):
         """Exec indicator ``rsi``; None if undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(0, "rsi", 0))
 
     @property
     def atr(self):
         """Exec indicator ``atr``; None if undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(0, "atr", 0))
 
     def indicator(self, name):
         """Exec indicator ``name``; None if undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(0, name, 0))
 
     def indicator_strict(self, name):
         """Exec indicator ``name``; UnknownKeyError if undeclared, NotReadyError if NaN."""
-        self._check()
+        _view_ok(self)
         return self.exec_ctx.get_indicator_strict(name)
 
     def has_indicator(self, name):
         """True if ``name`` is declared on the exec feed."""
-        self._check()
+        _view_ok(self)
         return name in self._fc.names[0]
 
     @property
     def available_indicators(self):
         """Indicator names of the exec feed."""
-        self._check()
+        _view_ok(self)
         return list(self._roles[0].indicator_names)
 
     @property
     def available_htf_indicators(self):
         """Indicator names of the HTF feed (``[]`` without one)."""
-        self._check()
+        _view_ok(self)
         f = self._roles[2]
         return list(f.indicator_names) if f is not None else []
 
     @property
     def available_mtf_indicators(self):
         """Indicator names of the MTF feed (``[]`` without one)."""
-        self._check()
+        _view_ok(self)
         f = self._roles[1]
         return list(f.indicator_names) if f is not None else []
 
@@ -994,48 +1013,48 @@ cdef class RuntimeSnapshotView:
 
     def prev_indicator(self, name, lookback=1):
         """Exec indicator ``lookback`` bars ago (>= 1); None before the first bar, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(0, name, vs.check_count(lookback, "lookback", 1)))
 
     def prev_ema_fast(self, lookback=1):
         """``ema_fast`` ``lookback`` bars ago (>= 1)."""
-        self._check()
+        _view_ok(self)
         return self.prev_indicator("ema_fast", lookback)
 
     def prev_ema_slow(self, lookback=1):
         """``ema_slow`` ``lookback`` bars ago (>= 1)."""
-        self._check()
+        _view_ok(self)
         return self.prev_indicator("ema_slow", lookback)
 
     def prev_rsi(self, lookback=1):
         """``rsi`` ``lookback`` bars ago (>= 1)."""
-        self._check()
+        _view_ok(self)
         return self.prev_indicator("rsi", lookback)
 
     def prev_atr(self, lookback=1):
         """``atr`` ``lookback`` bars ago (>= 1)."""
-        self._check()
+        _view_ok(self)
         return self.prev_indicator("atr", lookback)
 
     def _prev(self, src, lookback):
-        self._check()
+        _view_ok(self)
         _in_range(src, 5)
         i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
         return None if i < 0 else _opt(self._at(0, i, src))
 
     def prev_close(self, lookback=1):
         """Exec close ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
-        self._check()
+        _view_ok(self)
         return self._prev(3, lookback)
 
     def prev_high(self, lookback=1):
         """Exec high ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
-        self._check()
+        _view_ok(self)
         return self._prev(1, lookback)
 
     def prev_low(self, lookback=1):
         """Exec low ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
-        self._check()
+        _view_ok(self)
         return self._prev(2, lookback)
 
     def bars_exec_low(self, n):
@@ -1043,7 +1062,7 @@ cdef class RuntimeSnapshotView:
 
         None if any low in the window is NaN (a NaN is never skipped silently).
         """
-        self._check()
+        _view_ok(self)
         return self._window(2, n, False)
 
     def bars_exec_high(self, n):
@@ -1051,7 +1070,7 @@ cdef class RuntimeSnapshotView:
 
         None if any high in the window is NaN (a NaN is never skipped silently).
         """
-        self._check()
+        _view_ok(self)
         return self._window(1, n, True)
 
     # ------------------------------------------------------------------ HTF / MTF
@@ -1059,47 +1078,47 @@ cdef class RuntimeSnapshotView:
     @property
     def htf_ema_fast(self):
         """HTF ``ema_fast``; None if no HTF feed, not ready, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(2, "ema_fast", 0))
 
     @property
     def htf_ema_slow(self):
         """HTF ``ema_slow``; None if no HTF feed, not ready, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(2, "ema_slow", 0))
 
     @property
     def htf_rsi(self):
         """HTF ``rsi``; None if no HTF feed, not ready, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(2, "rsi", 0))
 
     @property
     def mtf_ema_fast(self):
         """MTF ``ema_fast``; None if no MTF feed, not ready, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(1, "ema_fast", 0))
 
     @property
     def mtf_ema_slow(self):
         """MTF ``ema_slow``; None if no MTF feed, not ready, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(1, "ema_slow", 0))
 
     @property
     def mtf_rsi(self):
         """MTF ``rsi``; None if no MTF feed, not ready, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(1, "rsi", 0))
 
     def htf_indicator(self, name):
         """HTF indicator ``name``; None if no HTF feed, not ready, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(2, name, 0))
 
     def mtf_indicator(self, name):
         """MTF indicator ``name``; None if no MTF feed, not ready, undeclared or NaN."""
-        self._check()
+        _view_ok(self)
         return _opt(self._named(1, name, 0))
 
     def get_feature(self, indicator_key, tf_role="exec", offset=0):
@@ -1116,7 +1135,7 @@ cdef class RuntimeSnapshotView:
         ValueError
             Negative ``offset``.
         """
-        self._check()
+        _view_ok(self)
         cdef object role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
         cdef int r = vs.role_index(tf_role) if role is None else role
         cdef intp_t off = offset if type(offset) is int and 0 <= offset <= (1 << 62) else vs.check_offset(offset)
@@ -1142,7 +1161,7 @@ cdef class RuntimeSnapshotView:
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
         ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
         PathError for an unknown role."""
-        self._check()
+        _view_ok(self)
         feed = self._roles[vs.role_index(tf_role)]
         if indicator_key == "mark_price":
             return True
@@ -1153,31 +1172,31 @@ cdef class RuntimeSnapshotView:
     @property
     def htf_ctx_ts_close_ms(self):
         """Close time (ms) of the current HTF bar; None without one."""
-        self._check()
+        _view_ok(self)
         return self._ctx_close_ms(2)
 
     @property
     def mtf_ctx_ts_close_ms(self):
         """Close time (ms) of the current MTF bar; None without one."""
-        self._check()
+        _view_ok(self)
         return self._ctx_close_ms(1)
 
     @property
     def htf_ctx_ts_close(self):
         """Close time of the current HTF bar as an aware UTC datetime; None without one."""
-        self._check()
+        _view_ok(self)
         ms = self._ctx_close_ms(2)
         return None if ms is None else from_epoch_ms(ms)
 
     @property
     def mtf_ctx_ts_close(self):
         """Close time of the current MTF bar as an aware UTC datetime; None without one."""
-        self._check()
+        _view_ok(self)
         ms = self._ctx_close_ms(1)
         return None if ms is None else from_epoch_ms(ms)
 
     def _staleness(self, role):
-        self._check()
+        _view_ok(self)
         _in_range(role, 4)
         ms = self._ctx_close_ms(role)
         return None if ms is None else self.ts_close_ms - ms
@@ -1185,26 +1204,26 @@ cdef class RuntimeSnapshotView:
     @property
     def htf_staleness_ms(self):
         """Exec close minus HTF bar close, in ms (0 when the HTF bar closed with this bar)."""
-        self._check()
+        _view_ok(self)
         return self._staleness(2)
 
     @property
     def mtf_staleness_ms(self):
         """Exec close minus MTF bar close, in ms (0 when the MTF bar closed with this bar)."""
-        self._check()
+        _view_ok(self)
         return self._staleness(1)
 
     @property
     def htf_is_stale(self):
         """True if the HTF bar closed before this exec bar's close; None without an HTF bar."""
-        self._check()
+        _view_ok(self)
         s = self._staleness(2)
         return None if s is None else s > 0
 
     @property
     def mtf_is_stale(self):
         """True if the MTF bar closed before this exec bar's close; None without an MTF bar."""
-        self._check()
+        _view_ok(self)
         s = self._staleness(1)
         return None if s is None else s > 0
 
@@ -1213,43 +1232,43 @@ cdef class RuntimeSnapshotView:
     @property
     def equity(self):
         """Account equity (USDT)."""
-        self._check()
+        _view_ok(self)
         return vs.exchange_value(self.exchange, "equity_usdt")
 
     @property
     def available_balance(self):
         """Available balance (USDT)."""
-        self._check()
+        _view_ok(self)
         return vs.exchange_value(self.exchange, "available_balance_usdt")
 
     @property
     def has_position(self):
         """True if a position is open."""
-        self._check()
+        _view_ok(self)
         return vs.exchange_value(self.exchange, "has_position")
 
     @property
     def position_side(self):
         """``"long"``, ``"short"`` or None."""
-        self._check()
+        _view_ok(self)
         return vs.exchange_value(self.exchange, "position_side")
 
     @property
     def position_size_usdt(self):
         """Position size in USDT (0.0 when flat)."""
-        self._check()
+        _view_ok(self)
         return vs.exchange_value(self.exchange, "position_size_usdt")
 
     @property
     def unrealized_pnl(self):
         """Unrealized PnL (USDT)."""
-        self._check()
+        _view_ok(self)
         return vs.exchange_value(self.exchange, "unrealized_pnl_usdt")
 
     @property
     def entries_disabled(self):
         """True if the exchange refuses new entries."""
-        self._check()
+        _view_ok(self)
         return vs.exchange_value(self.exchange, "entries_disabled")
 
     # ------------------------------------------------------------------ rollups
@@ -1257,61 +1276,61 @@ cdef class RuntimeSnapshotView:
     @property
     def rollup_min_1m(self):
         """Lowest 1m low inside the exec bar; None if there were no 1m bars (or NaN)."""
-        self._check()
+        _view_ok(self)
         return _opt(self._rollup(0))
 
     @property
     def rollup_max_1m(self):
         """Highest 1m high inside the exec bar; None if there were no 1m bars (or NaN)."""
-        self._check()
+        _view_ok(self)
         return _opt(self._rollup(1))
 
     @property
     def rollup_bars_1m(self):
         """Number of 1m bars inside the exec bar."""
-        self._check()
+        _view_ok(self)
         v = self._rollup(2)
         return 0 if v != v else int(v)
 
     @property
     def rollup_open_1m(self):
         """Open of the first 1m bar inside the exec bar; None if none (or NaN)."""
-        self._check()
+        _view_ok(self)
         return _opt(self._rollup(3))
 
     @property
     def rollup_close_1m(self):
         """Close of the last 1m bar inside the exec bar; None if none (or NaN)."""
-        self._check()
+        _view_ok(self)
         return _opt(self._rollup(4))
 
     @property
     def rollup_volume_1m(self):
         """Summed 1m volume inside the exec bar; None if none (or NaN)."""
-        self._check()
+        _view_ok(self)
         return _opt(self._rollup(5))
 
     @property
     def rollup_price_range_1m(self):
         """``rollup_max_1m - rollup_min_1m``; None if there were no 1m bars (or NaN)."""
-        self._check()
+        _view_ok(self)
         return _opt(self._rollup(1) - self._rollup(0))
 
     @property
     def has_rollups(self):
         """True if at least one 1m bar fell inside the exec bar."""
-        self._check()
+        _view_ok(self)
         return self.rollup_bars_1m > 0
 
     def get_rollup(self, key):
         """Rollup value by ``px.rollup.<field>`` or ``<field>``; PathError for unknown keys."""
-        self._check()
+        _view_ok(self)
         return _opt(self._rollup(vs.rollup_index(key)))
 
     @property
     def rollups(self):
         """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
-        self._check()
+        _view_ok(self)
         out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
         out["px.rollup.bars_1m"] = self.rollup_bars_1m
         return out
@@ -1327,12 +1346,12 @@ cdef class RuntimeSnapshotView:
         PathError
             Invalid path; the message names what is valid.
         """
-        self._check()
+        _view_ok(self)
         return _opt(self._eval(self._spec(path)))
 
     def get_strict(self, path):
         """Like :meth:`get` but NotReadyError instead of None."""
-        self._check()
+        _view_ok(self)
         v = self.get(path)
         if v is None:
             raise _strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
@@ -1340,12 +1359,12 @@ cdef class RuntimeSnapshotView:
 
     def has_path(self, path):
         """True if ``get(path)`` has a value now; False if NaN/not ready. PathError if invalid."""
-        self._check()
+        _view_ok(self)
         return self.get(path) is not None
 
     def is_valid_path(self, path):
         """True if ``path`` is valid for these feeds (whatever its current value)."""
-        self._check()
+        _view_ok(self)
         try:
             self._spec(path)
         except PathError:
@@ -1354,21 +1373,21 @@ cdef class RuntimeSnapshotView:
 
     def compile(self, path):
         """Resolve ``path`` once; the returned handle reads it with no string work per call."""
-        self._check()
+        _view_ok(self)
         return PathHandle(self, path)
 
     def list_structure_paths(self):
         """Every valid ``structure.*`` path of the exec feed."""
-        self._check()
+        _view_ok(self)
         return vs.structure_paths(self._roles)
 
     def to_dict(self):
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
-        self._check()
+        _view_ok(self)
         return vs.view_to_dict(self)
 
     def __repr__(self):
-        self._check()
+        _view_ok(self)
         return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"
 
 
