@@ -40,7 +40,7 @@ def _is_frozen(a: Any) -> bool:
     """True if ``a`` is a plain ndarray over ``bytes`` (made by :func:`_frozen` or a view of one)."""
     if type(a) is not np.ndarray or a.flags.writeable:
         return False
-    base = a.base
+    base: Any = a.base
     while isinstance(base, np.ndarray):
         base = base.base
     return type(base) is bytes

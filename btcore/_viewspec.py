@@ -126,7 +126,7 @@ def check_offset(offset: Any) -> int:
 def owned_array(feed: Any, attr: str, dtype: Any, shape: Optional[tuple[int, ...]]) -> Any:
     """``feed.<attr>`` if it is a btcore-owned (frozen) C-contiguous array of ``dtype`` and
     ``shape``; DataError otherwise. What the compiled view points into passes through here."""
-    a = getattr(feed, attr, None)
+    a: Any = getattr(feed, attr, None)
     if (not _is_frozen(a) or a.dtype != dtype or not a.flags.c_contiguous
             or (shape is not None and a.shape != shape) or (shape is None and a.ndim != 1)):
         got = f"{a.dtype}{a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
@@ -369,7 +369,7 @@ def rollups_to_dict(values: Any) -> Optional[dict[str, float]]:
     return {"px.rollup." + f: float(v) for f, v in zip(ROLLUP_FIELDS, values)}
 
 
-def rebuild_view(base: type, cls: type, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:
+def rebuild_view(base: Any, cls: Any, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:
     """Unpickle/copy a view of ``cls``: through ``base.__init__`` (everything checked again), then
     the 1-minute row and the rollups (shared by both twins)."""
     view = cls.__new__(cls)

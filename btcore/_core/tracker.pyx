@@ -37,6 +37,10 @@ __all__ = ["StateTracker", "StateTrackerConfig", "create_state_tracker"]
 cdef int[N_EVENTS] _EVENT_BITS = [EV_SIZING, EV_SUBMIT, EV_FILL, EV_REJECT, EV_CANCEL]
 
 
+# MAX_INDEX as a C constant: comparing a C index with the Python int would box it every call.
+cdef int64_t _MAX_INDEX = MAX_INDEX
+
+
 cdef inline int _tracker_ok(StateTracker t) except -1:
     # The "initialised?" test of every Python-facing method: a pointer compare on the normal path.
     if t._cfg is None:
@@ -81,7 +85,7 @@ cdef class StateTracker:
         confirmation, expiry = config.confirmation_bars, config.expiry_bars
         drawdown, exposure = config.max_drawdown_pct, config.max_exposure_pct
         for v in (warmup, positions, cooldown, history, required, confirmation, expiry):
-            if not 0 <= v <= MAX_INDEX:
+            if not 0 <= v <= _MAX_INDEX:
                 raise ValueError(f"config value {v} out of range 0..{MAX_INDEX}")
         self.cfg_warmup_bars = warmup
         self.cfg_max_positions = positions
@@ -229,7 +233,7 @@ cdef class StateTracker:
     cpdef void on_bar_start(self, intp_t bar_idx):
         """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
         _tracker_ok(self)
-        if bar_idx < 0 or bar_idx > MAX_INDEX:
+        if bar_idx < 0 or bar_idx > _MAX_INDEX:
             raise ValueError(f"bar_idx must be in 0..{MAX_INDEX}, got {bar_idx!r}")
         if bar_idx <= self._last_bar:
             raise DataError(f"bar_idx must increase: got {bar_idx} after recorded bar "

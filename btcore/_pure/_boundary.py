@@ -53,24 +53,19 @@ def already_initialised(obj: Any) -> TypeError:
     return TypeError(f"{name} is already initialised and cannot be re-initialised; build a new {name}")
 
 
-def _is_set(obj: Any, slot: str) -> bool:
-    try:
-        object.__getattribute__(obj, slot)
-    except AttributeError:
-        return False
-    return True
-
-
 def as_intp(value: Any, what: str) -> int:
     """``value`` as an int the way a C ``Py_ssize_t`` argument (a bar index) takes it.
 
     Only objects with ``__index__`` (ints, numpy integers; not floats, not numeric strings):
     TypeError otherwise, OverflowError outside int64.
     """
-    try:
-        i = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{what} must be an int, got {type(value).__name__} {value!r:.80}") from None
+    if type(value) is int:
+        i = value
+    else:
+        try:
+            i = operator.index(value)
+        except TypeError:
+            raise TypeError(f"{what} must be an int, got {type(value).__name__} {value!r:.80}") from None
     if not INT64_MIN <= i <= INT64_MAX:
         raise OverflowError(f"{what}={i} does not fit in a 64-bit integer")
     return i
@@ -84,6 +79,7 @@ def as_int64(value: Any, what: str) -> int:
     for NaN, OverflowError for infinity and outside int64.
     """
     t = type(value)
+    i: int
     if t is int:
         i = value
     elif hasattr(t, "__int__"):
@@ -126,7 +122,7 @@ def guarded(data: Optional[Mapping[str, Any]] = None) -> Callable[[type], type]:
                 sub = uninit[klass] = type(klass.__name__, (klass,), ns)
             return object.__new__(sub)
 
-        cls.__new__ = __new__  # type: ignore[method-assign]
+        cls.__new__ = __new__  # type: ignore[method-assign,assignment]
         return cls
 
     return decorate

@@ -175,7 +175,7 @@ class CythonStrategy:
         return (_new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
 
 
-def _new_strategy(cls: type) -> Any:
+def _new_strategy(cls: Any) -> Any:
     # pickle/copy of a strategy (both twins): a new object of its class, then its attributes.
     return cls.__new__(cls)
 
@@ -226,7 +226,7 @@ def _setup(feeds: Any, start: Any, end: Any, quote_feed: Any, history_config: An
     return feeds, start, end, history_config, alignment, alignment.history_start(history_config)
 
 
-def _rebuild_loop(cls: type, feeds: Any, start: int, end: int, history_config: Any, initial_exchange: Any) -> Any:
+def _rebuild_loop(cls: Any, feeds: Any, start: int, end: int, history_config: Any, initial_exchange: Any) -> Any:
     # pickle/copy: a new loop over the same feeds and range, checked again (state: the subclass's).
     loop = cls.__new__(cls)
     BarLoop.__init__(loop, feeds, start, end, None, history_config, initial_exchange)

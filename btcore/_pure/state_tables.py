@@ -261,6 +261,16 @@ def _check_member(members: tuple[Any, ...], value: Any, what: str) -> Any:
     return members[i]
 
 
+def _config_float(v: Any) -> float:
+    """A config percentage as a float; NaN for anything that is not a real number (or too big)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        return math.nan
+    try:
+        return float(v)
+    except OverflowError:
+        return math.nan
+
+
 def _check_bar(value: Any, what: str, low: int = -1) -> int:
     """A bar index, count or id: an int (``__index__``) in ``low..MAX_INDEX``."""
     i = as_intp(value, what)
@@ -451,15 +461,12 @@ class StateTrackerConfig:
                      "required_history_bars", "expiry_bars", "confirmation_bars"):
             v = getattr(self, name)
             low = 1 if name == "confirmation_bars" else 0
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not low <= v <= MAX_INDEX:
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not low <= int(v) <= MAX_INDEX:
                 raise ConfigError(f"StateTrackerConfig.{name} must be an int in {low}..{MAX_INDEX}, got {v!r}")
             object.__setattr__(self, name, int(v))
         for name in ("max_drawdown_pct", "max_exposure_pct"):
             v = getattr(self, name)
-            try:
-                f = float(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else math.nan
-            except OverflowError:
-                f = math.nan
+            f = _config_float(v)
             if math.isnan(f):
                 raise ConfigError(f"StateTrackerConfig.{name} must be a number (not NaN), got {v!r}")
             object.__setattr__(self, name, f)

@@ -69,12 +69,12 @@ def _with_defaults(cls: type, defaults: dict[str, Any]) -> None:
     the same); the machines' own constructors use ``object.__new__`` and set every field."""
 
     def __new__(klass: type, *args: Any, **kwargs: Any) -> Any:
-        obj = object.__new__(klass)
+        obj: Any = object.__new__(klass)
         for name, value in defaults.items():
             object.__setattr__(obj, name, value)
         return obj
 
-    cls.__new__ = __new__  # type: ignore[method-assign]
+    cls.__new__ = __new__  # type: ignore[method-assign,assignment]
 
 
 class _Frozen:

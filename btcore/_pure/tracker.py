@@ -61,6 +61,12 @@ def _index(value: Any, what: str, low: int = 0, high: int = (1 << 63) - 1) -> in
     return i
 
 
+def _ranged(i: int, what: str, low: int = 0, high: int = (1 << 63) - 1) -> int:
+    if not low <= i <= high:
+        raise ValueError(f"{what} must be in {low}..{high}, got {i!r}")
+    return i
+
+
 @guarded()
 class StateTracker:
     """Records signal / action / gate state per bar, with bounded memory.
@@ -119,7 +125,7 @@ class StateTracker:
         index = st.pop("index")
         for k, v in st.items():
             setattr(self, "_" + k, v)
-        self._index = index
+        setattr(self, "_index", index)
 
     @property
     def config(self) -> StateTrackerConfig:
@@ -187,7 +193,7 @@ class StateTracker:
         # As in the compiled twin: the argument is converted first, then the tracker is checked.
         bar_idx = as_intp(bar_idx, "bar_idx")
         self._config  # NotInitializedError before __init__
-        bar_idx = _index(bar_idx, "bar_idx", 0, MAX_INDEX)
+        bar_idx = _ranged(bar_idx, "bar_idx", 0, MAX_INDEX)
         if bar_idx <= self._last_bar:
             raise DataError(f"bar_idx must increase: got {bar_idx} after recorded bar "
                             f"{self._last_bar}", "BAR_IDX_NOT_INCREASING")
@@ -209,14 +215,14 @@ class StateTracker:
         """Warmup ends at ``warmup_end_idx``; ``warmup_ok=False`` fails gate 1 regardless."""
         ok, end = bool(warmup_ok), as_intp(warmup_end_idx, "warmup_end_idx")
         self._require_bar("on_warmup_check")
-        self._warmup_end = _index(end, "warmup_end_idx")
+        self._warmup_end = _ranged(end, "warmup_end_idx")
         self._warmup_ok = ok
 
     def on_history_check(self, history_ok: bool, history_bars: int) -> None:
         """History length (gate 2, against ``required_history_bars``) and readiness (gate 3)."""
         ok, bars = bool(history_ok), as_intp(history_bars, "history_bars")
         self._require_bar("on_history_check")
-        self._history_bars = _index(bars, "history_bars")
+        self._history_bars = _ranged(bars, "history_bars")
         self._cache_ready = ok
 
     def on_risk_check(self, passed: bool, reason: Optional[str] = None, drawdown_pct: float = 0.0,
@@ -234,7 +240,7 @@ class StateTracker:
         """Open positions (gate 8) and exposure in percent (gate 9)."""
         count, exposure = as_intp(position_count, "position_count"), as_double(exposure_pct, "exposure_pct")
         self._require_bar("on_position_check")
-        self._positions = _index(count, "position_count")
+        self._positions = _ranged(count, "position_count")
         self._exposure = exposure
 
     def on_sizing_computed(self, size_usdt: float) -> None:
@@ -438,7 +444,7 @@ def _check_state(state: Any, cap: int, signal_cls: type, action_cls: type, block
         if type(ring) is not list or (cap and len(ring) != cap):
             raise bad(f"ring of {len(ring) if type(ring) is list else type(ring).__name__} slots for max_history={cap}")
         for j, b in enumerate(ring):
-            if (b is None and not cap) or (b is not None and (not isinstance(b, block_cls) or (cap and b.bar_idx % cap != j))):
+            if (b is None and not cap) or (b is not None and (not isinstance(b, block_cls) or (cap and getattr(b, "bar_idx") % cap != j))):
                 raise bad(f"ring slot {j} holds {b!r:.80}")
     except KeyError as exc:
         raise bad(f"missing {exc}") from None
@@ -447,9 +453,9 @@ def _check_state(state: Any, cap: int, signal_cls: type, action_cls: type, block
     return st
 
 
-def _rebuild_tracker(cls: type, config: Any, state: Any) -> StateTracker:
+def _rebuild_tracker(cls: Any, config: Any, state: Any) -> StateTracker:
     # pickle/copy: a tracker built from its config, then the checked state.
-    t = cls.__new__(cls)
+    t: StateTracker = cls.__new__(cls)
     StateTracker.__init__(t, config)
     t._set_state(state)
     return t

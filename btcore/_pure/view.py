@@ -75,10 +75,10 @@ class _FeedsTable:
 
     def __init__(self, feeds: Any) -> None:
         roles = vs.role_feeds(feeds)
-        tables = tuple(None if f is None else _feed_table(f) for f in roles)
+        tables: tuple[Any, ...] = tuple(None if f is None else _feed_table(f) for f in roles)
         self.tables = tables
-        self.cols = [None if t is None else t.cols for t in tables]
-        self.names = tuple(None if t is None else t.names for t in tables)
+        self.cols: list[Any] = [None if t is None else t.cols for t in tables]
+        self.names: tuple[Any, ...] = tuple(None if t is None else t.names for t in tables)
         self.lengths = tuple(None if t is None else t.n for t in tables)
         self.counts = tuple(0 if t is None else len(t.names) for t in tables)
         self.paths: dict[str, tuple] = {}
@@ -274,8 +274,8 @@ def _view_context(table: _FeedTable, feed: Any) -> TFContext:
     return ctx
 
 
-def _rebuild_context(cls: type, feed: Any, current_idx: Any, ready: bool, not_ready_reason: Any) -> TFContext:
-    ctx = cls.__new__(cls)
+def _rebuild_context(cls: Any, feed: Any, current_idx: Any, ready: bool, not_ready_reason: Any) -> TFContext:
+    ctx: TFContext = cls.__new__(cls)
     TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
     return ctx
 
@@ -320,8 +320,8 @@ class PathHandle:
         return f"<PathHandle {self._path!r}>"
 
 
-def _rebuild_handle(cls: type, view: Any, path: str) -> PathHandle:
-    handle = cls.__new__(cls)
+def _rebuild_handle(cls: Any, view: Any, path: str) -> PathHandle:
+    handle: PathHandle = cls.__new__(cls)
     PathHandle.__init__(handle, view, path)
     return handle
 
@@ -1082,5 +1082,5 @@ def _check_source(value: Any) -> Optional[str]:
     return value
 
 
-def _rebuild_view(cls: type, args: tuple, m1_idx: int, rollup_matrix: Any) -> RuntimeSnapshotView:
+def _rebuild_view(cls: Any, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:
     return vs.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
