@@ -112,6 +112,15 @@ CASES: dict[str, tuple[str, str]] = {
         feeds._c_cache.clear()
         result = outcome(lambda: view(feeds, 3))
     """, "ok: 'DataError'"),
+    "a_million_row_feed_is_read_to_its_last_bar": ("""
+        n = 1_000_000
+        x = np.arange(n, dtype=np.float64)
+        f = FeedStore.from_arrays("1m", "X", T0 + 60_000 * np.arange(n, dtype=np.int64), x, x, x, x, x,
+                                  indicators={"i": x[::-1].copy()})
+        v = view(MultiTFFeedStore(f), n - 1)
+        result = (v.close, v.indicator("i"), v.bars_exec_low(2 ** 70), frozen_problems([("close", f.close)]),
+                  outcome(lambda: v._move(n)))
+    """, "ok: (999999.0, 0.0, 0.0, [], 'IndexError')"),
     # ---- 2. objects that were never initialised -------------------------------------------------
     "uninitialised_objects_raise": ("""
         out = []
