@@ -590,6 +590,18 @@ def evaluate_margin_gate(float64_t available_margin, float64_t required_margin):
 # ---------------------------------------------------------------------------------------------
 # Block state
 
+cdef inline SignalState _signal_of(BlockState b):
+    return b._signal if b._signal is not None else SIGNAL_NONE
+
+
+cdef inline ActionState _action_of(BlockState b):
+    return b._action if b._action is not None else ACTION_IDLE
+
+
+cdef inline GateResult _gate_of(BlockState b):
+    return b._gate if b._gate is not None else PASS_RESULT
+
+
 @cython.no_gc
 cdef class BlockState(_Value):
     """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
@@ -621,18 +633,27 @@ cdef class BlockState(_Value):
         sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
         act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
         self.bar_idx = bar
-        self.signal = SIGNAL_NONE if signal is None else signal
-        self.action = ACTION_IDLE if action is None else action
-        self.gate = PASS_RESULT if gate is None else gate
+        self._signal = SIGNAL_NONE if signal is None else signal
+        self._action = ACTION_IDLE if action is None else action
+        self._gate = PASS_RESULT if gate is None else gate
         self.raw_signal_direction = raw
         self.sig_trig = sig_trig
         self.act_trig = act_trig
 
-    def __cinit__(self):
-        # The defaults of BlockState(); make_block (once per bar) overwrites them.
-        self.signal = SIGNAL_NONE
-        self.action = ACTION_IDLE
-        self.gate = PASS_RESULT
+    @property
+    def signal(self):
+        """Signal state at the end of the bar."""
+        return _signal_of(self)
+
+    @property
+    def action(self):
+        """Action state at the end of the bar."""
+        return _action_of(self)
+
+    @property
+    def gate(self):
+        """Gate result of the bar."""
+        return _gate_of(self)
 
     def __reduce__(self):
         return (_value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
@@ -655,48 +676,48 @@ cdef class BlockState(_Value):
     @property
     def is_actionable(self):
         """Gate passed, signal CONFIRMED and the action IDLE or ACTIONABLE (a trade may start)."""
-        return (self.gate.passed and self.signal.value_c == SIG_CONFIRMED
-                and self.action.value_c <= ACT_ACTIONABLE)
+        return (_gate_of(self).passed and _signal_of(self).value_c == SIG_CONFIRMED
+                and _action_of(self).value_c <= ACT_ACTIONABLE)
 
     @property
     def is_blocked(self):
         """True when a gate failed."""
-        return not self.gate.passed
+        return not _gate_of(self).passed
 
     @property
     def block_reason(self):
         """Reason of the first failing gate (None when passed)."""
-        return None if self.gate.passed else self.gate.reason
+        return None if _gate_of(self).passed else _gate_of(self).reason
 
     @property
     def block_code(self):
         """Code of the first failing gate (``G_PASS`` when passed)."""
-        return self.gate.code
+        return _gate_of(self).code
 
     @property
     def signal_detected(self):
         """True when a signal is active (signal state not NONE)."""
-        return self.signal.value_c != SIG_NONE
+        return _signal_of(self).value_c != SIG_NONE
 
     @property
     def signal_confirmed(self):
         """True when the signal is CONFIRMED."""
-        return self.signal.value_c == SIG_CONFIRMED
+        return _signal_of(self).value_c == SIG_CONFIRMED
 
     @property
     def signal_consumed(self):
         """True when the signal is CONSUMED."""
-        return self.signal.value_c == SIG_CONSUMED
+        return _signal_of(self).value_c == SIG_CONSUMED
 
     @property
     def action_filled(self):
         """True when the action is FILLED."""
-        return self.action.value_c == ACT_FILLED
+        return _action_of(self).value_c == ACT_FILLED
 
     @property
     def action_rejected(self):
         """True when the action is REJECTED."""
-        return self.action.value_c == ACT_REJECTED
+        return _action_of(self).value_c == ACT_REJECTED
 
     def summary(self):
         """One line: ``bar=<i> | signal=<STATE>(<DIR>) | action=<STATE> | blocked=<CODE>``."""
@@ -714,9 +735,9 @@ cdef BlockState make_block(int64_t bar_idx, SignalState signal, ActionState acti
                            int raw_direction, int64_t sig_trig, int64_t act_trig):
     cdef BlockState b = BlockState.__new__(BlockState)
     b.bar_idx = bar_idx
-    b.signal = signal
-    b.action = action
-    b.gate = gate
+    b._signal = signal
+    b._action = action
+    b._gate = gate
     b.raw_signal_direction = raw_direction
     b.sig_trig = sig_trig
     b.act_trig = act_trig

@@ -388,12 +388,12 @@ cdef class StateTracker:
 
     cdef int _count(self, BlockState block, int64_t sig_trig, int64_t act_trig, int used) except -1:
         cdef int i, t
-        cdef GateResult gate = block.gate
+        cdef GateResult gate = block._gate
         self._total += 1
         if self._first_bar < 0:
             self._first_bar = block.bar_idx
-        self._sig_bars[block.signal.value_c] += 1
-        self._act_bars[block.action.value_c] += 1
+        self._sig_bars[block._signal.value_c] += 1
+        self._act_bars[block._action.value_c] += 1
         if not gate.passed:
             self._blocked += 1
             self._gate_primary[gate.code_c] += 1
