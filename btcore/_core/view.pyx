@@ -456,6 +456,7 @@ cdef TFContext _view_context(_FeedC fc, object feed):
     cdef TFContext ctx = TFContext.__new__(TFContext)
     ctx._d = fc.d
     ctx._feed = feed
+    ctx._idx = -2  # no bar index: the first use sets the view's
     ctx._fc = fc
     return ctx
 
@@ -777,9 +778,11 @@ cdef class RuntimeSnapshotView:
         if self._ctx[role] is None:
             self._ctx[role] = _view_context(self._fc.fcs[role], feed)
         ctx = self._ctx[role]
-        ctx._idx = self._idx[role]
-        ctx._ready = ctx._idx >= 0
-        ctx.not_ready_reason = None if ctx._ready else f"no {feed.tf} bar closed yet"
+        cdef intp_t i = self._idx[role]
+        if ctx._idx != i:  # only after a move: threads reading one view never write to its contexts
+            ctx._idx = i
+            ctx._ready = i >= 0
+            ctx.not_ready_reason = None if i >= 0 else f"no {feed.tf} bar closed yet"
         return ctx
 
     @property

@@ -266,7 +266,7 @@ def _view_context(table: _FeedTable, feed: Any) -> TFContext:
     ctx._feed = feed
     ctx._cols = table.cols
     ctx._names = table.names
-    ctx._idx = -1
+    ctx._idx = -2  # no bar index: the first use sets the view's
     ctx._ready = False
     ctx.not_ready_reason = None
     ctx._fc = table
@@ -531,9 +531,11 @@ class RuntimeSnapshotView:
         ctx = self._ctx[role]
         if ctx is None:
             ctx = self._ctx[role] = _view_context(self._fc.tables[role], feed)
-        ctx._idx = self._idx[role]
-        ctx._ready = ctx._idx >= 0
-        ctx.not_ready_reason = None if ctx._ready else f"no {feed.tf} bar closed yet"
+        i = self._idx[role]
+        if ctx._idx != i:  # only after a move: threads reading one view never write to its contexts
+            ctx._idx = i
+            ctx._ready = i >= 0
+            ctx.not_ready_reason = None if i >= 0 else f"no {feed.tf} bar closed yet"
         return ctx
 
     @property
