@@ -15,8 +15,13 @@ from typing import Any, Mapping, Optional
 import numpy as np
 from numpy.typing import NDArray
 
+from ._twin import load
 from .errors import DataError, UnknownKeyError
 from .timeframe import MAX_EPOCH_MS, MIN_EPOCH_MS, from_epoch_ms
+
+_owned = load("_owned")
+# Either twin's frozen arrays are accepted (feeds built in one mode may be read by the other twin).
+_OWNERS = tuple({*_owned.OWNER_TYPES, bytes})
 
 __all__ = ["StructureStore", "ZoneStore", "FeatureArrays"]
 
@@ -24,26 +29,27 @@ __all__ = ["StructureStore", "ZoneStore", "FeatureArrays"]
 # --------------------------------------------------------------------------- array coercion
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
-    """A C-contiguous copy of ``a`` whose memory is an immutable ``bytes`` object.
+def _frozen(a: Any, dtype: Any = None, add: int = 0) -> np.ndarray:
+    """A C-contiguous copy of ``a`` (converted to ``dtype``) over memory no one can write.
 
     ``flags.writeable = False`` alone is one assignment away from writeable again, and an array
-    that owns its memory can be ``resize``d under a pointer the compiled core holds. An array
-    over ``bytes`` can be neither: numpy refuses to make it writeable (its base cannot be
-    written) and to resize it (it does not own its memory), and every view of it inherits both.
+    that owns its memory can be ``resize``d under a pointer the compiled core holds. The copy's
+    base is a read-only owner (``btcore._core._owned``, or ``bytes`` in the pure twin): numpy
+    refuses to make it writeable (the base gives no writable buffer) and to resize it (it does
+    not own its memory), and every view of it inherits both. ``add`` is added on the way (the
+    close times are the open times plus the bar length, computed into their final memory).
     """
-    a = np.ascontiguousarray(a)
-    return np.frombuffer(a.tobytes(), dtype=a.dtype).reshape(a.shape)
+    return _owned.frozen(a, dtype, add)  # type: ignore[no-any-return]
 
 
 def _is_frozen(a: Any) -> bool:
-    """True if ``a`` is a plain ndarray over ``bytes`` (made by :func:`_frozen` or a view of one)."""
+    """True if ``a`` is a plain ndarray over a read-only owner (made by :func:`_frozen`, or a view)."""
     if type(a) is not np.ndarray or a.flags.writeable:
         return False
     base: Any = a.base
     while isinstance(base, np.ndarray):
         base = base.base
-    return type(base) is bytes
+    return type(base) in _OWNERS
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -83,7 +89,7 @@ def _as_values(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
     a = _checked(name, values, n)
     if a.dtype == np.float64 and _is_frozen(a) and a.flags.c_contiguous:
         return a
-    return _frozen(np.asarray(a, dtype=np.float64))
+    return _frozen(a, np.float64)
 
 
 # Coarser datetime64 units, whose conversion to ms multiplies (and can wrap around int64).
@@ -91,7 +97,7 @@ _COARSE_UNITS = {"Y", "M", "W", "D", "h", "m", "s"}
 
 
 def _as_epoch_ms(name: str, values: Any, step_ms: int = 0) -> np.ndarray:
-    """int64 epoch-ms 1-D array from int ms or datetime64 input (always a fresh array).
+    """int64 epoch-ms 1-D frozen array from int ms or datetime64 input (always a fresh array).
 
     Every value, and every value plus ``step_ms`` (the bar's close), must be a time a datetime
     can show (years 1 to 9999): anything else is a unit mistake (seconds, microseconds) or a
@@ -107,20 +113,19 @@ def _as_epoch_ms(name: str, values: Any, step_ms: int = 0) -> np.ndarray:
         if np.datetime_data(a.dtype)[0] in _COARSE_UNITS and (ms.astype(a.dtype) != a).any():
             i = int(np.argmax(ms.astype(a.dtype) != a))
             raise DataError(f"{name} row {i} = {a[i]!r} is outside the datetime range (years 1 to 9999)", "TIMESTAMP_RANGE")
-        ts = ms.astype(np.int64)
+        ts = _frozen(ms.view(np.int64))
     elif a.dtype.kind in "iu" or a.size == 0:  # [] is float64 in numpy
         if a.dtype == np.uint64 and a.size and a.max() > np.uint64(MAX_EPOCH_MS):
             i = int(np.argmax(a > np.uint64(MAX_EPOCH_MS)))
             raise DataError(_range_message(name, i, int(a[i]), step_ms), "TIMESTAMP_RANGE")
-        ts = np.array(a, dtype=np.int64, order="C", copy=True)
+        ts = _frozen(a, np.int64)
     else:
         raise DataError(
             f"{name} has dtype {a.dtype}; expected int64 epoch milliseconds or datetime64",
             "BAD_DTYPE",
         )
-    bad = (ts < MIN_EPOCH_MS) | (ts > MAX_EPOCH_MS - step_ms)
-    if bad.any():
-        i = int(np.argmax(bad))
+    if ts.size and (ts.min() < MIN_EPOCH_MS or ts.max() > MAX_EPOCH_MS - step_ms):  # no temporaries
+        i = int(np.argmax((ts < MIN_EPOCH_MS) | (ts > MAX_EPOCH_MS - step_ms)))
         raise DataError(_range_message(name, i, int(ts[i]), step_ms), "TIMESTAMP_RANGE")
     return ts
 

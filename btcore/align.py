@@ -37,7 +37,7 @@ _ONE_MINUTE_MS = 60_000
 class Alignment:
     """Per-exec-bar indices into the other feeds and the 1-minute rollups.
 
-    Every array is btcore-owned and immutable (over a ``bytes`` buffer: it can be made neither
+    Every array is btcore-owned and immutable (over a read-only owner: it can be made neither
     writeable nor resized), because the compiled loop reads feed rows at these indices unchecked.
 
     Attributes

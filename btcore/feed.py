@@ -5,13 +5,13 @@ OHLCV, a float64 ``[k, n]`` indicator matrix and optional market-structure array
 C-contiguous and read-only, so the compiled view can take memoryviews of it once and trust them.
 
 Array ownership
-    Every input array is copied into a fresh C-contiguous array over an immutable ``bytes``
-    buffer, whatever its flags: a read-only input is not proof of immutability (pandas hands out
-    read-only views of DataFrame columns, yet an in-place ``df.loc[...] = x`` writes through
-    them), and a read-only array that owns its memory can be made writeable again
-    (``a.flags.writeable = True``) or resized. numpy refuses both for an array over ``bytes``, and
-    for every view of it, so nothing reachable from a FeedStore can change the memory the
-    compiled view points into. Arrays that already are such btcore-owned arrays (another
+    Every input array is copied into a fresh C-contiguous array whose memory belongs to a
+    read-only owner (``btcore._core._owned``; ``bytes`` in the pure twin), whatever its flags: a
+    read-only input is not proof of immutability (pandas hands out read-only views of DataFrame
+    columns, yet an in-place ``df.loc[...] = x`` writes through them), and a read-only array that
+    owns its memory can be made writeable again (``a.flags.writeable = True``) or resized. numpy
+    refuses both for an array over such an owner, and for every view of it, so nothing reachable
+    from a FeedStore can change the memory the compiled view points into. Arrays that already are such btcore-owned arrays (another
     FeedStore's, or a pickled one's) are shared instead of copied. The copy is a memcpy-speed
     O(n) step (a few ms for the 525,766-row 2020 file).
 Dtypes
@@ -51,6 +51,7 @@ from ._arrays import (
     _check_warmup,
     _checked,
     _Frozen,
+    _frozen,
     _readonly,
 )
 from .errors import DataError, PathError, TimeframeError, UnknownKeyError
@@ -228,7 +229,7 @@ class FeedStore(_Frozen):
             ("tf_ms", step),
             ("length", n),
             ("ts_open_ms", _readonly(ts)),
-            ("ts_close_ms", _readonly(ts + step)),
+            ("ts_close_ms", _frozen(ts, np.int64, step)),
             *zip(OHLCV_FIELDS, ohlcv),
             ("indicator_names", names),
             ("indicator_matrix", matrix),

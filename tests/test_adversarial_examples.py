@@ -34,7 +34,10 @@ def outcome(fn):
 def frozen_problems(arrays):
     bad = []
     for name, a in arrays:
-        for attack in ("flag", "setflags", "resize", "write"):
+        root = a  # what owns the memory, at the end of the base chain
+        while isinstance(root, np.ndarray):
+            root = root.base
+        for attack in ("flag", "setflags", "resize", "write", "owner", "owner_buffer"):
             try:
                 if attack == "flag":
                     a.flags.writeable = True
@@ -42,10 +45,14 @@ def frozen_problems(arrays):
                     a.setflags(write=True)
                 elif attack == "resize":
                     a.resize(10 ** 7, refcheck=False)
-                else:
+                elif attack == "write":
                     a.reshape(-1)[:1] = a.reshape(-1)[:1]
+                elif attack == "owner":
+                    np.asarray(root).reshape(-1)[:1] = 0
+                else:
+                    np.frombuffer(root, dtype=np.uint8)[:1] = 0
                 bad.append(f"{{name}}: {{attack}}")
-            except ValueError:
+            except (ValueError, TypeError):
                 pass
     return bad
 """

@@ -3,7 +3,7 @@
 #     from btcore._core.view cimport RuntimeSnapshotView, ROLE_EXEC, ROLE_HTF
 #
 # Everything a strategy reads per bar goes through raw pointers into the FeedStore arrays. Those
-# arrays live over immutable bytes buffers (they can be made neither writeable nor resized), the
+# arrays live in memory of a read-only owner (they can be made neither writeable nor resized), the
 # pointers are taken once per feed after checking dtype, contiguity and every length, and the
 # object holding the pointers (_FeedC) holds the arrays themselves, so no attribute assignment
 # anywhere can re-point or free the memory a view reads.
