@@ -47,10 +47,12 @@ def frozen_problems(arrays):
                     a.resize(10 ** 7, refcheck=False)
                 elif attack == "write":
                     a.reshape(-1)[:1] = a.reshape(-1)[:1]
-                elif attack == "owner":
-                    np.asarray(root).reshape(-1)[:1] = 0
-                else:
-                    np.frombuffer(root, dtype=np.uint8)[:1] = 0
+                else:  # through the owner: harmless only if the array's bytes stay the same
+                    before = a.tobytes()
+                    target = np.asarray(root) if attack == "owner" else np.frombuffer(root, dtype=np.uint8)
+                    target.reshape(-1)[:1] = 1
+                    if a.tobytes() == before:
+                        continue
                 bad.append(f"{{name}}: {{attack}}")
             except (ValueError, TypeError):
                 pass
