@@ -6,17 +6,22 @@ stores. Python accessors box one float; Cython strategies call the ``c_*`` reade
 ``view.pxd`` and box nothing. The pure twin is :mod:`btcore._pure.view`.
 """
 
-from libc.math cimport NAN, isnan
-from libc.string cimport memset
+cimport cython
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
+from cpython.object cimport PyObject
+from libc.math cimport NAN, floor, isnan
+from libc.string cimport memcpy, memset
 
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
 
 
 import numpy as np
 
+from btcore import _incremental as incr
 from btcore import _viewspec as vs
 from btcore.errors import DataError, NotReadyError, PathError, UnknownKeyError
-from btcore.timeframe import from_epoch_ms
 from btcore.types import DEFAULT_HISTORY_CONFIG
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
@@ -36,6 +41,11 @@ if (vs.SERIES, vs.MARK, vs.ROLLUP, vs.STRUCT, vs.ABSENT) != (K_SERIES, K_MARK, K
     raise ImportError("btcore._core.view is out of date with btcore._viewspec; rebuild the extension")
 _OHLCV = vs.OHLCV
 _EMPTY_ROLLUPS = vs.rollups_from_dict(None)
+cdef tuple _ROLLUP_KEYS = vs.ROLLUP_KEYS_FULL
+cdef double _NO_ROLLUPS[6]
+for _j in range(6):
+    _NO_ROLLUPS[_j] = _EMPTY_ROLLUPS[_j]
+cdef object _DEFAULT_HISTORY = DEFAULT_HISTORY_CONFIG
 cdef dict _ROLE_OF = {"exec": ROLE_EXEC, "ltf": ROLE_EXEC, "mtf": ROLE_MTF, "htf": ROLE_HTF}
 cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(_OHLCV)}
 
@@ -127,8 +137,11 @@ cdef class _FeedsC:
 
 cdef _FeedsC _feeds_c(object feeds):
     """The cached tables of a feed set; building them validates ``feeds`` (TypeError otherwise)."""
+    cdef PyObject* item = NULL
     cache = getattr(feeds, "_c_cache", None)
-    fc = cache.get(_FEEDS_KEY) if type(cache) is dict else None
+    if type(cache) is dict:
+        item = PyDict_GetItem(cache, _FEEDS_KEY)
+    fc = <object>item if item != NULL else None
     if type(fc) is not _FeedsC:  # never trust what another object stored under the key
         fc = _FeedsC(feeds)
         if type(cache) is dict:
@@ -169,21 +182,56 @@ cdef class _Spec:
 
 
 cdef intp_t _exec_index(object feed, object idx, intp_t n) except -1:
-    cdef intp_t v
-    if type(idx) is int and -(1 << 62) < idx < (1 << 62):
-        v = idx
-        if 0 <= v < n:
-            return v
+    cdef int overflow = 0
+    cdef long long v
+    if type(idx) is int:  # C conversion, no Python comparison (this runs per view built)
+        v = PyLong_AsLongLongAndOverflow(idx, &overflow)
+        if not overflow and 0 <= v < n:
+            return <intp_t>v
     return feed.check_index(idx)  # the checked path, with its error message
 
 
 cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
-    cdef intp_t v
-    if type(idx) is int and -(1 << 62) < idx < (1 << 62):
-        v = idx
-        if -1 <= v < n:
-            return v
+    cdef int overflow = 0
+    cdef long long v
+    if type(idx) is int:
+        v = PyLong_AsLongLongAndOverflow(idx, &overflow)
+        if not overflow and -1 <= v < n:
+            return <intp_t>v
     return vs.bar_index(feed, idx, name)
+
+
+cdef int _parse_rollups(object rollups, double* out) except -1:
+    """Six rollup values into ``out`` (``ROLLUP_FIELDS`` order); no state is touched.
+
+    The frozen bucket's dict (exactly the six keys, float values) is read with six dict lookups;
+    anything else goes through ``_viewspec.rollups_from_dict``, which validates the keys.
+    """
+    cdef PyObject* item
+    cdef int j
+    if rollups is None:
+        memcpy(out, _NO_ROLLUPS, sizeof(_NO_ROLLUPS))
+        return 0
+    if not rollups:
+        values = _EMPTY_ROLLUPS
+    else:
+        if type(rollups) is dict and len(<dict>rollups) == 6:
+            for j in range(6):
+                item = PyDict_GetItemWithError(rollups, _ROLLUP_KEYS[j])  # keys are str: cannot fail
+                if item == NULL or type(<object>item) is not float:
+                    break
+                out[j] = PyFloat_AS_DOUBLE(<object>item)
+            else:
+                if out[2] == 0.0:  # no 1m bar: every other field reads None (as rollups_from_dict)
+                    memcpy(out, _NO_ROLLUPS, sizeof(_NO_ROLLUPS))
+                    return 0
+                if 0.0 < out[2] <= 9007199254740992.0 and out[2] == floor(out[2]):
+                    return 0
+                # a bad count: the general parser below raises its error
+        values = vs.rollups_from_dict(rollups)
+    for j in range(6):
+        out[j] = values[j]
+    return 0
 
 
 cdef inline int _in_range(object value, int hi) except -1:
@@ -252,13 +300,13 @@ cdef class TFContext:
 
     @property
     def ts_open(self):
-        """Open time of the current bar as an aware UTC datetime (None without a bar)."""
-        return from_epoch_ms(self._d.ts_open[self._idx]) if self._idx >= 0 else None
+        """Open time of the current bar as the feed's datetime (None without a bar)."""
+        return self._feed.get_ts_open_datetime(self._idx) if self._idx >= 0 else None
 
     @property
     def ts_close(self):
-        """Close time of the current bar as an aware UTC datetime (None without a bar)."""
-        return from_epoch_ms(self._d.ts_close[self._idx]) if self._idx >= 0 else None
+        """Close time of the current bar as the feed's datetime (None without a bar)."""
+        return self._feed.get_ts_close_datetime(self._idx) if self._idx >= 0 else None
 
     @property
     def open(self):
@@ -328,6 +376,9 @@ cdef class PathHandle:
     """
 
     def __init__(self, RuntimeSnapshotView view not None, path):
+        if incr.serves(view._incr, path):
+            raise PathError(f"{path!r} is served by the view's incremental_state, which the engine updates "
+                            "per bar; read it with view.get(path)")
         self._view = view
         self._spec = _lookup(view._feeds, view._fc, path)
         self._path = path
@@ -352,6 +403,7 @@ cdef class PathHandle:
 # --------------------------------------------------------------------------- the view
 
 
+@cython.freelist(8)  # engines that build a view per bar free one per bar: reuse the memory
 cdef class RuntimeSnapshotView:
     """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
 
@@ -376,11 +428,16 @@ cdef class RuntimeSnapshotView:
         Whether the caller's history windows are filled (part of :attr:`ready`).
     rollups : dict, optional
         Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
+    incremental_state : object, optional
+        An engine's incremental structure state (see :mod:`btcore._incremental`): it serves
+        ``structure.*`` paths and :meth:`get_structure`, read live at every call.
 
     Raises
     ------
     IndexError
         If an index is out of range (negative indices other than -1 are never wrapped).
+    TypeError
+        If ``incremental_state`` lacks ``exec.structures``, ``htf`` or ``get_value``.
 
     Notes
     -----
@@ -390,11 +447,12 @@ cdef class RuntimeSnapshotView:
     """
 
     def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
-                 history_config=None, history_ready=True, rollups=None):
+                 history_config=None, history_ready=True, rollups=None, incremental_state=None):
         cdef _FeedsC fc = _feeds_c(feeds)
         cdef RoleData* r = fc.r
         cdef intp_t e
         cdef int j
+        cdef double roll[6]
         self._feeds = feeds
         self._fc = fc
         self._roles = fc.feeds
@@ -409,11 +467,13 @@ cdef class RuntimeSnapshotView:
         self.exchange = exchange
         self.mark_price = NAN if mark_price is None else mark_price
         self.mark_price_source = mark_price_source
-        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
+        self._history_config = _DEFAULT_HISTORY if history_config is None else (history_config or _DEFAULT_HISTORY)
         self.history_ready = history_ready
-        values = _EMPTY_ROLLUPS if not rollups else vs.rollups_from_dict(rollups)
+        _parse_rollups(rollups, roll)
+        state = incr.check_state(incremental_state) if incremental_state is not None else None
         for j in range(6):
-            self._roll_fixed[j] = values[j]
+            self._roll_fixed[j] = roll[j]
+        self._incr = state
         self._roll = NULL
         self._c_aim_rollups()
 
@@ -539,6 +599,11 @@ cdef class RuntimeSnapshotView:
         cdef intp_t i = self._idx[role]
         return None if i < 0 or not self._r[role].present else self._r[role].ts_close[i]
 
+    def _ctx_close_dt(self, int role):
+        _in_range(role, 4)
+        cdef intp_t i = self._idx[role]
+        return None if i < 0 or not self._r[role].present else self._roles[role].get_ts_close_datetime(i)
+
     def _context(self, int role):
         _in_range(role, 3)
         cdef TFContext ctx
@@ -619,13 +684,13 @@ cdef class RuntimeSnapshotView:
 
     @property
     def ts_close(self):
-        """Exec bar close time as an aware UTC datetime."""
-        return from_epoch_ms(self.ts_close_ms)
+        """Exec bar close time as the exec feed's datetime (aware UTC for a btcore feed)."""
+        return self._roles[0].get_ts_close_datetime(self._idx[0])
 
     @property
     def ts_open(self):
-        """Exec bar open time as an aware UTC datetime."""
-        return from_epoch_ms(self.ts_open_ms)
+        """Exec bar open time as the exec feed's datetime (aware UTC for a btcore feed)."""
+        return self._roles[0].get_ts_open_datetime(self._idx[0])
 
     @property
     def exec_ctx(self):
@@ -852,11 +917,26 @@ cdef class RuntimeSnapshotView:
         ValueError
             Negative ``offset``.
         """
-        cdef object role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
-        cdef int r = vs.role_index(tf_role) if role is None else role
-        cdef intp_t off = offset if type(offset) is int and offset >= 0 else vs.check_offset(offset)
-        cdef intp_t i
+        cdef int r, overflow = 0
+        cdef intp_t off = -1, i
         cdef dict names
+        cdef PyObject* row
+        # interned role names (the default and the literals callers write) compare by identity
+        if tf_role is "exec":
+            r = ROLE_EXEC
+        elif tf_role is "htf":
+            r = ROLE_HTF
+        elif tf_role is "mtf":
+            r = ROLE_MTF
+        else:
+            role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
+            r = vs.role_index(tf_role) if role is None else role
+        if type(offset) is int:
+            off = PyLong_AsLongAndOverflow(offset, &overflow)
+            if overflow:
+                off = -1
+        if off < 0:
+            off = vs.check_offset(offset)
         if indicator_key == "mark_price":
             if off:
                 raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
@@ -865,12 +945,13 @@ cdef class RuntimeSnapshotView:
         if names is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
-        src = _OHLCV_SRC.get(indicator_key)
-        if src is None:
-            row = names.get(indicator_key)
-            if row is None:
+        row = PyDict_GetItem(names, indicator_key)
+        if row != NULL:
+            src = 5 + <intp_t><object>row
+        else:
+            src = _OHLCV_SRC.get(indicator_key)
+            if src is None:
                 return None
-            src = 5 + <intp_t>row
         return None if i < 0 else _opt(_read(&self._r[r], i, <intp_t>src))
 
     def has_feature(self, indicator_key, tf_role="exec"):
@@ -896,15 +977,13 @@ cdef class RuntimeSnapshotView:
 
     @property
     def htf_ctx_ts_close(self):
-        """Close time of the current HTF bar as an aware UTC datetime; None without one."""
-        ms = self._ctx_close_ms(2)
-        return None if ms is None else from_epoch_ms(ms)
+        """Close time of the current HTF bar as the feed's datetime; None without one."""
+        return self._ctx_close_dt(2)
 
     @property
     def mtf_ctx_ts_close(self):
-        """Close time of the current MTF bar as an aware UTC datetime; None without one."""
-        ms = self._ctx_close_ms(1)
-        return None if ms is None else from_epoch_ms(ms)
+        """Close time of the current MTF bar as the feed's datetime; None without one."""
+        return self._ctx_close_dt(1)
 
     def _staleness(self, role):
         _in_range(role, 4)
@@ -1035,6 +1114,10 @@ cdef class RuntimeSnapshotView:
         PathError
             Invalid path; the message names what is valid.
         """
+        if self._incr is not None and type(path) is str and (<str>path).startswith("structure."):
+            found, value = incr.resolve(self._incr, path)
+            if found:
+                return incr.value_as_float(value)
         return _opt(self._eval(self._spec(path)))
 
     def get_strict(self, path):
@@ -1051,18 +1134,42 @@ cdef class RuntimeSnapshotView:
     def is_valid_path(self, path):
         """True if ``path`` is valid for these feeds (whatever its current value)."""
         try:
-            self._spec(path)
+            if incr.serves(self._incr, path):
+                incr.resolve(self._incr, path)
+            else:
+                self._spec(path)
         except PathError:
             return False
         return True
 
     def compile(self, path):
-        """Resolve ``path`` once; the returned handle reads it with no string work per call."""
+        """Resolve ``path`` once; the returned handle reads it with no string work per call.
+
+        A ``structure.*`` path served by the incremental state cannot be compiled (its value
+        lives in the engine's object): PathError; read it with :meth:`get`.
+        """
         return PathHandle(self, path)
 
     def list_structure_paths(self):
-        """Every valid ``structure.*`` path of the exec feed."""
-        return vs.structure_paths(self._feeds)
+        """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
+        return incr.structure_paths(self._incr, vs.structure_paths(self._feeds))
+
+    @property
+    def has_incremental_state(self):
+        """True if the view was built with an ``incremental_state``."""
+        return self._incr is not None
+
+    def get_structure(self, path):
+        """Raw value of an incremental structure output: ``"<key>.<output>"`` (exec) or
+        ``"htf_<tf>.<key>.<output>"`` (float, int, str or None, as the detector returns it).
+
+        Raises
+        ------
+        UnknownKeyError
+            (a ``KeyError``) without an incremental state, for a malformed path or an unknown
+            structure; the detector's ``KeyError`` for an unknown output.
+        """
+        return incr.get_structure(self._incr, path)
 
     def to_dict(self):
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""

@@ -11,9 +11,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .. import _incremental as incr
 from .. import _viewspec as vs
 from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
-from ..timeframe import from_epoch_ms
 from ..types import DEFAULT_HISTORY_CONFIG
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
@@ -124,15 +124,13 @@ class TFContext:
 
     @property
     def ts_open(self) -> Any:
-        """Open time of the current bar as an aware UTC datetime (None without a bar)."""
-        ms = self.ts_open_ms
-        return None if ms is None else from_epoch_ms(ms)
+        """Open time of the current bar as the feed's datetime (None without a bar)."""
+        return self._feed.get_ts_open_datetime(self._idx) if self._idx >= 0 else None
 
     @property
     def ts_close(self) -> Any:
-        """Close time of the current bar as an aware UTC datetime (None without a bar)."""
-        ms = self.ts_close_ms
-        return None if ms is None else from_epoch_ms(ms)
+        """Close time of the current bar as the feed's datetime (None without a bar)."""
+        return self._feed.get_ts_close_datetime(self._idx) if self._idx >= 0 else None
 
     @property
     def open(self) -> Optional[float]:
@@ -206,6 +204,9 @@ class PathHandle:
     def __init__(self, view: "RuntimeSnapshotView", path: str) -> None:
         if not isinstance(view, RuntimeSnapshotView):
             raise TypeError(f"view must be a RuntimeSnapshotView, got {type(view).__name__}")
+        if incr.serves(view._incr, path):
+            raise PathError(f"{path!r} is served by the view's incremental_state, which the engine updates "
+                            "per bar; read it with view.get(path)")
         self._view = view
         self._spec = _lookup(view._feeds, path)
         self._path = path
@@ -250,11 +251,16 @@ class RuntimeSnapshotView:
         Whether the caller's history windows are filled (part of :attr:`ready`).
     rollups : dict, optional
         Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
+    incremental_state : object, optional
+        An engine's incremental structure state (see :mod:`btcore._incremental`): it serves
+        ``structure.*`` paths and :meth:`get_structure`, read live at every call.
 
     Raises
     ------
     IndexError
         If an index is out of range (negative indices other than -1 are never wrapped).
+    TypeError
+        If ``incremental_state`` lacks ``exec.structures``, ``htf`` or ``get_value``.
 
     Notes
     -----
@@ -264,7 +270,7 @@ class RuntimeSnapshotView:
     """
 
     __slots__ = ("exchange", "_mark_price", "mark_price_source", "_history_ready", "_feeds", "_history_config",
-                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx")
+                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx", "_incr")
 
     def __init__(
         self,
@@ -278,6 +284,7 @@ class RuntimeSnapshotView:
         history_config: Any = None,
         history_ready: bool = True,
         rollups: Optional[dict[str, Any]] = None,
+        incremental_state: Any = None,
     ) -> None:
         roles = vs.role_feeds(feeds)
         self._feeds = feeds
@@ -297,6 +304,7 @@ class RuntimeSnapshotView:
         self._history_config = history_config or DEFAULT_HISTORY_CONFIG
         self.history_ready = history_ready
         self._roll = vs.rollups_from_dict(rollups)
+        self._incr = incr.check_state(incremental_state)
         self._roll_matrix = None
         self._ctx = [None, None, None]
 
@@ -394,6 +402,11 @@ class RuntimeSnapshotView:
         feed = self._roles[role]
         return None if feed is None or i < 0 else int(feed.ts_close_ms[i])
 
+    def _ctx_close_dt(self, role: int) -> Any:
+        i = self._idx[role]
+        feed = self._roles[role]
+        return None if feed is None or i < 0 else feed.get_ts_close_datetime(i)
+
     def _context(self, role: int) -> Optional[TFContext]:
         feed = self._roles[role]
         if feed is None:
@@ -485,13 +498,13 @@ class RuntimeSnapshotView:
 
     @property
     def ts_close(self) -> Any:
-        """Exec bar close time as an aware UTC datetime."""
-        return from_epoch_ms(self.ts_close_ms)
+        """Exec bar close time as the exec feed's datetime (aware UTC for a btcore feed)."""
+        return self._roles[0].get_ts_close_datetime(self._idx[0])
 
     @property
     def ts_open(self) -> Any:
-        """Exec bar open time as an aware UTC datetime."""
-        return from_epoch_ms(self.ts_open_ms)
+        """Exec bar open time as the exec feed's datetime (aware UTC for a btcore feed)."""
+        return self._roles[0].get_ts_open_datetime(self._idx[0])
 
     @property
     def exec_ctx(self) -> TFContext:
@@ -758,15 +771,13 @@ class RuntimeSnapshotView:
 
     @property
     def htf_ctx_ts_close(self) -> Any:
-        """Close time of the current HTF bar as an aware UTC datetime; None without one."""
-        ms = self._ctx_close_ms(2)
-        return None if ms is None else from_epoch_ms(ms)
+        """Close time of the current HTF bar as the feed's datetime; None without one."""
+        return self._ctx_close_dt(2)
 
     @property
     def mtf_ctx_ts_close(self) -> Any:
-        """Close time of the current MTF bar as an aware UTC datetime; None without one."""
-        ms = self._ctx_close_ms(1)
-        return None if ms is None else from_epoch_ms(ms)
+        """Close time of the current MTF bar as the feed's datetime; None without one."""
+        return self._ctx_close_dt(1)
 
     def _staleness(self, role: int) -> Optional[int]:
         ms = self._ctx_close_ms(role)
@@ -896,6 +907,10 @@ class RuntimeSnapshotView:
         PathError
             Invalid path; the message names what is valid.
         """
+        if self._incr is not None and type(path) is str and path.startswith("structure."):
+            found, value = incr.resolve(self._incr, path)
+            if found:
+                return incr.value_as_float(value)
         return _opt(self._eval(self._spec(path)))
 
     def get_strict(self, path: str) -> float:
@@ -912,18 +927,42 @@ class RuntimeSnapshotView:
     def is_valid_path(self, path: str) -> bool:
         """True if ``path`` is valid for these feeds (whatever its current value)."""
         try:
-            self._spec(path)
+            if incr.serves(self._incr, path):
+                incr.resolve(self._incr, path)
+            else:
+                self._spec(path)
         except PathError:
             return False
         return True
 
     def compile(self, path: str) -> PathHandle:
-        """Resolve ``path`` once; the returned handle reads it with no string work per call."""
+        """Resolve ``path`` once; the returned handle reads it with no string work per call.
+
+        A ``structure.*`` path served by the incremental state cannot be compiled (its value
+        lives in the engine's object): PathError; read it with :meth:`get`.
+        """
         return PathHandle(self, path)
 
     def list_structure_paths(self) -> list[str]:
-        """Every valid ``structure.*`` path of the exec feed."""
-        return vs.structure_paths(self._feeds)
+        """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
+        return incr.structure_paths(self._incr, vs.structure_paths(self._feeds))
+
+    @property
+    def has_incremental_state(self) -> bool:
+        """True if the view was built with an ``incremental_state``."""
+        return self._incr is not None
+
+    def get_structure(self, path: str) -> Any:
+        """Raw value of an incremental structure output: ``"<key>.<output>"`` (exec) or
+        ``"htf_<tf>.<key>.<output>"`` (float, int, str or None, as the detector returns it).
+
+        Raises
+        ------
+        UnknownKeyError
+            (a ``KeyError``) without an incremental state, for a malformed path or an unknown
+            structure; the detector's ``KeyError`` for an unknown output.
+        """
+        return incr.get_structure(self._incr, path)
 
     def to_dict(self) -> dict[str, Any]:
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
