@@ -66,7 +66,7 @@ from .errors import (
     UnknownKeyError,
 )
 from .feed import FeatureArrays, FeedStore, MultiTFFeedStore, StructureStore, ZoneStore
-from .legacy import SnapshotBuilder, TimeframeCache
+from .compat.legacy import RuntimeSnapshot, SnapshotBuilder, TimeframeCache, create_not_ready_feature_snapshot
 from .loop import (
     SIGNAL_FLAT,
     SIGNAL_LONG,
@@ -125,8 +125,6 @@ from .types import (
     ExchangeState,
     FeatureSnapshot,
     HistoryConfig,
-    RuntimeSnapshot,
-    create_not_ready_feature_snapshot,
 )
 from .view import PathHandle, RuntimeSnapshotView, TFContext
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from btcore.errors import DataError
-from btcore.legacy import SnapshotBuilder, TimeframeCache, build_close_ts_map_from_df
+from btcore.compat.legacy import SnapshotBuilder, TimeframeCache, build_close_ts_map_from_df
 from btcore.types import Bar, ExchangeState, FeatureSnapshot, HistoryConfig
 
 UTC = timezone.utc

@@ -1,11 +1,12 @@
-"""Deprecated names kept importable for old engine code: ``TimeframeCache`` and ``SnapshotBuilder``.
+"""Deprecated names kept importable for old engine code: ``RuntimeSnapshot``, ``TimeframeCache``,
+``SnapshotBuilder`` and their helpers.
 
 btcore has one snapshot architecture — :class:`btcore.RuntimeSnapshotView` over feed arrays, with
 slower timeframes aligned to the exec bars once per run (:func:`btcore.align_feeds`). The reference
 runtime's materialised path (``SnapshotBuilder`` building ``RuntimeSnapshot`` objects, and
 ``TimeframeCache`` carrying ``FeatureSnapshot`` objects forward) was dead code in its own engine.
-Both classes still work here so that imports and old tests keep running, but constructing either
-emits a :class:`DeprecationWarning`. Timestamps are compared as UTC epoch ms, so naive and aware
+These classes still work here so that imports and old tests keep running, but constructing any
+of them emits a :class:`DeprecationWarning`. Timestamps are compared as UTC epoch ms, so naive and aware
 datetimes of the same instant match (the reference compared ``datetime`` objects in sets, where a
 naive and an aware datetime never match).
 """
@@ -13,28 +14,190 @@ naive and an aware datetime never match).
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Iterable, Optional
 
-from .errors import DataError
-from .timeframe import from_epoch_ms, to_epoch_ms
-from .types import (
-    DEFAULT_HISTORY_CONFIG,
-    Bar,
-    ExchangeState,
-    FeatureSnapshot,
-    HistoryConfig,
-    RuntimeSnapshot,
-    create_not_ready_feature_snapshot,
-)
+from ..errors import DataError
+from ..timeframe import from_epoch_ms, to_epoch_ms
+from ..types import DEFAULT_HISTORY_CONFIG, Bar, ExchangeState, FeatureSnapshot, HistoryConfig
 
-__all__ = ["TimeframeCache", "SnapshotBuilder", "build_close_ts_map", "build_close_ts_map_from_df"]
+__all__ = [
+    "RuntimeSnapshot",
+    "create_not_ready_feature_snapshot",
+    "TimeframeCache",
+    "SnapshotBuilder",
+    "build_close_ts_map",
+    "build_close_ts_map_from_df",
+    "build_exchange_state_from_exchange",
+]
 
 
 def _deprecated(name: str, instead: str) -> None:
     warnings.warn(
         f"{name} is deprecated; use {instead} (see docs/MIGRATION.md)", DeprecationWarning, stacklevel=3
     )
+
+
+def create_not_ready_feature_snapshot(
+    tf: str, ts_close: datetime, bar: Bar, reason: str
+) -> FeatureSnapshot:
+    """A :class:`FeatureSnapshot` with no features and ``ready=False``."""
+    return FeatureSnapshot(tf, ts_close, bar, features={}, ready=False, not_ready_reason=reason)
+
+
+@dataclass(frozen=True)
+class RuntimeSnapshot:
+    """Deprecated materialised snapshot of the reference runtime.
+
+    btcore has one snapshot architecture: :class:`btcore.RuntimeSnapshotView`, an O(1) view over
+    the feed arrays. This class is kept so that old imports and type hints keep working; building
+    one emits a :class:`DeprecationWarning`.
+    """
+
+    ts_close: datetime
+    symbol: str
+    exec_tf: str
+    mark_price: float
+    mark_price_source: str
+    bar_exec: Bar
+    exchange_state: ExchangeState
+    features_htf: FeatureSnapshot
+    features_mtf: FeatureSnapshot
+    features_exec: FeatureSnapshot
+    tf_mapping: dict[str, str] = field(default_factory=dict)
+    history_bars_exec: tuple[Bar, ...] = ()
+    history_features_exec: tuple[FeatureSnapshot, ...] = ()
+    history_features_htf: tuple[FeatureSnapshot, ...] = ()
+    history_features_mtf: tuple[FeatureSnapshot, ...] = ()
+    history_config: Optional[HistoryConfig] = None
+    history_ready: bool = True
+
+    def __post_init__(self) -> None:
+        warnings.warn(
+            "RuntimeSnapshot is deprecated; use btcore.RuntimeSnapshotView (see docs/MIGRATION.md)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+
+    @property
+    def ready(self) -> bool:
+        """All three feature snapshots ready and history filled."""
+        return (
+            self.features_htf.ready
+            and self.features_mtf.ready
+            and self.features_exec.ready
+            and self.history_ready
+        )
+
+    @property
+    def not_ready_reasons(self) -> list[str]:
+        """Why the snapshot is not ready, HTF, MTF, exec, history in that order."""
+        out = []
+        for label, fs in (("HTF", self.features_htf), ("MTF", self.features_mtf), ("Exec", self.features_exec)):
+            if not fs.ready:
+                out.append(f"{label}: {fs.not_ready_reason}")
+        if not self.history_ready:
+            out.append("History: required windows not yet filled")
+        return out
+
+    @property
+    def ltf_tf(self) -> str:
+        """Old name of :attr:`exec_tf`."""
+        return self.exec_tf
+
+    @property
+    def bar_ltf(self) -> Bar:
+        """Old name of :attr:`bar_exec`."""
+        return self.bar_exec
+
+    @property
+    def features_ltf(self) -> FeatureSnapshot:
+        """Old name of :attr:`features_exec`."""
+        return self.features_exec
+
+    @property
+    def htf_is_stale(self) -> bool:
+        """The HTF snapshot closed before this snapshot's close (UTC ms; naive = UTC)."""
+        return self.features_htf.is_stale_at(self.ts_close)
+
+    @property
+    def mtf_is_stale(self) -> bool:
+        """The MTF snapshot closed before this snapshot's close."""
+        return self.features_mtf.is_stale_at(self.ts_close)
+
+    @property
+    def exec_is_stale(self) -> bool:
+        """The exec feature snapshot closed before this snapshot's close."""
+        return self.features_exec.is_stale_at(self.ts_close)
+
+    @property
+    def htf_ctx_ts_close(self) -> datetime:
+        """Close time of the HTF snapshot."""
+        return self.features_htf.ts_close
+
+    @property
+    def mtf_ctx_ts_close(self) -> datetime:
+        """Close time of the MTF snapshot."""
+        return self.features_mtf.ts_close
+
+    @property
+    def exec_ctx_ts_close(self) -> datetime:
+        """Close time of the exec feature snapshot."""
+        return self.features_exec.ts_close
+
+    @staticmethod
+    def _back(history: tuple[Any, ...], lookback: int) -> Any:
+        if lookback < 1:
+            raise ValueError(f"lookback must be >= 1, got {lookback}")
+        return history[-lookback] if lookback <= len(history) else None
+
+    def prev_features_exec(self, lookback: int = 1) -> Optional[FeatureSnapshot]:
+        """Exec features ``lookback`` bars back in the history (oldest first), or None."""
+        return self._back(self.history_features_exec, lookback)
+
+    def prev_bar_exec(self, lookback: int = 1) -> Optional[Bar]:
+        """Exec bar ``lookback`` bars back in the history, or None."""
+        return self._back(self.history_bars_exec, lookback)
+
+    def prev_features_htf(self, lookback: int = 1) -> Optional[FeatureSnapshot]:
+        """HTF features ``lookback`` closes back in the history, or None."""
+        return self._back(self.history_features_htf, lookback)
+
+    def prev_features_mtf(self, lookback: int = 1) -> Optional[FeatureSnapshot]:
+        """MTF features ``lookback`` closes back in the history, or None."""
+        return self._back(self.history_features_mtf, lookback)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Debug dictionary with the reference's keys (timestamps ISO-8601)."""
+        d: dict[str, Any] = {
+            "ts_close": self.ts_close.isoformat(),
+            "symbol": self.symbol,
+            "exec_tf": self.exec_tf,
+            "mark_price": self.mark_price,
+            "mark_price_source": self.mark_price_source,
+            "bar_exec": self.bar_exec.to_dict(),
+            "exchange_state": self.exchange_state.to_dict(),
+            "features_htf": self.features_htf.to_dict(),
+            "features_mtf": self.features_mtf.to_dict(),
+            "features_exec": self.features_exec.to_dict(),
+            "tf_mapping": dict(self.tf_mapping),
+            "ready": self.ready,
+            "history_ready": self.history_ready,
+            "htf_ctx_ts_close": self.htf_ctx_ts_close.isoformat(),
+            "mtf_ctx_ts_close": self.mtf_ctx_ts_close.isoformat(),
+            "exec_ctx_ts_close": self.exec_ctx_ts_close.isoformat(),
+            "htf_is_stale": self.htf_is_stale,
+            "mtf_is_stale": self.mtf_is_stale,
+            "exec_is_stale": self.exec_is_stale,
+            "history_bars_exec_count": len(self.history_bars_exec),
+            "history_features_exec_count": len(self.history_features_exec),
+            "history_features_htf_count": len(self.history_features_htf),
+            "history_features_mtf_count": len(self.history_features_mtf),
+        }
+        if self.history_config is not None:
+            d["history_config"] = self.history_config.to_dict()
+        return d
 
 
 def build_close_ts_map(bars: Iterable[Bar]) -> set[int]:
@@ -263,3 +426,34 @@ class SnapshotBuilder:
             ts_close, bar_ltf, mark_price, mark_price_source, exchange_state,
             features_htf, features_mtf, features_ltf, **history,
         )
+
+
+def build_exchange_state_from_exchange(exchange: Any) -> ExchangeState:
+    """An :class:`ExchangeState` read from a simulator-like exchange (``position`` object or None).
+
+    Reads ``equity_usdt``, ``cash_balance_usdt``, ``used_margin_usdt``, ``free_margin_usdt``,
+    ``available_balance_usdt``, ``maintenance_margin``, ``entries_disabled`` and
+    ``entries_disabled_reason`` (a str-enum is stored as its value), and from the position
+    ``side`` (``"long"``/``"short"``, str or str-enum), ``size_usdt``, ``size``, ``entry_price``;
+    ``unrealized_pnl_usdt`` only while a position is open (0.0 when flat).
+    """
+    pos = exchange.position
+    reason = exchange.entries_disabled_reason
+    reason = None if reason is None else str(getattr(reason, "value", reason))
+    side = None if pos is None else str(getattr(pos.side, "value", pos.side)).lower()
+    return ExchangeState(
+        equity_usdt=float(exchange.equity_usdt),
+        cash_usdt=float(exchange.cash_balance_usdt),
+        used_margin_usdt=float(exchange.used_margin_usdt),
+        free_margin_usdt=float(exchange.free_margin_usdt),
+        available_balance_usdt=float(exchange.available_balance_usdt),
+        maintenance_margin_usdt=float(exchange.maintenance_margin),
+        has_position=pos is not None,
+        position_side=side,
+        position_size_usdt=0.0 if pos is None else float(pos.size_usdt),
+        position_qty=0.0 if pos is None else float(pos.size),
+        position_entry_price=0.0 if pos is None else float(pos.entry_price),
+        unrealized_pnl_usdt=0.0 if pos is None else float(exchange.unrealized_pnl_usdt),
+        entries_disabled=bool(exchange.entries_disabled),
+        entries_disabled_reason=reason,
+    )
