@@ -110,11 +110,33 @@ def test_timeframe_mismatch_is_named():
     sym = symbol()
     MultiTFFeedStore(ex := feed("1h", [T0 + k * 60 * MIN for k in range(3)], sym))
     q = feed("1m", [T0 + j * MIN for j in range(180)], sym)
-    with pytest.raises(DataError, match=r"exec_tf_minutes=15 but .* are \['1h'\]") as ei:
+    with pytest.raises(DataError, match=r"exec_tf_minutes=15 but the exec feed .* is 1h") as ei:
         q.get_1m_indices_for_exec(0, 15)  # the reference engine's TF_MINUTES.get(tf, 15) default
     assert ei.value.error_code == "TIMEFRAME_MISMATCH"
     assert q.get_1m_indices_for_exec(1, 60) == (60, 119)
+    unlinked = feed("1m", [T0 + j * MIN for j in range(180)], sym)  # no feed set just before it
+    with pytest.raises(DataError, match=r"exec_tf_minutes=15 but .* are \['1h'\]"):
+        unlinked.get_1m_indices_for_exec(0, 15)
     del ex
+
+
+def test_the_quote_feed_built_after_a_feed_set_belongs_to_that_run():
+    """Two engines alive, different windows: each quote feed maps to its own run's exec feed."""
+    sym = symbol()
+    runs = []
+    for start in (T0, T0 + 7 * 1440 * MIN):  # run 1, then run 2 a week later (run 1 kept alive)
+        ex = feed("15m", [start + k * 15 * MIN for k in range(10)], sym)
+        fs = MultiTFFeedStore(ex)
+        q = feed("1m", [start + 30 * MIN + j * MIN for j in range(120)], sym)  # the 1m feed starts later
+        runs.append((fs, q))
+    for fs, q in runs:
+        assert q.get_1m_indices_for_exec(1, 15) == (0, -1)  # bar 1 ends when the 1m data starts
+        assert q.get_1m_indices_for_exec(2, 15) == (0, 14)
+        assert q.get_1m_indices_for_exec(3, 15) == (15, 29)
+    # the link is taken once: a second 1m feed is not silently attached to the same run
+    late = feed("1m", [T0 + j * MIN for j in range(60)], sym)
+    with pytest.raises(DataError, match="disagree on the time of bar 3"):
+        late.get_1m_indices_for_exec(3, 15)
 
 
 def test_several_exec_feeds_must_agree_or_be_linked():

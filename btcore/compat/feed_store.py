@@ -19,12 +19,18 @@ How the quote feed knows the exec bar's times
 
     1. ``exec_ts_open`` / ``exec_ts_close`` passed to the call (the later reference signature);
     2. an explicit link: ``MultiTFFeedStore(..., quote_feed=q)`` or :func:`link_quote_feed`;
-    3. the exec feeds of the live :class:`MultiTFFeedStore` objects built through this module for
-       the same symbol and ``exec_tf_minutes`` — the reference engine builds its feed set right
-       before its quote feed, in the same ``run()``. With several such feeds (sweeps, engines
-       kept alive) the answer is used only if every one of them gives bar ``exec_idx`` the same
-       open time; otherwise, or with none, a :class:`~btcore.errors.DataError` says so and names
-       the two ways to link explicitly. It never guesses.
+    3. the same run: a 1m feed built through this module is linked, when it is built, to the
+       :class:`MultiTFFeedStore` built last before it in the same thread (same symbol, no quote
+       feed of its own) — the reference engine's ``run()`` builds its feed set, then its quote
+       feed;
+    4. otherwise, the exec feeds of the live :class:`MultiTFFeedStore` objects built through this
+       module for the same symbol and ``exec_tf_minutes``: one, or several that all give bar
+       ``exec_idx`` the same open time.
+
+    Anything else is a :class:`~btcore.errors.DataError` naming the two ways to link
+    explicitly: no exec feed, feeds that disagree, a linked feed that no longer exists, or
+    ``exec_tf_minutes`` different from the exec feed's timeframe (the reference engine silently
+    used 15 for an unknown timeframe). It never guesses.
 
     The returned rows are always inside the bar; a bar without 1m rows (a gap) gives an empty
     range ``(start, start - 1)``, so ``range(start, end + 1)`` runs zero times.
@@ -67,35 +73,57 @@ def _minutes(value: Any) -> int:
 
 
 class _Links:
-    """Exec feeds of compat feed sets, explicit quote links, and per-pair range tables."""
+    """Exec feeds of compat feed sets, quote -> exec links, and per-pair range tables."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.exec_feeds: "weakref.WeakSet[FeedStore]" = weakref.WeakSet()
         self.explicit: "weakref.WeakKeyDictionary[Any, weakref.ref]" = weakref.WeakKeyDictionary()
+        self.same_run: "weakref.WeakKeyDictionary[Any, weakref.ref]" = weakref.WeakKeyDictionary()
+        self.thread = threading.local()  # .pending: the exec feed of the last feed set built here
         # quote feed -> {id(exec feed): (weakref to exec feed, starts, ends)}
         self.ranges: "weakref.WeakKeyDictionary[Any, dict[int, tuple]]" = weakref.WeakKeyDictionary()
 
-    def register(self, exec_feed: Any) -> None:
+    def register(self, exec_feed: Any, quote_feed: Any) -> None:
         with self.lock:
             self.exec_feeds.add(exec_feed)
+            if quote_feed is not None:
+                self.explicit[quote_feed] = weakref.ref(exec_feed)
+        self.thread.pending = None if quote_feed is not None else weakref.ref(exec_feed)
 
     def link(self, quote: Any, exec_feed: Any) -> None:
         with self.lock:
             self.explicit[quote] = weakref.ref(exec_feed)
 
+    def adopt(self, quote: Any) -> None:
+        """A 1m feed just built: the same run's feed set is the one built last in this thread."""
+        ref = getattr(self.thread, "pending", None)
+        feed = ref() if ref is not None else None
+        if feed is not None and feed.symbol == quote.symbol and feed is not quote:
+            with self.lock:
+                self.same_run[quote] = ref
+            self.thread.pending = None
+
+    @staticmethod
+    def _linked(ref: Any, how: str, minutes: int) -> Any:
+        feed = ref()
+        if feed is None:
+            raise DataError(f"the exec feed {how} this quote feed no longer exists; link the current one with "
+                            "btcore.compat.link_quote_feed(quote_feed, exec_feed)", "NO_EXEC_FEED")
+        if feed.tf_ms != minutes * _MS_PER_MIN:
+            raise DataError(f"exec_tf_minutes={minutes} but the exec feed {how} this quote feed is {feed.tf} "
+                            f"({feed.tf_ms // _MS_PER_MIN} minutes); an unknown exec timeframe must not default to "
+                            "a number of minutes", "TIMEFRAME_MISMATCH")
+        return feed
+
     def exec_feed_for(self, quote: Any, minutes: int, exec_idx: int) -> Any:
-        step = minutes * _MS_PER_MIN
         ref = self.explicit.get(quote)
         if ref is not None:
-            feed = ref()
-            if feed is None:
-                raise DataError("the exec feed linked to this quote feed no longer exists; link the current one "
-                                "with btcore.compat.link_quote_feed(quote_feed, exec_feed)", "NO_EXEC_FEED")
-            if feed.tf_ms != step:
-                raise DataError(f"exec_tf_minutes={minutes} but the linked exec feed is {feed.tf} "
-                                f"({feed.tf_ms // _MS_PER_MIN} minutes)", "TIMEFRAME_MISMATCH")
-            return feed
+            return self._linked(ref, "linked to", minutes)
+        ref = self.same_run.get(quote)
+        if ref is not None:
+            return self._linked(ref, "built before (same run as)", minutes)
+        step = minutes * _MS_PER_MIN
         with self.lock:
             same_symbol = [f for f in self.exec_feeds if f.symbol == quote.symbol]
         if not same_symbol:
@@ -246,6 +274,32 @@ class FeedStore(_feed.FeedStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass  # built by __new__ (or the classmethods); nothing to do afterwards
 
+    @classmethod
+    def from_arrays(
+        cls,
+        tf: str,
+        symbol: str,
+        ts_open_ms: Any,
+        open: Any,
+        high: Any,
+        low: Any,
+        close: Any,
+        volume: Any,
+        indicators: Optional[Mapping[str, Any]] = None,
+        indicator_metadata: Optional[Mapping[str, Any]] = None,
+        warmup_bars: int = 0,
+        structures: Optional[Mapping[str, Any]] = None,
+        *,
+        sort: bool = False,
+    ) -> "FeedStore":
+        """:meth:`btcore.feed.FeedStore.from_arrays`; a 1m feed is linked to the feed set built
+        just before it in this thread (the quote feed of the same run)."""
+        feed = super().from_arrays(tf, symbol, ts_open_ms, open, high, low, close, volume, indicators,
+                                   indicator_metadata, warmup_bars, structures, sort=sort)
+        if feed.tf_ms == _MS_PER_MIN:
+            _LINKS.adopt(feed)
+        return feed
+
     def __reduce__(self) -> tuple[Any, ...]:
         fn, args = super().__reduce__()
         return (_rebuild, args)
@@ -363,8 +417,9 @@ def _rebuild(*args: Any) -> FeedStore:
 
 class MultiTFFeedStore(_feed.MultiTFFeedStore):
     """btcore's :class:`~btcore.feed.MultiTFFeedStore`; building one registers its exec feed, so
-    the 1m quote feed of the same run can map exec indices to its rows (and a ``quote_feed``
-    given here is linked to the exec feed explicitly)."""
+    the 1m quote feed of the same run can map exec indices to its rows: a ``quote_feed`` given
+    here is linked explicitly, otherwise the next 1m feed built through this module in the same
+    thread is (see the module docstring)."""
 
     __slots__ = ()
 
@@ -377,9 +432,7 @@ class MultiTFFeedStore(_feed.MultiTFFeedStore):
         quote_feed: Any = None,
     ) -> None:
         super().__init__(exec_feed, htf_feed, mtf_feed, tf_mapping, quote_feed)
-        _LINKS.register(exec_feed)
-        if quote_feed is not None:
-            _LINKS.link(quote_feed, exec_feed)
+        _LINKS.register(exec_feed, quote_feed)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), super().__reduce__()[1])
