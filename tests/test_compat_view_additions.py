@@ -223,3 +223,26 @@ def test_view_datetimes_come_from_the_feed(mod):
         assert getattr(naive, ctx).ts_close.tzinfo is None and getattr(naive, ctx).ts_open.tzinfo is None
     assert naive.ts_close - naive.ts_open == timedelta(minutes=5)
     assert naive.to_dict()["ts_close"] == aware.ts_close.replace(tzinfo=None).isoformat()
+
+
+# --------------------------------------------------------------------------- the 1m index at construction
+
+minute_offsets = st.lists(st.integers(0, 5000), min_size=1, max_size=300, unique=True)
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(offsets=minute_offsets, jitter=st.integers(0, 59_999), starts=st.lists(st.integers(-50, 5100), min_size=1, max_size=20))
+def test_last_closed_1m_row_matches_a_binary_search(both, offsets, jitter, starts):
+    """The constructor finds the last 1m bar closed at the exec close from a guess (gaps, a feed
+    off the minute grid, exec bars before / after / inside the 1m data): same as searchsorted."""
+    t0 = vd.T0 + jitter
+    q_ts = np.array(sorted(t0 + 60_000 * np.array(offsets, dtype=np.int64)))
+    x = np.ones(q_ts.size)
+    quote = FeedStore.from_arrays("1m", "BTCUSDT", q_ts, x, x, x, x, x)
+    ex_ts = np.array(sorted({vd.T0 + 300_000 * s for s in starts}), dtype=np.int64)
+    y = np.ones(ex_ts.size)
+    feeds = MultiTFFeedStore(FeedStore.from_arrays("5m", "BTCUSDT", ex_ts, y, y, y, y, y), quote_feed=quote)
+    for i in range(ex_ts.size):
+        want = int(np.searchsorted(quote.ts_close_ms, ex_ts[i] + 300_000, side="right")) - 1
+        for mod in both("view"):
+            assert mod.RuntimeSnapshotView(feeds, i, None, None, None, 1.0, "c").m1_idx == (None if want < 0 else want)
