@@ -63,6 +63,7 @@ _ROLLUP_INDEX = {f: i for i, f in enumerate(ROLLUP_FIELDS)}
 #: Interned, so a dict built with the same interned keys (``ExecRollupBucket.freeze``) is read by
 #: pointer comparison.
 ROLLUP_KEYS_FULL = tuple(sys.intern("px.rollup." + f) for f in ROLLUP_FIELDS)
+_K0, _K1, _K2, _K3, _K4, _K5 = ROLLUP_KEYS_FULL
 _NO_ROLLUPS = (math.nan, math.nan, 0.0, math.nan, math.nan, math.nan)
 _MAX_COUNT = float(2 ** 53)  # counts above this are not exact in a float64
 SERIES, MARK, ROLLUP, STRUCT, ABSENT = 0, 1, 2, 3, 4
@@ -285,9 +286,13 @@ def rollups_from_dict(rollups: Any) -> list[Any]:
     if not rollups:
         return list(_NO_ROLLUPS)
     if type(rollups) is dict and len(rollups) == 6:  # the frozen bucket's dict: one pass, no parsing
-        vals = [rollups.get(k) for k in ROLLUP_KEYS_FULL]
-        if all(type(v) is float for v in vals) and 0.0 <= vals[2] <= _MAX_COUNT and vals[2] == int(vals[2]):
-            return vals if vals[2] > 0 else list(_NO_ROLLUPS)
+        get = rollups.get
+        vals = [get(_K0), get(_K1), get(_K2), get(_K3), get(_K4), get(_K5)]
+        n = vals[2]
+        if (type(n) is float and 0.0 <= n <= _MAX_COUNT and n == int(n) and type(vals[0]) is float
+                and type(vals[1]) is float and type(vals[3]) is float and type(vals[4]) is float
+                and type(vals[5]) is float):
+            return vals if n > 0 else list(_NO_ROLLUPS)
     out = [math.nan] * 6
     out[2] = 0.0
     for key, value in rollups.items():

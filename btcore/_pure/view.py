@@ -24,6 +24,7 @@ ROLE_HTF = vs.ROLE_HTF
 _NAN = math.nan
 _KEY = "pure"             # FeedStore._c_cache entry: the column list
 _FEEDS_KEY = "pure-feeds"  # MultiTFFeedStore._c_cache entry: the parsed-path cache
+_TABLES_KEY = "pure-tables"  # MultiTFFeedStore._c_cache entry: roles, columns, indexes, lengths
 
 
 def _opt(v: float) -> Optional[float]:
@@ -57,6 +58,47 @@ def _lookup(feeds: Any, path: Any) -> tuple:
             del cache[next(iter(cache))]
         cache[path] = spec
     return spec
+
+
+class _Tables:
+    """Roles, column lists, indicator indexes and lengths of one feed set (the pure analogue of
+    the compiled view's per-feed-set tables), cached on the MultiTFFeedStore."""
+
+    __slots__ = ("feeds", "roles", "cols", "names", "lengths")
+
+    def __init__(self, feeds: Any) -> None:
+        self.roles = roles = vs.role_feeds(feeds)  # validates feeds (TypeError otherwise)
+        self.feeds = feeds
+        self.cols = [_columns(f) for f in roles]
+        self.names = tuple(f._indicator_index if f is not None else None for f in roles)
+        self.lengths = tuple(f.length if f is not None else 0 for f in roles)
+
+
+def _tables(feeds: Any) -> _Tables:
+    cache = getattr(feeds, "_c_cache", None)
+    t = cache.get(_TABLES_KEY) if type(cache) is dict else None
+    if type(t) is not _Tables or t.feeds is not feeds:  # never trust what another object stored
+        t = _Tables(feeds)
+        if type(cache) is dict:
+            cache[_TABLES_KEY] = t
+    return t
+
+
+def _role_idx(feed: Any, idx: Any, n: int, name: str) -> int:
+    if feed is None:
+        return -1
+    return idx if type(idx) is int and -1 <= idx < n else vs.bar_index(feed, idx, name)
+
+
+def _last_closed_1m(ts: Any, t: int) -> int:
+    """Last row with ``ts[row] <= t`` (-1 if none), searched from where a gap-free 1m feed has it."""
+    n = len(ts)
+    if n == 0 or ts[0] > t:
+        return -1
+    i = min(int((t - int(ts[0])) // 60_000), n - 1)
+    if ts[i] <= t and (i + 1 == n or ts[i + 1] > t):
+        return i  # the usual case: no gap before this bar
+    return int(np.searchsorted(ts, t, side="right")) - 1
 
 
 def _strict_missing(what: str, where: str) -> NotReadyError:
@@ -286,17 +328,16 @@ class RuntimeSnapshotView:
         rollups: Optional[dict[str, Any]] = None,
         incremental_state: Any = None,
     ) -> None:
-        roles = vs.role_feeds(feeds)
+        t = _tables(feeds)
+        roles, lengths = t.roles, t.lengths
         self._feeds = feeds
         self._roles = roles
-        self._cols = [_columns(f) for f in roles]
-        self._names = tuple(f._indicator_index if f is not None else None for f in roles)
-        e = roles[0].check_index(exec_idx)
-        m = vs.bar_index(roles[1], mtf_idx, "mtf_idx") if roles[1] is not None else -1
-        h = vs.bar_index(roles[2], htf_idx, "htf_idx") if roles[2] is not None else -1
-        q = -1
-        if roles[3] is not None:
-            q = int(np.searchsorted(roles[3].ts_close_ms, roles[0].ts_close_ms[e], side="right")) - 1
+        self._cols = t.cols
+        self._names = t.names
+        e = exec_idx if type(exec_idx) is int and 0 <= exec_idx < lengths[0] else roles[0].check_index(exec_idx)
+        m = _role_idx(roles[1], mtf_idx, lengths[1], "mtf_idx")
+        h = _role_idx(roles[2], htf_idx, lengths[2], "htf_idx")
+        q = -1 if roles[3] is None else _last_closed_1m(roles[3].ts_close_ms, int(roles[0].ts_close_ms[e]))
         self._idx = [e, m, h, q]
         self.exchange = exchange
         self.mark_price = math.nan if mark_price is None else mark_price
