@@ -83,7 +83,7 @@ def _fill(module: types.ModuleType, sub: str, package_name: str) -> None:
     module.__dict__.update(names)
     if bind is not None:
         module.__dict__.update(bind(package_name))
-    module.__all__ = list(target.__all__)
+    module.__dict__["__all__"] = list(getattr(target, "__all__"))
     module.__doc__ = target.__doc__
 
 
@@ -160,9 +160,10 @@ def install(package_name: str) -> types.ModuleType:
         _packages.add(package_name)
         if _FINDER not in sys.meta_path:
             sys.meta_path.insert(0, _FINDER)
-    module.__all__ = [name for name, _ in REFERENCE_EXPORTS]
-    module.__getattr__ = _package_getattr(package_name)  # type: ignore[attr-defined]
-    module.__dir__ = lambda: sorted(set(vars(module)) | set(_SOURCE) | set(SUBMODULES))  # type: ignore[attr-defined]
+    names: dict[str, Any] = vars(module)  # module-level __getattr__/__dir__ (PEP 562)
+    names["__all__"] = [name for name, _ in REFERENCE_EXPORTS]
+    names["__getattr__"] = _package_getattr(package_name)
+    names["__dir__"] = lambda: sorted(set(vars(module)) | set(_SOURCE) | set(SUBMODULES))
     return module
 
 

@@ -49,7 +49,7 @@ def follow_window(template: Any, window: Any) -> Any:
     ``template`` (see :func:`like`); aware UTC windows pass through unchanged for aware input."""
     if not is_naive(template) and template.tzinfo is timezone.utc:
         return window
-    changes = {}
+    changes: dict[str, Any] = {}
     for f in dataclasses.fields(window):
         v = getattr(window, f.name)
         if isinstance(v, datetime):

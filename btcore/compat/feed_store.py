@@ -42,7 +42,7 @@ import operator
 import threading
 import weakref
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, cast
 
 import numpy as np
 
@@ -78,11 +78,12 @@ class _Links:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.exec_feeds: "weakref.WeakSet[FeedStore]" = weakref.WeakSet()
-        self.explicit: "weakref.WeakKeyDictionary[Any, weakref.ref]" = weakref.WeakKeyDictionary()
-        self.same_run: "weakref.WeakKeyDictionary[Any, weakref.ref]" = weakref.WeakKeyDictionary()
+        self.explicit: "weakref.WeakKeyDictionary[Any, weakref.ref[Any]]" = weakref.WeakKeyDictionary()
+        self.same_run: "weakref.WeakKeyDictionary[Any, weakref.ref[Any]]" = weakref.WeakKeyDictionary()
         self.thread = threading.local()  # .pending: the exec feed of the last feed set built here
         # quote feed -> {id(exec feed): (weakref to exec feed, starts, ends)}
-        self.ranges: "weakref.WeakKeyDictionary[Any, dict[int, tuple]]" = weakref.WeakKeyDictionary()
+        self.ranges: "weakref.WeakKeyDictionary[Any, dict[int, tuple[Any, list[int], list[int]]]]" = (
+            weakref.WeakKeyDictionary())
 
     def register(self, exec_feed: Any, quote_feed: Any) -> None:
         with self.lock:
@@ -97,9 +98,9 @@ class _Links:
 
     def adopt(self, quote: Any) -> None:
         """A 1m feed just built: the same run's feed set is the one built last in this thread."""
-        ref = getattr(self.thread, "pending", None)
+        ref: "Optional[weakref.ref[Any]]" = getattr(self.thread, "pending", None)
         feed = ref() if ref is not None else None
-        if feed is not None and feed.symbol == quote.symbol and feed is not quote:
+        if ref is not None and feed is not None and feed.symbol == quote.symbol and feed is not quote:
             with self.lock:
                 self.same_run[quote] = ref
             self.thread.pending = None
@@ -201,8 +202,13 @@ def _close_ms(values: Any) -> np.ndarray:
 def _structure(key: str, store: Any) -> Any:
     if isinstance(store, (StructureStore, Mapping)) or not hasattr(store, "fields"):
         return store
-    zones = {z: dict(getattr(zs, "fields", zs)) for z, zs in dict(getattr(store, "zones", {}) or {}).items()}
-    return StructureStore(key, dict(store.fields), zones)
+    zones_in: Any = getattr(store, "zones", None) or {}
+    zones: dict[str, Any] = {}
+    for zone_key, zone in dict(zones_in).items():
+        zone_fields: Any = getattr(zone, "fields", zone)  # a ZoneStore-like object or a mapping
+        zones[zone_key] = dict(zone_fields)
+    fields: Any = store.fields
+    return StructureStore(key, dict(fields), zones)
 
 
 class FeedStore(_feed.FeedStore):
@@ -298,14 +304,14 @@ class FeedStore(_feed.FeedStore):
                                    indicator_metadata, warmup_bars, structures, sort=sort)
         if feed.tf_ms == _MS_PER_MIN:
             _LINKS.adopt(feed)
-        return feed
+        return cast("FeedStore", feed)  # from_arrays builds cls
 
     def __reduce__(self) -> tuple[Any, ...]:
         fn, args = super().__reduce__()
         return (_rebuild, args)
 
     @classmethod
-    def from_dataframe(  # type: ignore[override]
+    def from_dataframe(
         cls,
         df: Any,
         tf: str,
@@ -320,11 +326,11 @@ class FeedStore(_feed.FeedStore):
     ) -> "FeedStore":
         """:meth:`btcore.feed.FeedStore.from_dataframe`, sorting by time by default (as the
         reference did; every column moves with its row). Duplicate times still raise."""
-        return super().from_dataframe(df, tf, symbol, indicator_columns, prefer_float32, indicator_metadata,
-                                      warmup_bars, structures, sort=sort)
+        return cast("FeedStore", super().from_dataframe(df, tf, symbol, indicator_columns, prefer_float32,
+                                                        indicator_metadata, warmup_bars, structures, sort=sort))
 
     @classmethod
-    def from_dataframe_with_features(  # type: ignore[override]
+    def from_dataframe_with_features(
         cls,
         df: Any,
         tf: str,
@@ -336,7 +342,8 @@ class FeedStore(_feed.FeedStore):
     ) -> "FeedStore":
         """:meth:`btcore.feed.FeedStore.from_dataframe_with_features`, sorting by time by default
         (the feature arrays move with their rows; the reference left them behind)."""
-        return super().from_dataframe_with_features(df, tf, symbol, feature_arrays, structures, sort=sort)
+        return cast("FeedStore", super().from_dataframe_with_features(df, tf, symbol, feature_arrays, structures,
+                                                                      sort=sort))
 
     # ------------------------------------------------------------------ naive UTC datetimes
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, cast
 
 from ..errors import DataError
 from ..timeframe import from_epoch_ms, to_epoch_ms
@@ -147,26 +147,26 @@ class RuntimeSnapshot:
         return self.features_exec.ts_close
 
     @staticmethod
-    def _back(history: tuple[Any, ...], lookback: int) -> Any:
+    def _back(history: tuple[Any, ...], lookback: int) -> Optional[Any]:
         if lookback < 1:
             raise ValueError(f"lookback must be >= 1, got {lookback}")
         return history[-lookback] if lookback <= len(history) else None
 
     def prev_features_exec(self, lookback: int = 1) -> Optional[FeatureSnapshot]:
         """Exec features ``lookback`` bars back in the history (oldest first), or None."""
-        return self._back(self.history_features_exec, lookback)
+        return cast(Optional[FeatureSnapshot], self._back(self.history_features_exec, lookback))
 
     def prev_bar_exec(self, lookback: int = 1) -> Optional[Bar]:
         """Exec bar ``lookback`` bars back in the history, or None."""
-        return self._back(self.history_bars_exec, lookback)
+        return cast(Optional[Bar], self._back(self.history_bars_exec, lookback))
 
     def prev_features_htf(self, lookback: int = 1) -> Optional[FeatureSnapshot]:
         """HTF features ``lookback`` closes back in the history, or None."""
-        return self._back(self.history_features_htf, lookback)
+        return cast(Optional[FeatureSnapshot], self._back(self.history_features_htf, lookback))
 
     def prev_features_mtf(self, lookback: int = 1) -> Optional[FeatureSnapshot]:
         """MTF features ``lookback`` closes back in the history, or None."""
-        return self._back(self.history_features_mtf, lookback)
+        return cast(Optional[FeatureSnapshot], self._back(self.history_features_mtf, lookback))
 
     def to_dict(self) -> dict[str, Any]:
         """Debug dictionary with the reference's keys (timestamps ISO-8601)."""

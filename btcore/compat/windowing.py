@@ -9,7 +9,7 @@ results with their own naive data timestamps. ``LoadWindow`` and ``DataWindow`` 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, cast
 
 from ..data import windowing as _w
 from ..data.windowing import (
@@ -46,13 +46,13 @@ def compute_load_window(
     warmup_config: Optional[WarmupConfig] = None,
 ) -> DataWindow:
     """:func:`btcore.data.windowing.compute_load_window` in ``test_start``'s convention."""
-    return follow_window(test_start, _w.compute_load_window(test_start, test_end, tf_mapping, indicator_lookbacks,
-                                                            warmup_config))
+    return cast(DataWindow, follow_window(test_start, _w.compute_load_window(test_start, test_end, tf_mapping, indicator_lookbacks,
+                                                                           warmup_config)))
 
 
 def compute_simple_load_window(test_start: Any, test_end: Any, tf: str, max_lookback: int) -> DataWindow:
     """:func:`btcore.data.windowing.compute_simple_load_window` in ``test_start``'s convention."""
-    return follow_window(test_start, _w.compute_simple_load_window(test_start, test_end, tf, max_lookback))
+    return cast(DataWindow, follow_window(test_start, _w.compute_simple_load_window(test_start, test_end, tf, max_lookback)))
 
 
 def compute_data_window(
@@ -63,8 +63,8 @@ def compute_data_window(
     safety_buffer_bars: int = 0,
 ) -> DataWindow:
     """:func:`btcore.data.windowing.compute_data_window` in ``window_start``'s convention."""
-    return follow_window(window_start, _w.compute_data_window(window_start, window_end, warmup_bars_by_role,
-                                                              tf_by_role, safety_buffer_bars))
+    return cast(DataWindow, follow_window(window_start, _w.compute_data_window(window_start, window_end, warmup_bars_by_role,
+                                                                             tf_by_role, safety_buffer_bars)))
 
 
 def compute_warmup_start_simple(window_start: Any, warmup_bars: int, tf: str, safety_buffer_bars: int = 0) -> datetime:
