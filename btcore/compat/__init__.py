@@ -30,10 +30,9 @@ Importing this package is light: submodules load when first used.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from ._install import REFERENCE_EXPORTS, SUBMODULES, install, installed_packages
+from ._install import REFERENCE_EXPORTS, SUBMODULES, _package_getattr, install, installed_packages
 
 __all__ = ["install", "installed_packages", "link_quote_feed", "SUBMODULES", "REFERENCE_EXPORTS",
            *(name for name, _ in REFERENCE_EXPORTS)]
@@ -52,12 +51,7 @@ def link_quote_feed(quote_feed: Any, exec_feed: Any) -> None:
     link(quote_feed, exec_feed)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SOURCE:
-        return getattr(importlib.import_module(f"{__name__}.{_SOURCE[name]}"), name)
-    if name in SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = _package_getattr(__name__)  # reference names and submodules, loaded on first use
 
 
 def __dir__() -> list[str]:

@@ -117,7 +117,7 @@ def _package_getattr(package_name: str) -> Any:
             return getattr(importlib.import_module(f"{package_name}.{_SOURCE[name]}"), name)
         if name in SUBMODULES:
             return importlib.import_module(f"{package_name}.{name}")
-        raise AttributeError(f"module {package_name!r} (btcore.compat) has no attribute {name!r}")
+        raise AttributeError(f"module {package_name!r} has no attribute {name!r}")
 
     return __getattr__
 
