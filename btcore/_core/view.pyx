@@ -10,6 +10,7 @@ cimport cython
 from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
+from cpython.exc cimport PyErr_Occurred
 from cpython.object cimport PyObject
 from libc.math cimport NAN, floor, isnan
 from libc.string cimport memcpy, memset
@@ -980,7 +981,9 @@ cdef class RuntimeSnapshotView:
         if names is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
-        row = PyDict_GetItem(names, indicator_key)
+        row = PyDict_GetItemWithError(names, indicator_key)  # NULL and an error for unhashable keys
+        if row == NULL and PyErr_Occurred():
+            raise TypeError(f"indicator_key must be a string, got {indicator_key!r}")
         if row != NULL:
             src = 5 + <intp_t><object>row
         else:
