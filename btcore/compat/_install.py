@@ -157,6 +157,8 @@ def install(package_name: str) -> types.ModuleType:
             sys.modules[package_name] = module
             if parent:
                 setattr(importlib.import_module(parent), leaf, module)
+        if not hasattr(module, "__path__"):
+            module.__path__ = []  # a plain module becomes a package: its submodules are aliases
         _packages.add(package_name)
         if _FINDER not in sys.meta_path:
             sys.meta_path.insert(0, _FINDER)
