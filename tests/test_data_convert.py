@@ -8,15 +8,18 @@ installs it; the free-threaded wheel tests deselect them because polars ships no
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from btcore.data import load_ohlcv, normalize_ohlcv, resample_ohlcv
-from btcore.data.convert import ACCEPTED_KINDS, as_pandas, to_frame, to_ohlcv_frame
+from btcore.data.convert import ACCEPTED_KINDS, as_pandas, decimals_to_float64, to_frame, to_ohlcv_frame
 from btcore.errors import DataError
 from btcore.feed import FeedStore
 
@@ -207,3 +210,39 @@ def test_feed_to_frame_round_trips(kind: str) -> None:
     exported = feed.to_frame()
     exported.loc[0, "close"] = -1.0  # a copy: the feed is unchanged
     assert feed.close[0] == df["close"].iloc[0]
+
+
+# --------------------------------------------------------------------------- decimal columns
+
+
+@given(st.lists(st.integers(-(2**53) + 1, 2**53 - 1), min_size=1, max_size=40), st.integers(0, 12),
+       st.integers(0, 5))
+def test_decimal_columns_become_the_nearest_double(unscaled: list[int], scale: int, cut: int) -> None:
+    decimals = [Decimal(u).scaleb(-scale) for u in unscaled]
+    table = pa.table({"x": pa.array(decimals, type=pa.decimal128(38, scale))}).slice(min(cut, len(unscaled) - 1))
+    got = decimals_to_float64(table)
+    assert got.schema.field("x").type == pa.float64()
+    expected = np.array([float(d) for d in decimals[min(cut, len(unscaled) - 1):]])  # correctly rounded
+    np.testing.assert_array_equal(got["x"].to_numpy().view(np.int64), expected.view(np.int64))
+
+
+def test_decimal_columns_with_nulls_or_huge_values_keep_the_exact_slow_path() -> None:
+    table = pa.table({"x": pa.array([Decimal("1.10"), None], type=pa.decimal128(10, 2)),
+                      "y": pa.array([Decimal(2**60)], type=pa.decimal128(38, 0)).take([0, 0])})
+    got = decimals_to_float64(table)
+    assert pa.types.is_decimal128(got.schema.field("x").type) and pa.types.is_decimal128(got.schema.field("y").type)
+    frame = as_pandas(table)
+    assert float(frame["x"].iloc[0]) == 1.1
+
+
+def test_parquet_with_decimal_prices_loads_exactly(tmp_path: Any) -> None:
+    import pyarrow.parquet as pq
+
+    df = bars(50).round({"open": 2, "high": 2, "low": 2, "close": 2, "volume": 6})
+    cols: dict[str, Any] = {"ts": pa.array(df["ts"])}
+    for name, scale in (("open", 2), ("high", 2), ("low", 2), ("close", 2), ("volume", 6)):
+        cols[name] = pa.array([Decimal(repr(v)).quantize(Decimal(1).scaleb(-scale)) for v in df[name]],
+                              type=pa.decimal128(18, scale))
+    pq.write_table(pa.table(cols), tmp_path / "dec.parquet")
+    got = load_ohlcv(tmp_path / "dec.parquet")
+    pd.testing.assert_frame_equal(got, load_ohlcv(df))

@@ -78,6 +78,7 @@ if TYPE_CHECKING:  # type checkers see the real names; at runtime each loads wit
         ACCEPTED_KINDS,
         EXPORT_KINDS,
         as_pandas,
+        decimals_to_float64,
         to_frame,
         to_ohlcv_frame,
     )
@@ -109,7 +110,7 @@ _NAMES_BY_MODULE: dict[str, tuple[str, ...]] = {
         "compute_warmup_start_simple", "compute_window"
     ),
     "convert": (
-        "ACCEPTED_KINDS", "EXPORT_KINDS", "as_pandas", "to_frame", "to_ohlcv_frame"
+        "ACCEPTED_KINDS", "EXPORT_KINDS", "as_pandas", "decimals_to_float64", "to_frame", "to_ohlcv_frame"
     ),
 }
 _MODULE_OF = {name: module for module, names in _NAMES_BY_MODULE.items() for name in names}
@@ -142,7 +143,7 @@ __all__ = [
     "DataWindow", "LoadWindow", "SafetyBuffer", "compute_data_window", "compute_load_window",
     "compute_warmup_start_simple", "compute_window",
     # conversion between pandas, polars, Arrow, numpy
-    "ACCEPTED_KINDS", "EXPORT_KINDS", "as_pandas", "to_frame", "to_ohlcv_frame",
+    "ACCEPTED_KINDS", "EXPORT_KINDS", "as_pandas", "decimals_to_float64", "to_frame", "to_ohlcv_frame",
     # indicator metadata
     "IndicatorMetadata", "MetadataValidationResult", "canonicalize_params", "compute_feature_spec_id",
     "export_metadata_csv", "export_metadata_json", "export_metadata_jsonl", "find_first_valid_idx",

@@ -22,6 +22,7 @@ whatever the input library was.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any, Optional
 
@@ -30,7 +31,9 @@ import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["ACCEPTED_KINDS", "EXPORT_KINDS", "as_pandas", "as_arrow", "to_ohlcv_frame", "to_frame"]
+__all__ = [
+    "ACCEPTED_KINDS", "EXPORT_KINDS", "as_pandas", "as_arrow", "decimals_to_float64", "to_ohlcv_frame", "to_frame",
+]
 
 #: What :func:`as_pandas` accepts, as named in its error message.
 ACCEPTED_KINDS = (
@@ -98,6 +101,39 @@ def _structured_to_pandas(arr: np.ndarray, source: str) -> pd.DataFrame:
     return _mapping_to_pandas(cols, source)
 
 
+def _decimal_chunk_to_float64(chunk: Any) -> Optional[np.ndarray]:
+    """float64 of a decimal128 chunk without nulls whose unscaled values fit in 53 bits, else None.
+
+    The unscaled integer is exact in float64 and so is ``10.0 ** scale``; IEEE division rounds
+    their quotient correctly, so each result is the double nearest to the decimal, the same as
+    ``float(Decimal(...))`` (the slow path pandas takes for decimal columns).
+    """
+    if chunk.null_count or sys.byteorder != "little" or chunk.type.scale > 22:
+        return None
+    words = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[2 * chunk.offset: 2 * (chunk.offset + len(chunk))]
+    low, high = words[0::2], words[1::2]
+    if not np.array_equal(high, low >> 63) or (np.abs(low) >= 2**53).any():
+        return None
+    out: np.ndarray = low.astype(np.float64) / 10.0 ** chunk.type.scale
+    return out
+
+
+def decimals_to_float64(table: Any) -> Any:
+    """``table`` (``pyarrow.Table``) with its decimal128 columns as float64, each value the double
+    nearest to the decimal; a column with nulls or more than 53-bit unscaled values is kept as
+    decimal (pandas then converts it value by value, with the same result, slowly)."""
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        if not pa.types.is_decimal128(field.type):
+            continue
+        parts = [_decimal_chunk_to_float64(c) for c in table.column(i).chunks]
+        if all(p is not None for p in parts):
+            values = np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+            table = table.set_column(i, pa.field(field.name, pa.float64()), pa.array(values))
+    return table
+
+
 def as_arrow(obj: Any, *, source: str = "data") -> Any:
     """A ``pyarrow.Table`` for an Arrow PyCapsule producer or a polars LazyFrame; None otherwise."""
     import pyarrow as pa
@@ -120,7 +156,8 @@ def as_pandas(obj: Any, *, source: str = "data") -> pd.DataFrame:
     """``obj`` (any of :data:`ACCEPTED_KINDS`) as a pandas DataFrame, columns as they are.
 
     A pandas DataFrame is returned unchanged (not copied); Arrow data goes through
-    ``pyarrow.Table.to_pandas`` (timestamps stay datetimes, time zones included).
+    ``pyarrow.Table.to_pandas`` (timestamps stay datetimes, time zones included; decimal
+    columns become float64 by :func:`decimals_to_float64`).
 
     Raises
     ------
@@ -141,7 +178,7 @@ def as_pandas(obj: Any, *, source: str = "data") -> pd.DataFrame:
     table = as_arrow(obj, source=source)
     if table is None:
         raise _unsupported(obj, source)
-    frame: pd.DataFrame = table.to_pandas()
+    frame: pd.DataFrame = decimals_to_float64(table).to_pandas()
     return frame
 
 

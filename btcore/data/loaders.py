@@ -27,7 +27,7 @@ import pandas as pd
 from ..errors import DataError
 from ..timeframe import normalize_tf, tf_ms, tf_origin_ms
 from ._timestamps import TIME_COLUMNS, require_ms, to_ms_array
-from .convert import as_pandas
+from .convert import as_pandas, decimals_to_float64
 
 __all__ = [
     "OHLCV_COLUMNS",
@@ -135,14 +135,22 @@ def read_csv_ohlcv(path: PathLike) -> pd.DataFrame:
 
 
 def read_parquet_ohlcv(path: PathLike) -> pd.DataFrame:
-    """Read a Parquet file (pyarrow engine) as raw columns. Values are not validated here."""
+    """Read a Parquet file (pyarrow) as raw columns. Values are not validated here.
+
+    DECIMAL columns (exchange prices stored exactly, as in the bundled sample) become float64,
+    each value the double nearest to the decimal (:func:`btcore.data.convert.decimals_to_float64`).
+    """
     p = _check_path(path)
     try:
-        return pd.read_parquet(p, engine="pyarrow")
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(p)
     except ImportError as exc:  # pragma: no cover - pyarrow is a runtime dependency
         raise DataError(f"Reading Parquet needs pyarrow: {exc}", "UNSUPPORTED_FORMAT") from None
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError subclasses of many kinds
         raise DataError(f"Cannot read Parquet {str(p)!r}: {exc}", "UNREADABLE_FILE") from None
+    frame: pd.DataFrame = decimals_to_float64(table).to_pandas()
+    return frame
 
 
 # --------------------------------------------------------------------------- normalising
