@@ -246,3 +246,20 @@ def test_parquet_with_decimal_prices_loads_exactly(tmp_path: Any) -> None:
     pq.write_table(pa.table(cols), tmp_path / "dec.parquet")
     got = load_ohlcv(tmp_path / "dec.parquet")
     pd.testing.assert_frame_equal(got, load_ohlcv(df))
+
+
+@pytest.mark.polars
+def test_readme_interop_example_runs(pl: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Data from pandas, polars or Arrow"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code, "README interop section has no python block"
+    bars(2 * 24 * 60).to_parquet(tmp_path / "btcusdt_1m.parquet")
+    monkeypatch.chdir(tmp_path)
+    ns: dict[str, Any] = {}
+    exec(compile(code.group(1), "README.md", "exec"), ns)  # noqa: S102 - the point of the test
+    assert isinstance(ns["h4"], pl.DataFrame) and ns["h4"].height == 12
+    pd.testing.assert_frame_equal(ns["m1"], load_ohlcv(bars(2 * 24 * 60)))
