@@ -128,8 +128,9 @@ def decimals_to_float64(table: Any) -> Any:
         if not pa.types.is_decimal128(field.type):
             continue
         parts = [_decimal_chunk_to_float64(c) for c in table.column(i).chunks]
-        if all(p is not None for p in parts):
-            values = np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+        exact = [p for p in parts if p is not None]
+        if len(exact) == len(parts):
+            values = np.concatenate(exact) if exact else np.empty(0, dtype=np.float64)
             table = table.set_column(i, pa.field(field.name, pa.float64()), pa.array(values))
     return table
 
