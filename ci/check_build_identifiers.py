@@ -4,7 +4,9 @@
 lists the builds without building (no Docker needed). This script runs it for each platform with
 the architectures of ci/wheels.yml's runners and compares the result with the supported matrix
 below, so a changed ``build``/``skip`` selector or a cibuildwheel upgrade that drops or adds a
-wheel fails CI instead of silently changing what is released.
+wheel fails CI instead of silently changing what is released. It also resolves the test options
+of every wheel (cibuildwheel's own option reader, as it will run them): every wheel is tested,
+with the ``test`` extra except where an override leaves out what a platform has no wheels of.
 
 Usage::
 
@@ -15,6 +17,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -57,6 +60,37 @@ def listed(platform: str) -> set[str]:
     return set(out.stdout.split())
 
 
+# identifier pattern -> test extras expected (the overrides of [tool.cibuildwheel]); first match
+TEST_EXTRAS = (
+    ("cp314t-musllinux_aarch64", ["test-core"]),
+    ("cp314t-", ["test-core", "plot"]),
+    ("-musllinux_aarch64", ["test-core", "polars"]),
+    ("", ["test"]),
+)
+
+
+def test_problems(platform: str, identifiers: set[str]) -> list[str]:
+    """Wheels that would go untested or be tested with other extras than TEST_EXTRAS says."""
+    from cibuildwheel.options import CommandLineArguments, compute_options
+
+    args = CommandLineArguments.defaults()
+    args.platform, args.archs, args.package_dir = platform, PLATFORMS[platform][0], ROOT
+    options = compute_options(platform=platform, command_line_arguments=args, env=os.environ)  # type: ignore[arg-type]
+    problems = []
+    for ident in sorted(identifiers):
+        build = options.build_options(ident)
+        want = next(extras for pattern, extras in TEST_EXTRAS if pattern in ident)
+        extras = build.test_extras  # "[a,b]" (pip's syntax) in this release
+        got = extras.strip("[]").split(",") if isinstance(extras, str) else list(extras)
+        if not options.globals.test_selector(ident) or not build.test_command:
+            problems.append(f"{ident}: not tested")
+        elif sorted(got) != sorted(want):
+            problems.append(f"{ident}: test extras {got}, expected {want}")
+        elif ("cp314t" in ident) != ("not polars" in build.test_command):
+            problems.append(f"{ident}: test command {build.test_command!r}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="store_true", help="print the pinned cibuildwheel version")
@@ -70,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         got, want = listed(platform), expected(platform)
         total += len(got)
         print(f"  {platform:<8} {len(got):>2}: {' '.join(sorted(got))}")
+        for problem in test_problems(platform, got):
+            failed = True
+            print(f"  {problem}", file=sys.stderr)
         if got != want:
             failed = True
             if want - got:
@@ -79,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print("the cibuildwheel build list differs from the supported matrix (see above)", file=sys.stderr)
         return 1
-    print(f"  {total} wheels: {', '.join(PYTHONS)} on {sum(len(p[1]) for p in PLATFORMS.values())} platform tags")
+    print(f"  {total} wheels: {', '.join(PYTHONS)} on {sum(len(p[1]) for p in PLATFORMS.values())} platform tags, "
+          "each tested (extras: " + "; ".join(f"{p or 'others'} {'+'.join(e)}" for p, e in TEST_EXTRAS) + ")")
     return 0
 
 

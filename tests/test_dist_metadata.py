@@ -52,7 +52,7 @@ def test_dependency_floors_and_extras(meta: Any) -> None:
     runtime = sorted(r for r in requires if "extra ==" not in r)
     assert runtime == ["numpy>=2.0", "pandas>=2.2.2", "pyarrow>=16"]
     assert any(r.startswith("polars>=") and 'extra == "polars"' in r for r in requires)
-    assert set(meta.get_all("Provides-Extra")) >= {"polars", "test", "test-base", "plot"}
+    assert set(meta.get_all("Provides-Extra")) >= {"polars", "test", "test-core", "plot"}
 
 
 def test_readme_links_are_absolute() -> None:
