@@ -263,3 +263,10 @@ def test_readme_interop_example_runs(pl: Any, tmp_path: Any, monkeypatch: pytest
     exec(compile(code.group(1), "README.md", "exec"), ns)  # noqa: S102 - the point of the test
     assert isinstance(ns["h4"], pl.DataFrame) and ns["h4"].height == 12
     pd.testing.assert_frame_equal(ns["m1"], load_ohlcv(bars(2 * 24 * 60)))
+
+
+@pytest.mark.polars
+def test_a_failing_lazy_query_is_a_data_error(pl: Any, tmp_path: Any) -> None:
+    with pytest.raises(DataError) as info:
+        load_ohlcv(pl.scan_parquet(tmp_path / "missing.parquet"))
+    assert info.value.error_code == "UNREADABLE_FILE" and "LazyFrame" in str(info.value)

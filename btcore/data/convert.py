@@ -112,7 +112,7 @@ def _decimal_chunk_to_float64(chunk: Any) -> Optional[np.ndarray]:
         return None
     words = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[2 * chunk.offset: 2 * (chunk.offset + len(chunk))]
     low, high = words[0::2], words[1::2]
-    if not np.array_equal(high, low >> 63) or (np.abs(low) >= 2**53).any():
+    if not np.array_equal(high, low >> 63) or ((low >= 2**53) | (low <= -(2**53))).any():
         return None
     out: np.ndarray = low.astype(np.float64) / 10.0 ** chunk.type.scale
     return out
@@ -142,7 +142,10 @@ def as_arrow(obj: Any, *, source: str = "data") -> Any:
     if isinstance(obj, pa.Table):
         return obj
     if _is_polars_lazy(obj):
-        obj = obj.collect()
+        try:
+            obj = obj.collect()
+        except Exception as exc:  # polars raises its own error classes (a missing file, a bad query)
+            raise DataError(f"{source}: collecting the polars LazyFrame failed: {exc}", "UNREADABLE_FILE") from None
     try:
         if hasattr(obj, "__arrow_c_stream__"):
             return pa.table(obj)
