@@ -13,13 +13,16 @@ import sys
 import traceback
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from .._version import __version__
 from ..errors import BtcoreError, DataError
-from .config import RunConfig, build_config, load_toml
-from .engine import CheckFailed, check_data, run_backtest
-from .report import PLOT_INSTALL_HINT, summary_lines
+
+if TYPE_CHECKING:
+    from .config import RunConfig
+
+# The commands' modules (config, engine, report) import pandas; they are imported inside the
+# functions that run a command, so `btcore --help` and `--version` return without loading it.
 
 __all__ = ["main", "build_parser"]
 
@@ -85,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    from .config import build_config, load_toml
+
     doc: dict[str, Any] = {}
     base = Path.cwd()
     if getattr(args, "config", None):
@@ -109,6 +114,8 @@ def _default_out(cfg: RunConfig) -> Path:
 
 
 def _print_summary(result: dict[str, Any], stream: Any) -> None:
+    from .report import PLOT_INSTALL_HINT, summary_lines
+
     s, ctx = result["summary"], result["run"]
     w = stream.write
     w(f"\nbtcore backtest  {ctx['symbol']}  {ctx['timeframes']}  ({ctx['data']})\n")
@@ -134,6 +141,8 @@ def _print_summary(result: dict[str, Any], stream: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import run_backtest
+
     cfg = _config_from_args(args)
     out = (cfg.out if cfg.out is not None else _default_out(cfg)).resolve()
     quiet = bool(args.quiet)
@@ -150,6 +159,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .engine import check_data
+
     result = check_data(args.command, _config_from_args(args))
     if args.json:
         sys.stdout.write(json.dumps(result["report"], indent=2, default=str) + "\n")
@@ -171,6 +182,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from .engine import CheckFailed
+
     try:
         return cmd_run(args) if args.command == "run" else cmd_check(args)
     except CheckFailed as exc:
