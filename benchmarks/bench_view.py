@@ -14,7 +14,8 @@ Measured:
    ``get_feature("ema_fast")``, ``get_feature("rsi", "htf")``, ``get("indicator.rsi.htf")``,
    ``get("indicator.mark_price")``, ``rollup_min_1m``. Timed over every exec bar of 2020 (best of
    ``--rounds``); construction alone and the bare loop over the per-bar arguments are timed the
-   same way, so the table shows what construction costs and what the loop itself costs.
+   same way, so the table shows what construction costs and what the loop itself costs. Every
+   round runs every implementation once (a change of machine load hits all alike).
 4. **Quotes**: ``QuoteState(...)`` built with keywords from the 1m arrays and accumulated into an
    ``ExecRollupBucket``, as the reference engine does for every 1m bar (15 per 15m bar).
 
@@ -190,7 +191,8 @@ def pattern_loops(view_cls: Any, feeds: Any, inputs: dict, dicts: list) -> dict[
     return {"pattern": pattern, "construction": construction, "loop": bare_loop}
 
 
-def time_loops(loops: dict, n_bars: int, rounds: int) -> dict[str, float]:
+def time_loops(loops: dict, n_bars: int, rounds: int) -> dict:
+    """Best time per bar (ns) of each loop; every round runs every loop once, in turn."""
     best = {k: float("inf") for k in loops}
     for _ in range(rounds):
         for name, fn in loops.items():
@@ -224,7 +226,7 @@ def quote_rows(q: Any, n: int) -> list:
                     q.volume[:n].tolist()))
 
 
-def time_quotes(quote_cls: Any, bucket_cls: Any, rows: list, rounds: int) -> dict[str, float]:
+def quote_loops(quote_cls: Any, bucket_cls: Any, rows: list) -> dict[str, Any]:
     def build() -> None:
         Q = quote_cls
         for ts, c, o, h, lo, v in rows:
@@ -237,7 +239,7 @@ def time_quotes(quote_cls: Any, bucket_cls: Any, rows: list, rounds: int) -> dic
             acc(Q(ts_ms=ts, last=c, open_1m=o, high_1m=h, low_1m=lo, mark=c, mark_source="approx_from_ohlcv_1m",
                   volume_1m=v))
 
-    return time_loops({"quote": build, "quote+accumulate": build_and_accumulate}, len(rows), rounds)
+    return {"quote": build, "quote+accumulate": build_and_accumulate}
 
 
 # --------------------------------------------------------------------------- report
@@ -292,10 +294,15 @@ def main() -> None:
     else:
         skip = "reference not measured: pass --reference DIR (the reference runtime's folder)"
 
-    pattern = {k: time_loops(pattern_loops(impl_views[k], impl_feeds[k], inputs, impl_dicts[k]), n_bars, args.rounds)
-               for k in impl_views}
+    # every round runs every implementation once, so a change of machine load hits all alike
+    loops = {(k, name): fn for k in impl_views
+             for name, fn in pattern_loops(impl_views[k], impl_feeds[k], inputs, impl_dicts[k]).items()}
+    timed = time_loops(loops, n_bars, args.rounds)
+    pattern = {k: {name: timed[(k, name)] for name in ("pattern", "construction", "loop")} for k in impl_views}
     rows = quote_rows(feeds.quote_feed, args.quotes)
-    quotes = {k: time_quotes(q, b, rows, max(1, args.rounds // 2)) for k, (q, b) in impl_quotes.items()}
+    qloops = {(k, name): fn for k, (q, b) in impl_quotes.items() for name, fn in quote_loops(q, b, rows).items()}
+    qtimed = time_loops(qloops, len(rows), max(1, args.rounds // 2))
+    quotes = {k: {name: qtimed[(k, name)] for name in ("quote", "quote+accumulate")} for k in impl_quotes}
 
     ref_p = pattern.get("reference")
     print(f"\ndrop-in pattern over {n_bars:,} exec bars (ns per bar, best of {args.rounds} rounds)")
