@@ -1,4 +1,4 @@
-"""Bars whose spacing contradicts their declared timeframe are refused, naming the step."""
+"""Data given to a backtest: every accepted kind, and bars whose spacing contradicts their timeframe."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from btcore.backtest._data import as_minute_frame
 from btcore.data.loaders import resample_ohlcv
 from btcore.errors import DataError
 from btcore.feed import FeedStore
@@ -57,3 +58,23 @@ def test_missing_bars_never_make_a_feed_look_like_another_timeframe(n, drop, see
             FeedStore.from_dataframe(df, name, "X")
     else:  # below 32 bars a regular pattern proves nothing
         assert len(FeedStore.from_dataframe(df, name, "X")) == len(df)
+
+
+def test_every_accepted_data_kind_gives_the_canonical_frame(tmp_path):
+    import polars as pl
+    import pyarrow as pa
+
+    df = _bars(50, 1)
+    want = as_minute_frame(df)
+    assert list(want.columns) == ["ts", "open", "high", "low", "close", "volume"] and want["ts"].dtype == np.int64
+    with_time = df.assign(timestamp=pd.to_datetime(df["ts"], unit="ms", utc=True)).drop(columns="ts")
+    for obj in (pl.from_pandas(df), pl.from_pandas(df).lazy(), pa.Table.from_pandas(df), pl.from_pandas(with_time),
+                with_time.set_index("timestamp")):
+        pd.testing.assert_frame_equal(as_minute_frame(obj), want)
+    df.to_csv(tmp_path / "m.csv", index=False)
+    pd.testing.assert_frame_equal(as_minute_frame(tmp_path / "m.csv"), want)
+    with pytest.raises(DataError, match="is a folder"):
+        as_minute_frame(tmp_path)
+    for bad in (None, [1, 2], {"ts": [1]}, np.zeros(3)):
+        with pytest.raises(DataError, match="accepted: a pandas DataFrame, anything with the Arrow C stream"):
+            as_minute_frame(bad)
