@@ -1,4 +1,7 @@
-"""``Backtest(data, strategy, **settings).run()`` from Python: data kinds, strategy kinds, results."""
+"""``Backtest(data, strategy, **settings).run()`` from Python: data kinds, strategy kinds, results.
+
+A run gives the trades ``btcore run`` gives with the same settings.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from btcore.backtest import Backtest, CheckFailed, Result, RunConfig, Strategy, load_sample
+from btcore.cli.main import main
 from btcore.errors import ConfigError, DataError
 from btcore.loop import CythonStrategy
 
@@ -28,6 +32,35 @@ def sample() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def rules_result(sample) -> Result:
     return Backtest(sample, RULES, indicators=EMAS).run()
+
+
+def test_same_trades_as_btcore_run_with_the_same_settings(tmp_path, monkeypatch, rules_result):
+    monkeypatch.chdir(tmp_path)
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(textwrap.dedent("""
+        [[indicators]]
+        name = "ema_fast"
+        type = "ema"
+        length = 20
+        roles = ["exec"]
+        [[indicators]]
+        name = "ema_slow"
+        type = "ema"
+        length = 50
+        roles = ["exec"]
+        [strategy]
+        long_entry = "indicator.ema_fast crosses_above indicator.ema_slow"
+        long_exit = "indicator.ema_fast < indicator.ema_slow"
+    """))
+    assert main(["run", "-c", str(cfg), "-o", str(tmp_path / "rep"), "-q", "--no-plot"]) == 0
+    cli = pd.read_csv(tmp_path / "rep" / "trades.csv")
+    mine = rules_result.trades
+    assert len(cli) == len(mine) > 5
+    np.testing.assert_array_equal(cli["entry_price"].to_numpy(), mine["entry_price"].to_numpy())
+    np.testing.assert_array_equal(cli["exit_price"].to_numpy(), mine["exit_price"].to_numpy())
+    np.testing.assert_allclose(cli["pnl"].to_numpy(), mine["pnl"].to_numpy(), rtol=1e-12)
+    assert list(cli["entry_time"]) == [t.isoformat() for t in mine["entry_time"]]
+    assert list(cli.columns) == list(mine.columns)
 
 
 @pytest.mark.parametrize("kind", ["polars", "pyarrow", "polars_lazy", "path"])
