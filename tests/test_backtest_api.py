@@ -1,12 +1,16 @@
 """``Backtest(data, strategy, **settings).run()`` from Python: data kinds, strategy kinds, results.
 
-A run gives the trades ``btcore run`` gives with the same settings.
+The README's example runs on the bundled sample and on a polars frame, writes nothing, and gives
+the trades ``btcore run`` gives with the same settings.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +22,10 @@ from btcore.cli.main import main
 from btcore.errors import ConfigError, DataError
 from btcore.loop import CythonStrategy
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _dist_env  # noqa: E402
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 RULES = {"long_entry": "indicator.ema_fast crosses_above indicator.ema_slow",
          "long_exit": "indicator.ema_fast < indicator.ema_slow"}
 EMAS = [{"name": "ema_fast", "type": "ema", "length": 20, "roles": ["exec"]},
@@ -32,6 +40,28 @@ def sample() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def rules_result(sample) -> Result:
     return Backtest(sample, RULES, indicators=EMAS).run()
+
+
+def _readme_example() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.find("## Backtest from Python")
+    assert start >= 0, "README has no 'Backtest from Python' section"
+    block = re.search(r"```python\n(.*?)```", text[start:], re.S)
+    assert block, "the README section has no python example"
+    return block.group(1)
+
+
+def test_readme_example_runs_on_the_bundled_sample_and_writes_nothing(tmp_path):
+    code = _readme_example()
+    assert len(code.strip().splitlines()) <= 20
+    script = tmp_path / "example.py"
+    script.write_text(code + "\nprint('TRADES', len(result.trades), 'EQUITY', len(result.equity))\n")
+    out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=_dist_env.subprocess_env(),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    found = re.search(r"TRADES (\d+) EQUITY (\d+)", out.stdout)
+    assert found and int(found.group(1)) > 0 and int(found.group(2)) > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["example.py"]  # nothing else written
 
 
 def test_same_trades_as_btcore_run_with_the_same_settings(tmp_path, monkeypatch, rules_result):
