@@ -413,41 +413,38 @@ class FeedStore(_Frozen):
         return self.get_structure(block_key).get_zone_field(zone_key, field_name, bar_idx)
 
 
-#: Bars needed before a feed whose every step is a multiple of 2+ bars is called coarser data:
-#: random missing bars make that vanishingly unlikely (below 1e-12 with 70 % of bars missing).
-_SPACING_EVIDENCE_BARS = 32
-
-
-def _fmt_step(ms: int) -> str:
-    for unit, unit_ms in (("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
-        if ms % unit_ms == 0:
-            return f"{ms // unit_ms}{unit}"
-    return f"{ms} ms"
-
-
-def _check_spacing(ts: np.ndarray, step: int, tf: str) -> None:
+def _check_spacing(ts: np.ndarray, step: int, tf: str, evidence_bars: int = 32) -> None:
     """DataError when the open times contradict the declared timeframe: two bars closer than one
     bar or a step that is not a whole number of bars (finer or shifted data: 1m bars declared
-    ``5m``), or every step a multiple of two or more bars over at least 32 bars (coarser data: 4h
-    bars declared ``1h`` would show a 04:00 close at 01:00). Missing bars are fine."""
+    ``5m``), or every step a multiple of two or more bars over at least ``evidence_bars`` bars
+    (coarser data: 4h bars declared ``1h`` would show a 04:00 close at 01:00). Missing bars are
+    fine: random gaps make such a regular pattern vanishingly unlikely (below 1e-12 over 32 bars
+    with 70 % of them missing)."""
     if ts.shape[0] < 2:
         return
+
+    def fmt(ms: int) -> str:
+        for unit, unit_ms in (("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
+            if ms % unit_ms == 0:
+                return f"{ms // unit_ms}{unit}"
+        return f"{ms} ms"
+
     d = np.diff(ts)
     off = np.flatnonzero((d < step) | (d % step != 0))
     if off.size:
         i = int(off[0])
         raise DataError(
-            f"bars {_fmt_step(int(d[i]))} apart do not fit timeframe {tf!r}: row {i + 1} opens "
-            f"{_fmt_step(int(d[i]))} after row {i} ({from_epoch_ms(int(ts[i])).isoformat()}); every step between "
-            f"open times must be a whole number of {tf} bars; declare the bars' own timeframe or resample them",
+            f"bars {fmt(int(d[i]))} apart do not fit timeframe {tf!r}: row {i + 1} opens {fmt(int(d[i]))} after "
+            f"row {i} ({from_epoch_ms(int(ts[i])).isoformat()}); every step between open times must be a whole "
+            f"number of {tf} bars; declare the bars' own timeframe or resample them",
             "TIMEFRAME_MISMATCH",
         )
     common = int(np.gcd.reduce(d // step)) * step
-    if common > step and ts.shape[0] >= _SPACING_EVIDENCE_BARS:
+    if common > step and ts.shape[0] >= evidence_bars:
         raise DataError(
-            f"bars {_fmt_step(common)} apart given as timeframe {tf!r}: all {ts.shape[0]} open times are a multiple "
-            f"of {_fmt_step(common)} apart, so these look like {_fmt_step(common)} bars (a {tf} view of them would "
-            f"show a bar's close before it happened); declare tf={_fmt_step(common)!r} or resample",
+            f"bars {fmt(common)} apart given as timeframe {tf!r}: all {ts.shape[0]} open times are a multiple of "
+            f"{fmt(common)} apart, so these look like {fmt(common)} bars (a {tf} view of them would show a bar's "
+            f"close before it happened); declare tf={fmt(common)!r} or resample",
             "TIMEFRAME_MISMATCH",
         )
 
