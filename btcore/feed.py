@@ -249,17 +249,22 @@ class FeedStore(_Frozen):
         *,
         sort: bool = False,
     ) -> "FeedStore":
-        """Build a feed from a DataFrame (vectorised; no per-row Python work).
+        """Build a feed from a table (vectorised; no per-row Python work).
 
+        ``df`` may be a pandas or polars DataFrame, a polars LazyFrame, a pyarrow Table or
+        RecordBatch (or any Arrow PyCapsule producer), a numpy structured array or a mapping of
+        column -> array (read by :func:`btcore.data.convert.as_pandas`).
         The open time comes from the first of these columns that exists: ``timestamp``
-        (datetime64, naive = UTC, or tz-aware; or int ms), ``ts_open_ms`` or ``ts`` (int ms);
-        otherwise from a DatetimeIndex. Columns ``open, high, low, close, volume`` are required.
+        (datetime64, naive = UTC, or tz-aware; or int ms), ``ts_open_ms`` or ``ts`` (int ms),
+        then ``open_time``, ``time``, ``datetime``, ``date`` (datetime64 or int ms); otherwise
+        from a DatetimeIndex. Columns ``open, high, low, close, volume`` are required.
         Only ``indicator_columns`` become indicators; a listed column that is missing is an error.
         ``prefer_float32`` is accepted for compatibility and ignored: values are always float64.
         Other parameters as in :meth:`from_arrays`.
         """
         if prefer_float32:
             warnings.warn("prefer_float32 is ignored: btcore stores every value as float64", DeprecationWarning, stacklevel=2)
+        df = _as_table(df, "FeedStore.from_dataframe")
         o, h, lo, c, v = _ohlcv_columns(df)
         wanted = list(indicator_columns or [])
         missing = [c for c in wanted if c not in df.columns]
@@ -287,6 +292,7 @@ class FeedStore(_Frozen):
 
         With ``sort=True`` the feature arrays are reordered together with the rows of ``df``.
         """
+        df = _as_table(df, "FeedStore.from_dataframe_with_features")
         fa = feature_arrays if isinstance(feature_arrays, FeatureArrays) else FeatureArrays(feature_arrays)
         if fa.arrays and len(df) != fa.length:
             raise DataError(f"DataFrame length {len(df)} != FeatureArrays length {fa.length}", "LENGTH_MISMATCH")
@@ -295,6 +301,19 @@ class FeedStore(_Frozen):
             indicators=fa.arrays, indicator_metadata=fa.metadata,
             warmup_bars=fa.warmup_bars, structures=structures, sort=sort,
         )
+
+    def to_frame(self, kind: str = "pandas") -> Any:
+        """The feed as a table: ``ts`` (int64 open, ms UTC), ``open .. volume``, then each indicator.
+
+        ``kind`` is ``"pandas"``, ``"arrow"`` (``pyarrow.Table``) or ``"polars"`` (needs the
+        ``polars`` extra); see :func:`btcore.data.convert.to_frame`. The columns are copies, and
+        ``FeedStore.from_dataframe(feed.to_frame(), tf, symbol, indicator_columns=...)`` rebuilds
+        the same feed.
+        """
+        from .data.convert import to_frame
+
+        cols = {"ts": self.ts_open_ms, **{f: getattr(self, f) for f in OHLCV_FIELDS}, **self.indicators}
+        return to_frame({k: np.array(v) for k, v in cols.items()}, kind)
 
     def __reduce__(self) -> tuple[Any, ...]:
         args = (self.tf, self.symbol, self.ts_open_ms, *(getattr(self, f) for f in OHLCV_FIELDS),
@@ -453,6 +472,12 @@ def _rebuild_feed(*args: Any) -> FeedStore:
     return FeedStore.from_arrays(*args)
 
 
+def _as_table(df: Any, source: str) -> Any:
+    from .data.convert import as_pandas  # imported on use: pandas is not needed for the core
+
+    return as_pandas(df, source=source)
+
+
 def _column(df: Any, name: str) -> np.ndarray:
     if name not in df.columns:
         raise DataError(f"DataFrame has no column {name!r}; columns: {list(df.columns)}", "MISSING_COLUMN")
@@ -470,7 +495,7 @@ def _ohlcv_columns(df: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
 def _time_column(df: Any) -> np.ndarray:
     import pandas as pd
 
-    for name in ("timestamp", "ts_open_ms", "ts"):
+    for name in ("timestamp", "ts_open_ms", "ts", "open_time", "time", "datetime", "date"):
         if name in df.columns:
             s = df[name]
             break
@@ -480,7 +505,7 @@ def _time_column(df: Any) -> np.ndarray:
         else:
             raise DataError(
                 f"no time column: expected 'timestamp' (datetime64 or int ms), 'ts_open_ms' or 'ts' "
-                f"(int ms), or a DatetimeIndex; columns: {list(df.columns)}",
+                f"(int ms), 'open_time', 'time', 'datetime' or 'date', or a DatetimeIndex; columns: {list(df.columns)}",
                 "MISSING_COLUMN",
             )
     if isinstance(s.dtype, pd.DatetimeTZDtype):

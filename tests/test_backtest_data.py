@@ -60,21 +60,35 @@ def test_missing_bars_never_make_a_feed_look_like_another_timeframe(n, drop, see
         assert len(FeedStore.from_dataframe(df, name, "X")) == len(df)
 
 
+def _kinds_frame() -> pd.DataFrame:
+    return _bars(50, 1)
+
+
 def test_every_accepted_data_kind_gives_the_canonical_frame(tmp_path):
-    import polars as pl
     import pyarrow as pa
 
-    df = _bars(50, 1)
+    df = _kinds_frame()
     want = as_minute_frame(df)
     assert list(want.columns) == ["ts", "open", "high", "low", "close", "volume"] and want["ts"].dtype == np.int64
     with_time = df.assign(timestamp=pd.to_datetime(df["ts"], unit="ms", utc=True)).drop(columns="ts")
-    for obj in (pl.from_pandas(df), pl.from_pandas(df).lazy(), pa.Table.from_pandas(df), pl.from_pandas(with_time),
-                with_time.set_index("timestamp")):
+    for obj in (pa.Table.from_pandas(df), with_time.set_index("timestamp"), {c: df[c].to_numpy() for c in df}):
         pd.testing.assert_frame_equal(as_minute_frame(obj), want)
     df.to_csv(tmp_path / "m.csv", index=False)
     pd.testing.assert_frame_equal(as_minute_frame(tmp_path / "m.csv"), want)
     with pytest.raises(DataError, match="is a folder"):
         as_minute_frame(tmp_path)
-    for bad in (None, [1, 2], {"ts": [1]}, np.zeros(3)):
-        with pytest.raises(DataError, match="accepted: a pandas DataFrame, anything with the Arrow C stream"):
+    for bad in (None, [1, 2], b"bytes", np.zeros(3), 42):
+        with pytest.raises(DataError, match="accepted: pandas DataFrame.*also takes a CSV/Parquet file path") as info:
             as_minute_frame(bad)
+        assert info.value.error_code == "UNSUPPORTED_FORMAT"
+
+
+@pytest.mark.polars
+def test_polars_frames_eager_and_lazy():
+    import polars as pl
+
+    df = _kinds_frame()
+    want = as_minute_frame(df)
+    with_time = df.assign(timestamp=pd.to_datetime(df["ts"], unit="ms", utc=True)).drop(columns="ts")
+    for obj in (pl.from_pandas(df), pl.from_pandas(df).lazy(), pl.from_pandas(with_time)):
+        pd.testing.assert_frame_equal(as_minute_frame(obj), want)

@@ -1,7 +1,7 @@
 """The data of ``Backtest(data, ...)``: whatever the user has, as the canonical 1m frame.
 
-One small function on purpose: the data layer's converter (pandas / polars / Arrow / numpy
-records / mappings) is meant to take its place.
+In-memory tables go through the data layer's one converter (:mod:`btcore.data.convert`);
+paths through the file loaders. A prebuilt feed set is handled by the caller.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from ..errors import DataError
 
 __all__ = ["ACCEPTED_DATA", "as_minute_frame"]
 
-ACCEPTED_DATA = ("a pandas DataFrame, anything with the Arrow C stream interface (__arrow_c_stream__: a polars "
-                 "DataFrame, a pyarrow Table), a CSV/Parquet file path, or a prebuilt btcore MultiTFFeedStore")
+ACCEPTED_DATA = ("a table (pandas, polars, pyarrow or any Arrow C stream, a numpy structured array, a mapping "
+                 "of columns), a CSV/Parquet file path, or a prebuilt btcore MultiTFFeedStore")
 
 
 def as_minute_frame(obj: Any) -> pd.DataFrame:
@@ -30,6 +30,7 @@ def as_minute_frame(obj: Any) -> pd.DataFrame:
     DataError
         Unsupported input (the message lists what is accepted) or bad bars (the loader's codes).
     """
+    from ..data.convert import as_pandas
     from ..data.loaders import load_ohlcv
 
     if isinstance(obj, (str, Path)):
@@ -37,13 +38,11 @@ def as_minute_frame(obj: Any) -> pd.DataFrame:
         if path.is_dir():
             raise DataError(f"data path {str(path)!r} is a folder; give a CSV or Parquet 1m file", "NOT_A_FILE")
         return load_ohlcv(path)
-    if isinstance(obj, pd.DataFrame):
-        return load_ohlcv(obj)
-    if hasattr(obj, "collect") and not hasattr(obj, "__arrow_c_stream__"):
-        obj = obj.collect()  # a lazy frame (polars LazyFrame): evaluate it once
-    if hasattr(obj, "__arrow_c_stream__"):
-        import pyarrow as pa
-
-        table = pa.table(obj)
-        return load_ohlcv(table.to_pandas())
-    raise DataError(f"unsupported data {type(obj).__name__}; accepted: {ACCEPTED_DATA}", "UNSUPPORTED_DATA")
+    try:
+        table = as_pandas(obj, source="Backtest data")
+    except DataError as exc:
+        if exc.error_code != "UNSUPPORTED_FORMAT":
+            raise
+        raise DataError(f"{exc}; Backtest also takes a CSV/Parquet file path or a prebuilt btcore MultiTFFeedStore",
+                        "UNSUPPORTED_FORMAT") from None
+    return load_ohlcv(table)

@@ -8,17 +8,12 @@ the label the caller gives (the command passes its option names, e.g. ``--commis
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from ..errors import ConfigError
 from .settings import DEFAULT_RULES, RULE_KEYS, RunConfig
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["SCHEMA", "load_toml", "build_config", "check_input_file"]
 

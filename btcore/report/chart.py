@@ -45,8 +45,8 @@ def render_chart(path: Path, equity_df: pd.DataFrame, trades: Sequence[Mapping[s
     the Agg canvas, so no global pyplot state of the caller is touched.
     """
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # type: ignore[import-not-found,unused-ignore]
+        from matplotlib.figure import Figure  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return False
     t = equity_df["ts_close_ms"].to_numpy().astype("datetime64[ms]")

@@ -23,7 +23,7 @@ PLOT_EXTRA_HINT = "result.plot() needs bokeh; install it with: pip install 'btco
 
 def _bokeh() -> Any:
     try:
-        import bokeh  # noqa: F401
+        import bokeh  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
     except ImportError:
         raise ImportError(PLOT_EXTRA_HINT) from None
     return bokeh
@@ -46,9 +46,9 @@ def _merge(ts: np.ndarray, o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.n
 def build_layout(result: Any, *, max_candles: int = 50_000) -> Any:
     """The bokeh layout of :func:`plot_result` (for embedding in a notebook or a page)."""
     _bokeh()
-    from bokeh.layouts import column
-    from bokeh.models import ColumnDataSource, HoverTool, Range1d
-    from bokeh.plotting import figure
+    from bokeh.layouts import column  # type: ignore[import-not-found,unused-ignore]
+    from bokeh.models import ColumnDataSource, HoverTool, Range1d  # type: ignore[import-not-found,unused-ignore]
+    from bokeh.plotting import figure  # type: ignore[import-not-found,unused-ignore]
 
     ex = result.feeds.exec_feed
     sl = slice(result.lo, result.hi)
@@ -149,8 +149,8 @@ def plot_result(result: Any, filename: Optional[Any] = None, *, open_browser: bo
         bokeh is not installed (the message names the extra to install).
     """
     _bokeh()
-    from bokeh.embed import file_html
-    from bokeh.resources import INLINE
+    from bokeh.embed import file_html  # type: ignore[import-not-found,unused-ignore]
+    from bokeh.resources import INLINE  # type: ignore[import-not-found,unused-ignore]
 
     from .files import safe_name
 
