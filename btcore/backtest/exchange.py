@@ -42,6 +42,7 @@ import math
 from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..errors import ConfigError
 from ..types import ExchangeState
@@ -131,8 +132,8 @@ class SimExchange:
         self,
         exec_feed: Any,
         quote_feed: Any,
-        m1_start: np.ndarray,
-        m1_end: np.ndarray,
+        m1_start: NDArray[Any],
+        m1_end: NDArray[Any],
         *,
         initial_equity: float = 10_000.0,
         commission: float = 0.0,

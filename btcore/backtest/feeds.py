@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 import pandas as pd
 
 from ..errors import ConfigError
@@ -46,7 +47,7 @@ def build_feeds(cfg: RunConfig, df1: pd.DataFrame) -> tuple[MultiTFFeedStore, li
     """
     tfs = cfg.tf_mapping
     frames: dict[str, pd.DataFrame] = {}
-    values: dict[tuple[str, str], np.ndarray] = {}
+    values: dict[tuple[str, str], NDArray[Any]] = {}
     feeds: dict[str, FeedStore] = {}
     records: list[Any] = []
     for role in ROLES:
@@ -59,7 +60,7 @@ def build_feeds(cfg: RunConfig, df1: pd.DataFrame) -> tuple[MultiTFFeedStore, li
                 f"the data has no complete {tf} bar for role {role!r} ({len(df1)} 1m bars); "
                 "use more data or a shorter timeframe"
             )
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, NDArray[Any]] = {}
         meta: dict[str, Any] = {}
         for spec in cfg.indicators:
             if role not in spec.roles:

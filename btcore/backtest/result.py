@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 import pandas as pd
 
 from .settings import RunConfig
@@ -53,7 +54,7 @@ class Result:
     """
 
     def __init__(self, *, spec: RunConfig, stats: Mapping[str, Any], trade_records: Sequence[Mapping[str, Any]],
-                 feeds: Any, lo: int, hi: int, equity: np.ndarray, position: np.ndarray, signals: np.ndarray,
+                 feeds: Any, lo: int, hi: int, equity: NDArray[Any], position: NDArray[Any], signals: NDArray[Any],
                  state_stats: Mapping[str, Any], preflight: Mapping[str, Any], health: Mapping[str, Any],
                  indicators: Sequence[Any], context: Mapping[str, Any], preflight_failed: bool = False) -> None:
         self.spec = spec

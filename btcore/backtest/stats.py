@@ -18,6 +18,7 @@ import math
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 import pandas as pd
 
 __all__ = ["compute_stats", "drawdown_pct", "daily_returns", "annual_periods", "STAT_KEYS"]
@@ -35,16 +36,16 @@ STAT_KEYS = (
 )
 
 
-def drawdown_pct(equity: np.ndarray, initial: float) -> np.ndarray:
+def drawdown_pct(equity: NDArray[Any], initial: float) -> NDArray[Any]:
     """Drawdown of each point below the running peak (the peak starts at ``initial``), in percent (<= 0)."""
     peak = np.maximum.accumulate(np.concatenate(([initial], equity)))[1:]
     with np.errstate(divide="ignore", invalid="ignore"):
         dd = 100.0 * (equity / peak - 1.0)
-    out: np.ndarray = np.where(peak > 0, dd, 0.0)
+    out: NDArray[Any] = np.where(peak > 0, dd, 0.0)
     return out
 
 
-def daily_returns(ts_close_ms: np.ndarray, equity: np.ndarray, initial: float) -> np.ndarray:
+def daily_returns(ts_close_ms: NDArray[Any], equity: NDArray[Any], initial: float) -> NDArray[Any]:
     """Simple returns of the equity between the last exec closes of consecutive UTC days with bars.
 
     The first return is from ``initial``; the series ends at the first day the equity is zero
@@ -58,11 +59,11 @@ def daily_returns(ts_close_ms: np.ndarray, equity: np.ndarray, initial: float) -
     zero = np.flatnonzero(series <= 0.0)
     if zero.size:
         series = series[: zero[0] + 1]
-    rets: np.ndarray = series[1:] / series[:-1] - 1.0
+    rets: NDArray[Any] = series[1:] / series[:-1] - 1.0
     return rets
 
 
-def annual_periods(ts_close_ms: np.ndarray) -> int:
+def annual_periods(ts_close_ms: NDArray[Any]) -> int:
     """365 when weekends hold bars (more than 60 % of their calendar share), else 252."""
     if len(ts_close_ms) == 0:
         return 365
@@ -90,7 +91,7 @@ def _power(base: float, exponent: float) -> float:
     return math.exp(log) if log < 709.0 else _NAN
 
 
-def _drawdown_periods(t_ms: np.ndarray, series: np.ndarray) -> tuple[list[float], list[int]]:
+def _drawdown_periods(t_ms: NDArray[Any], series: NDArray[Any]) -> tuple[list[float], list[int]]:
     """(depth in percent, duration in ms) of each drawdown: from the last point at the peak to the
     first point back at it, or to the last point when the run ends below it."""
     peak = np.maximum.accumulate(series)
@@ -146,7 +147,7 @@ def _trade_stats(trades: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _beta(equity: np.ndarray, closes: np.ndarray) -> float:
+def _beta(equity: NDArray[Any], closes: NDArray[Any]) -> float:
     """Covariance of per-bar log returns of equity and of the exec close, over the market's variance."""
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.log(equity[1:] / equity[:-1])
@@ -159,14 +160,14 @@ def _beta(equity: np.ndarray, closes: np.ndarray) -> float:
 
 
 def compute_stats(
-    ts_open_ms: np.ndarray,
-    ts_close_ms: np.ndarray,
-    equity: np.ndarray,
-    position: np.ndarray,
+    ts_open_ms: NDArray[Any],
+    ts_close_ms: NDArray[Any],
+    equity: NDArray[Any],
+    position: NDArray[Any],
     trades: Sequence[Mapping[str, Any]],
     initial_equity: float,
-    opens: np.ndarray,
-    closes: np.ndarray,
+    opens: NDArray[Any],
+    closes: NDArray[Any],
 ) -> dict[str, Any]:
     """Statistics over the traded exec bars (every array restricted to the run range).
 

@@ -14,13 +14,14 @@ import threading
 from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .exchange import EVENT_DONE, reject_reason
 
 __all__ = ["replay_tracker", "ProgressPoller"]
 
 
-def replay_tracker(tracker: Any, exchange: Any, signals: np.ndarray, start: int, end: int, history_start: int) -> None:
+def replay_tracker(tracker: Any, exchange: Any, signals: NDArray[Any], start: int, end: int, history_start: int) -> None:
     """Feed ``tracker`` bar by bar from a finished run.
 
     Per exec bar ``i < start`` (warmup): ``on_bar_start``, ``on_warmup_check(False, start)``,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 import pandas as pd
 
 __all__ = ["MAX_MARKED_TRADES", "PLOT_INSTALL_HINT", "render_chart"]
@@ -16,7 +17,7 @@ MAX_MARKED_TRADES = 400
 PLOT_INSTALL_HINT = "matplotlib is not installed, so no chart was drawn; install it with: pip install 'btcore[plot]'"
 
 
-def _envelope(t: np.ndarray, y: np.ndarray, max_points: int = 12_000) -> tuple[np.ndarray, np.ndarray]:
+def _envelope(t: NDArray[Any], y: NDArray[Any], max_points: int = 12_000) -> tuple[NDArray[Any], NDArray[Any]]:
     """At most ``max_points`` points that keep every spike: the min and max of each bucket, in time order.
 
     A chart is a few thousand pixels wide; drawing half a million points costs seconds and shows

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 import pandas as pd
 
 from ..errors import ConfigError
@@ -25,7 +26,7 @@ from ..errors import ConfigError
 __all__ = ["iso_utc", "write_json", "write_csv", "check_destination", "safe_name", "StagedFolder"]
 
 
-def iso_utc(ms: Any) -> np.ndarray:
+def iso_utc(ms: Any) -> NDArray[Any]:
     """ISO-8601 UTC strings (``2020-01-01T00:15:00+00:00``) of epoch-ms values, vectorised."""
     text = np.datetime_as_string(np.asarray(ms, dtype=np.int64).astype("datetime64[ms]"), unit="s")
     return np.char.add(text, "+00:00")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
+from numpy.typing import NDArray
 
 __all__ = ["PLOT_EXTRA_HINT", "plot_result", "build_layout"]
 
@@ -29,8 +30,8 @@ def _bokeh() -> Any:
     return bokeh
 
 
-def _merge(ts: np.ndarray, o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray, k: int
-           ) -> tuple[np.ndarray, ...]:
+def _merge(ts: NDArray[Any], o: NDArray[Any], h: NDArray[Any], lo: NDArray[Any], c: NDArray[Any], k: int
+           ) -> tuple[NDArray[Any], ...]:
     """Candles merged ``k`` at a time: first open, max high, min low, last close (NaN-aware)."""
     if k <= 1:
         return ts, o, h, lo, c
