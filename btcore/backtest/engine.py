@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 import numpy as np
@@ -60,7 +61,7 @@ def prepare_data(cfg: RunConfig, data: Any) -> tuple[RunConfig, Optional[pd.Data
         label = f"bundled sample {path.name}" if cfg.is_sample else str(path)
     else:
         df1 = as_minute_frame(data)
-        label = f"{type(data).__module__.split('.')[0]} {type(data).__name__}"
+        label = str(data) if isinstance(data, (str, Path)) else f"{type(data).__module__.split('.')[0]} {type(data).__name__}"
     feeds, meta = build_feeds(cfg, df1)
     return cfg, df1, feeds, meta, label
 
