@@ -212,6 +212,7 @@ class FeedStore(_Frozen):
         if order is not None:
             ts = ts[order]
         step = tf_ms(tf)
+        _check_spacing(ts, step, tf)
         self = object.__new__(cls)
         put = object.__setattr__
         for name, v in (
@@ -429,6 +430,42 @@ class FeedStore(_Frozen):
     def get_zone_field(self, block_key: str, zone_key: str, field_name: str, bar_idx: int) -> Optional[float]:
         """Value of a zone field at ``bar_idx``; None if NaN or out of range."""
         return self.get_structure(block_key).get_zone_field(zone_key, field_name, bar_idx)
+
+
+def _check_spacing(ts: np.ndarray, step: int, tf: str, evidence_bars: int = 32) -> None:
+    """DataError when the open times contradict the declared timeframe: two bars closer than one
+    bar or a step that is not a whole number of bars (finer or shifted data: 1m bars declared
+    ``5m``), or every step a multiple of two or more bars over at least ``evidence_bars`` bars
+    (coarser data: 4h bars declared ``1h`` would show a 04:00 close at 01:00). Missing bars are
+    fine: random gaps make such a regular pattern vanishingly unlikely (below 1e-12 over 32 bars
+    with 70 % of them missing)."""
+    if ts.shape[0] < 2:
+        return
+
+    def fmt(ms: int) -> str:
+        for unit, unit_ms in (("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
+            if ms % unit_ms == 0:
+                return f"{ms // unit_ms}{unit}"
+        return f"{ms} ms"
+
+    d = np.diff(ts)
+    off = np.flatnonzero((d < step) | (d % step != 0))
+    if off.size:
+        i = int(off[0])
+        raise DataError(
+            f"bars {fmt(int(d[i]))} apart do not fit timeframe {tf!r}: row {i + 1} opens {fmt(int(d[i]))} after "
+            f"row {i} ({from_epoch_ms(int(ts[i])).isoformat()}); every step between open times must be a whole "
+            f"number of {tf} bars; declare the bars' own timeframe or resample them",
+            "TIMEFRAME_MISMATCH",
+        )
+    common = int(np.gcd.reduce(d // step)) * step
+    if common > step and ts.shape[0] >= evidence_bars:
+        raise DataError(
+            f"bars {fmt(common)} apart given as timeframe {tf!r}: all {ts.shape[0]} open times are a multiple of "
+            f"{fmt(common)} apart, so these look like {fmt(common)} bars (a {tf} view of them would show a bar's "
+            f"close before it happened); declare tf={fmt(common)!r} or resample",
+            "TIMEFRAME_MISMATCH",
+        )
 
 
 def _rebuild_feed(*args: Any) -> FeedStore:

@@ -1,4 +1,4 @@
-"""Indicators of the ``btcore run`` command, computed once per timeframe before the loop.
+"""Indicators of a backtest, computed once per timeframe before the loop.
 
 Everything is vectorised over whole columns (pandas/numpy); nothing runs per bar. Values before
 an indicator's first valid bar are NaN, which the view reads as None, so a rule comparing a
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
+from numpy.typing import NDArray
 import pandas as pd
 
 from ..errors import ConfigError
@@ -54,7 +55,7 @@ def _source(df: pd.DataFrame, source: str) -> pd.Series:
     return df[source].astype(np.float64)
 
 
-def _seeded_ewm(x: pd.Series, length: int, alpha: float, first: int) -> np.ndarray:
+def _seeded_ewm(x: pd.Series, length: int, alpha: float, first: int) -> NDArray[Any]:
     """Recursive average of ``x`` seeded with the mean of ``x[first - length + 1 : first + 1]``.
 
     Rows before ``first`` are NaN. pandas' ``ewm(adjust=False)`` starts at the first non-NaN value,
@@ -73,51 +74,57 @@ def _seeded_ewm(x: pd.Series, length: int, alpha: float, first: int) -> np.ndarr
     return out
 
 
-def _sma(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
-    return _source(df, source).rolling(length, min_periods=length).mean().to_numpy(np.float64)
+def _f64(values: Any) -> NDArray[Any]:
+    """``values`` (a pandas result, untyped) as a float64 array."""
+    out: NDArray[Any] = np.asarray(values, dtype=np.float64)
+    return out
 
 
-def _ema(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
+def _sma(df: pd.DataFrame, length: int, source: str) -> NDArray[Any]:
+    return _f64(_source(df, source).rolling(length, min_periods=length).mean())
+
+
+def _ema(df: pd.DataFrame, length: int, source: str) -> NDArray[Any]:
     return _seeded_ewm(_source(df, source), length, 2.0 / (length + 1.0), length - 1)
 
 
-def _rsi(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
+def _rsi(df: pd.DataFrame, length: int, source: str) -> NDArray[Any]:
     delta = _source(df, source).diff()
     gain = _seeded_ewm(delta.clip(lower=0.0), length, 1.0 / length, length)
     loss = _seeded_ewm((-delta).clip(lower=0.0), length, 1.0 / length, length)
     with np.errstate(divide="ignore", invalid="ignore"):
         rsi = 100.0 - 100.0 / (1.0 + gain / loss)
     rsi[(loss == 0.0) & ~np.isnan(gain)] = 100.0
-    out: np.ndarray = rsi
+    out: NDArray[Any] = rsi
     return out
 
 
-def _atr(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
+def _atr(df: pd.DataFrame, length: int, source: str) -> NDArray[Any]:
     high, low, prev_close = df["high"], df["low"], df["close"].shift(1)
     ranges = pd.concat([high - low, (high - prev_close).abs(), (low - prev_close).abs()], axis=1)
     true_range: pd.Series = ranges.max(axis=1, skipna=True)
     return _seeded_ewm(true_range, length, 1.0 / length, length - 1)
 
 
-def _roc(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
+def _roc(df: pd.DataFrame, length: int, source: str) -> NDArray[Any]:
     x = _source(df, source)
-    return (100.0 * (x / x.shift(length) - 1.0)).to_numpy(np.float64)
+    return _f64(100.0 * (x / x.shift(length) - 1.0))
 
 
-def _highest(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
-    return df["high"].rolling(length, min_periods=length).max().to_numpy(np.float64)
+def _highest(df: pd.DataFrame, length: int, source: str) -> NDArray[Any]:
+    return _f64(df["high"].rolling(length, min_periods=length).max())
 
 
-def _lowest(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
-    return df["low"].rolling(length, min_periods=length).min().to_numpy(np.float64)
+def _lowest(df: pd.DataFrame, length: int, source: str) -> NDArray[Any]:
+    return _f64(df["low"].rolling(length, min_periods=length).min())
 
 
-def _stdev(df: pd.DataFrame, length: int, source: str) -> np.ndarray:
-    return _source(df, source).rolling(length, min_periods=length).std(ddof=0).to_numpy(np.float64)
+def _stdev(df: pd.DataFrame, length: int, source: str) -> NDArray[Any]:
+    return _f64(_source(df, source).rolling(length, min_periods=length).std(ddof=0))
 
 
 # type -> (function, default source, warm-up bars as a function of length)
-INDICATORS: Mapping[str, tuple[Callable[[pd.DataFrame, int, str], np.ndarray], str, Callable[[int], int]]] = {
+INDICATORS: Mapping[str, tuple[Callable[[pd.DataFrame, int, str], NDArray[Any]], str, Callable[[int], int]]] = {
     "sma": (_sma, "close", lambda n: n),
     "ema": (_ema, "close", lambda n: n),
     "rsi": (_rsi, "close", lambda n: n + 1),
@@ -152,14 +159,14 @@ class IndicatorSpec:
         return {"length": self.length}
 
 
-def compute_indicator(df: pd.DataFrame, spec: IndicatorSpec) -> np.ndarray:
+def compute_indicator(df: pd.DataFrame, spec: IndicatorSpec) -> NDArray[Any]:
     """Values of ``spec`` over the OHLCV frame ``df`` (float64, same length, NaN while warming up)."""
     fn = INDICATORS[spec.type][0]
     return np.ascontiguousarray(fn(df, spec.length, spec.source), dtype=np.float64)
 
 
-def indicator_metadata(spec: IndicatorSpec, values: np.ndarray, symbol: str, tf: str, role: str,
-                       ts_open_ms: np.ndarray) -> Any:
+def indicator_metadata(spec: IndicatorSpec, values: NDArray[Any], symbol: str, tf: str, role: str,
+                       ts_open_ms: NDArray[Any]) -> Any:
     """Provenance record of one computed indicator (:class:`btcore.data.indicator_metadata.IndicatorMetadata`).
 
     The feature spec id hashes the type, the parameters and the input source, so the report
@@ -185,7 +192,7 @@ def indicator_metadata(spec: IndicatorSpec, values: np.ndarray, symbol: str, tf:
         end_bar_idx=max(n - 1, 0),
         start_ts=from_epoch_ms(int(ts_open_ms[max(first, 0)])) if n else None,
         end_ts=from_epoch_ms(int(ts_open_ms[-1])) if n else None,
-        pandas_ta_version="not_used",  # computed by btcore.cli.indicators with pandas/numpy
+        pandas_ta_version="not_used",  # computed by btcore.backtest.indicators with pandas/numpy
     )
 
 

@@ -1,9 +1,6 @@
-"""Pieces of the CLI that stand alone: rule parser, indicators, metrics, config validation."""
+"""Pieces that stand alone: the rule language and the indicators."""
 
 from __future__ import annotations
-
-import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,11 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from btcore.cli.config import build_config
-from btcore.cli.indicators import compute_indicator, parse_indicator_specs
-from btcore.cli.metrics import compute_metrics, daily_sharpe, drawdown_pct
-from btcore.cli.rules import compile_rule, parse_rule, rule_paths
-from btcore.cli.strategies import signal_code
+from btcore.backtest.indicators import compute_indicator, parse_indicator_specs
+from btcore.backtest.rules import compile_rule, parse_rule, rule_paths
+from btcore.backtest.strategies import signal_code
 from btcore.errors import ConfigError
 
 
@@ -60,6 +55,29 @@ def test_missing_value_makes_comparisons_false():
     assert fn() is False
     fn, _ = _rule("not a.x > 1", a_x=None)
     assert fn() is True
+
+
+@pytest.mark.parametrize("text", ["a.x - a.y > 0", "a.x - a.y <= 0", "a.x * 0 == 0", "a.x / a.y != 1",
+                                  "-(a.x - a.y) < 1", "a.x - a.y crosses_above 0"])
+def test_arithmetic_that_is_not_a_number_is_missing(text):
+    inf = float("inf")
+    fn, _ = _rule(text, a_x=inf, a_y=inf)  # inf - inf, 0 * inf, inf / inf are NaN
+    assert fn() is False
+    fn, _ = _rule(f"not ({text})", a_x=inf, a_y=inf)
+    assert fn() is True  # the comparison is false, so its negation is true: missing, not an error
+
+
+@given(st.lists(st.sampled_from([float("inf"), float("-inf"), 0.0, 1.0, -2.5, None]), min_size=2, max_size=2),
+       st.sampled_from(["+", "-", "*", "/"]), st.sampled_from(["<", ">", "<=", ">=", "==", "!="]))
+def test_every_operand_combination_gives_a_truth_value_never_nan(values, op, cmp):
+    fn, _ = _rule(f"a.x {op} a.y {cmp} 0", a_x=values[0], a_y=values[1])
+    a, b = values
+    if a is None or b is None or (op == "/" and b == 0):
+        expected = False
+    else:
+        r = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
+        expected = r == r and {"<": r < 0, ">": r > 0, "<=": r <= 0, ">=": r >= 0, "==": r == 0, "!=": r != 0}[cmp]
+    assert fn() is expected
 
 
 def test_crosses_above_uses_the_previous_evaluation():
@@ -193,59 +211,3 @@ def test_bad_indicator_specs(entry, fragment):
     with pytest.raises(ConfigError) as info:
         parse_indicator_specs([entry])
     assert fragment in str(info.value)
-
-
-# --------------------------------------------------------------------------- metrics
-
-
-def test_drawdown_and_metrics_by_hand():
-    eq = np.array([100.0, 110.0, 99.0, 121.0, 108.9])
-    dd = drawdown_pct(eq, 100.0)
-    assert dd == pytest.approx([0.0, 0.0, -10.0, 0.0, -10.0])
-    day = 86_400_000
-    ts_open = np.arange(5, dtype=np.int64) * day
-    m = compute_metrics(ts_open, ts_open + day, eq, np.array([0, 1, 1, 0, 0]),
-                        [{"pnl": 10.0, "return_pct": 10.0, "fees": 1.0}, {"pnl": -5.0, "return_pct": -5.0, "fees": 1.0}],
-                        100.0)
-    assert m["total_return_pct"] == pytest.approx(8.9)
-    assert m["max_drawdown_pct"] == pytest.approx(-10.0)
-    assert m["win_rate_pct"] == 50.0 and m["profit_factor"] == 2.0
-    assert m["exposure_pct"] == 40.0
-    assert m["cagr_pct"] == pytest.approx(round((1.089 ** (365.25 / 5) - 1) * 100, 4))
-
-
-def test_daily_sharpe_by_hand():
-    day = 86_400_000
-    # two bars per day; the last close of each day counts
-    ts_close = np.array([day // 2, day, day + day // 2, 2 * day, 2 * day + day // 2, 3 * day])
-    eq = np.array([1.0, 101.0, 1.0, 99.99, 1.0, 104.9895])
-    r = np.array([0.01, -0.01, 0.05])
-    want = r.mean() / r.std(ddof=1) * math.sqrt(365)
-    assert daily_sharpe(ts_close, eq, 100.0) == pytest.approx(want)
-    assert daily_sharpe(ts_close[:2], eq[:2], 100.0) is None
-
-
-# --------------------------------------------------------------------------- config
-
-
-@pytest.mark.parametrize(
-    "doc, fragment",
-    [
-        ({"timeframes": {"exec": "1h", "mtf": "15m"}}, "hierarchy"),
-        ({"timeframes": {"exec": "15M"}}, "month"),
-        ({"nonsense": {}}, "unknown config section"),
-        ({"costs": {"fee": 0.1}}, "unknown key"),
-        ({"costs": {"commission": -1}}, "costs.commission"),
-        ({"data": {"path": "missing.csv"}}, "does not exist"),
-        ({"data": {"start": "2020-02-30"}}, "data.start"),
-        ({"data": {"start": "2020-02-02", "end": "2020-02-01"}}, "must be after"),
-        ({"strategy": {"long_exit": "indicator.rsi > 70"}}, "long_entry"),
-        ({"strategy": {"long_entry": "indicator.rsi >"}}, "bad rule"),
-        ({"strategy": {"file": "nope.py"}}, "does not exist"),
-    ],
-)
-def test_bad_configs_raise_one_clear_error(doc, fragment, tmp_path: Path):
-    with pytest.raises(ConfigError) as info:
-        build_config(doc, tmp_path, {})
-    assert fragment in str(info.value)
-    assert "\n" not in str(info.value)

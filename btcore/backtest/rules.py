@@ -21,7 +21,8 @@ A PATH is any ``RuntimeSnapshotView.get`` path (``indicator.<name>[.<role>]``, `
 :func:`compile_rule` turns into closures over path handles compiled once with ``view.compile``.
 
 Semantics: a path whose value is None (NaN, or a timeframe not ready yet) makes every arithmetic
-result None and every comparison false. ``a crosses_above b`` is true when ``a > b`` now and
+result None and every comparison false. An arithmetic result that is not a number (``inf - inf``,
+``0 * inf``, ``inf / inf``) or a division by zero is missing in the same way. ``a crosses_above b`` is true when ``a > b`` now and
 ``a <= b`` at the previous evaluation (the previous exec bar); it is false on the first bar and
 whenever a value is missing. Every sub-expression is evaluated on every bar (``and``/``or`` do not
 short-circuit) so that the previous values a crossing needs are always those of the previous bar.
@@ -244,12 +245,16 @@ def _arith(op: str, left: Callable[[], Value], right: Callable[[], Value]) -> Ca
         if a is None or b is None:
             return None
         if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        return a / b if b != 0 else None
+            r = a + b
+        elif op == "-":
+            r = a - b
+        elif op == "*":
+            r = a * b
+        elif b == 0:
+            return None
+        else:
+            r = a / b
+        return None if r != r else r  # NaN (inf - inf, 0 * inf, inf / inf) is a missing value
 
     return apply
 

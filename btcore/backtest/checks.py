@@ -1,19 +1,30 @@
-"""Data health and the preflight gate for the command, through :mod:`btcore.data`.
+"""Data health and the preflight gate of a run, through :mod:`btcore.data`.
 
 Both return plain JSON-ready dicts with ``passed``, ``error_codes`` and ``message`` added on top of
-the data layer's own ``to_dict()``, so the report and the console read them the same way.
+the data layer's own ``to_dict()``, so the report, the console and Python callers read them the
+same way.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from ..errors import BtcoreError
 from ..timeframe import from_epoch_ms
 
-__all__ = ["run_health", "run_preflight", "format_check"]
+__all__ = ["CheckFailed", "run_health", "run_preflight"]
+
+
+class CheckFailed(BtcoreError):
+    """The preflight gate of a run failed (and ``allow_preflight_failure`` is not set); ``codes``
+    say why and ``report`` is the gate's report."""
+
+    def __init__(self, message: str, codes: Sequence[str] = (), report: Any = None) -> None:
+        super().__init__(message)
+        self.codes = list(codes)
+        self.report = report
 
 
 def run_health(df1: pd.DataFrame, symbol: str, start_ms: int, end_ms: int) -> dict[str, Any]:
@@ -44,12 +55,16 @@ def run_preflight(
     """:func:`btcore.data.preflight.run_preflight_gate` over the run window ``[start_ms, end_ms]``.
 
     The gate reads the already loaded 1m frame through a ``LocalFileLoader`` (resampled per
-    timeframe exactly as the run's feeds are).
+    timeframe exactly as the run's feeds are). ``warmup_by_role`` are the bars each role needs
+    before the first traded bar; no safety buffer is added (the run computes its indicators on
+    the whole file, so it knows exactly what it needs).
     """
     from ..data.preflight import LocalFileLoader, PreflightPlan, run_preflight_gate
+    from ..data.windowing import NO_SAFETY
 
     plan = PreflightPlan("btcore-run", (symbol,), dict(tf_mapping), dict(warmup_by_role))
-    report = run_preflight_gate(plan, LocalFileLoader(df1, symbol=symbol), from_epoch_ms(start_ms), from_epoch_ms(end_ms))
+    report = run_preflight_gate(plan, LocalFileLoader(df1, symbol=symbol), from_epoch_ms(start_ms),
+                                from_epoch_ms(end_ms), safety=NO_SAFETY)
     out = report.to_dict()
     codes = [report.error_code] if report.error_code else []
     for res in report.tf_results.values():
@@ -68,26 +83,3 @@ def _first_error(d: Mapping[str, Any]) -> str:
             return f"{key}: {errs[0]}"
     details = d.get("error_details") or {}
     return str(details.get("reason") or details or "see preflight.json")
-
-
-def format_check(kind: str, path: Path, report: Mapping[str, Any]) -> str:
-    """Console text of ``btcore health`` / ``btcore preflight``."""
-    mark = "PASSED" if report["passed"] else "FAILED"
-    lines = [f"{kind} of {path}: {mark}"]
-    if kind == "health":
-        lines.append(f"  window   {report['load_start']} .. {report['load_end']}")
-        for name, cov in (report.get("coverage") or {}).items():
-            lines.append(f"  coverage {name}: {cov.get('bar_count')} bars, {cov.get('earliest')} .. {cov.get('latest')}")
-        gaps = report.get("gaps") or []
-        lines.append(f"  gaps     {len(gaps)} ({report.get('total_missing_bars', 0)} missing bars)")
-        for g in gaps[:10]:
-            lines.append(f"           {g['start']} .. {g['end']}  {g['missing_count']} missing")
-        if len(gaps) > 10:
-            lines.append(f"           ... {len(gaps) - 10} more (use --json)")
-        counts = report.get("sanity_issue_counts") or {}
-        lines.append(f"  sanity   {', '.join(f'{k}: {v}' for k, v in counts.items()) or 'no issues'}")
-    else:
-        lines.extend("  " + line for line in report.get("summary_lines", []))
-    if report.get("error_codes"):
-        lines.append(f"  codes    {', '.join(report['error_codes'])}")
-    return "\n".join(lines) + "\n"
