@@ -7,53 +7,20 @@ records signal/action/gate state machines, and checks the data before the run.
 
 ``btcore.COMPILED`` tells whether the compiled core or the pure-Python twins are in use
 (``BTCORE_NO_EXTENSIONS=1`` / ``BTCORE_REQUIRE_EXTENSIONS=1`` select; see :mod:`btcore._twin`).
+
+``import btcore`` imports numpy but neither pandas nor pyarrow: the data-layer names
+(``load_ohlcv``, ``DataHealthCheck``, ``run_preflight_gate``, ...) are bound on first use.
 """
 
 from __future__ import annotations
 
+import importlib as _importlib
 from pathlib import Path as _Path
+from typing import TYPE_CHECKING, Any
 
 from ._twin import COMPILED
 from ._version import __version__
 from .align import ROLLUP_FIELDS, Alignment, align_feeds
-from .data import (
-    AutoSyncConfig,
-    AutoSyncResult,
-    CoverageInfo,
-    DataHealthCheck,
-    DataHealthReport,
-    DataWindow,
-    GapInfo,
-    GapRange,
-    IndicatorMetadata,
-    LoadWindow,
-    LocalFileLoader,
-    MetadataValidationResult,
-    PreflightPlan,
-    PreflightReport,
-    PreflightStatus,
-    SanityIssue,
-    TFPreflightResult,
-    ToolCallRecord,
-    calculate_warmup_start,
-    canonicalize_params,
-    compute_data_window,
-    compute_feature_spec_id,
-    compute_load_window,
-    export_metadata_csv,
-    export_metadata_json,
-    export_metadata_jsonl,
-    find_first_valid_idx,
-    get_code_version,
-    get_pandas_ta_version,
-    load_ohlcv,
-    parse_tf_to_minutes,
-    resample_ohlcv,
-    run_preflight_gate,
-    validate_feature_spec_ids,
-    validate_metadata_coverage,
-    validate_tf_data,
-)
 from .errors import (
     BtcoreError,
     ConfigError,
@@ -66,7 +33,7 @@ from .errors import (
     UnknownKeyError,
 )
 from .feed import FeatureArrays, FeedStore, MultiTFFeedStore, StructureStore, ZoneStore
-from .legacy import SnapshotBuilder, TimeframeCache
+from .compat.legacy import RuntimeSnapshot, SnapshotBuilder, TimeframeCache, create_not_ready_feature_snapshot
 from .loop import (
     SIGNAL_FLAT,
     SIGNAL_LONG,
@@ -125,10 +92,78 @@ from .types import (
     ExchangeState,
     FeatureSnapshot,
     HistoryConfig,
-    RuntimeSnapshot,
-    create_not_ready_feature_snapshot,
 )
 from .view import PathHandle, RuntimeSnapshotView, TFContext
+
+if TYPE_CHECKING:  # type checkers see the real names; at runtime they load on first use
+    from .data import (
+        AutoSyncConfig,
+        AutoSyncResult,
+        CoverageInfo,
+        DataHealthCheck,
+        DataHealthReport,
+        DataWindow,
+        GapInfo,
+        GapRange,
+        IndicatorMetadata,
+        LoadWindow,
+        LocalFileLoader,
+        MetadataValidationResult,
+        PreflightPlan,
+        PreflightReport,
+        PreflightStatus,
+        SanityIssue,
+        TFPreflightResult,
+        ToolCallRecord,
+        calculate_warmup_start,
+        canonicalize_params,
+        compute_data_window,
+        compute_feature_spec_id,
+        compute_load_window,
+        export_metadata_csv,
+        export_metadata_json,
+        export_metadata_jsonl,
+        find_first_valid_idx,
+        get_code_version,
+        get_pandas_ta_version,
+        load_ohlcv,
+        parse_tf_to_minutes,
+        resample_ohlcv,
+        run_preflight_gate,
+        validate_feature_spec_ids,
+        validate_metadata_coverage,
+        validate_tf_data,
+    )
+
+#: Names bound on first use (PEP 562) because their modules import pandas/pyarrow: the data layer.
+#: ``import btcore`` and the core (feeds, view, loop, state machines) never import either.
+_LAZY_FROM_DATA = (
+    "AutoSyncConfig", "AutoSyncResult", "CoverageInfo", "DataHealthCheck", "DataHealthReport",
+    "DataWindow", "GapInfo", "GapRange", "IndicatorMetadata", "LoadWindow", "LocalFileLoader",
+    "MetadataValidationResult", "PreflightPlan", "PreflightReport", "PreflightStatus",
+    "SanityIssue", "TFPreflightResult", "ToolCallRecord", "calculate_warmup_start",
+    "canonicalize_params", "compute_data_window", "compute_feature_spec_id", "compute_load_window",
+    "export_metadata_csv", "export_metadata_json", "export_metadata_jsonl", "find_first_valid_idx",
+    "get_code_version", "get_pandas_ta_version", "load_ohlcv", "parse_tf_to_minutes",
+    "resample_ohlcv", "run_preflight_gate", "validate_feature_spec_ids",
+    "validate_metadata_coverage", "validate_tf_data"
+)
+_LAZY_SUBMODULES = ("data", "cli")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_FROM_DATA:
+        value = getattr(_importlib.import_module(".data", __name__), name)
+    elif name in _LAZY_SUBMODULES:
+        value = _importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # bound once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_FROM_DATA) | set(_LAZY_SUBMODULES))
 
 
 def get_include() -> str:

@@ -17,6 +17,7 @@ spec                        meaning
 Path grammar (segments separated by ``.``)::
 
     indicator.<key>[.<role>]                 role: exec | ltf | mtf | htf (default exec)
+    indicator.mark_price[.<role>]            the mark price (as get_feature("mark_price"))
     price.mark.{close,high,low}              close = mark price; high/low = exec bar
     price.last.{open,high,low,close}         1m bar last closed at or before the exec close
     px.rollup.{min_1m,max_1m,bars_1m,open_1m,close_1m,volume_1m}
@@ -25,12 +26,19 @@ Path grammar (segments separated by ``.``)::
 
 An indicator key may itself contain dots (``indicator.bb.upper`` reads indicator ``bb.upper``
 when it is declared). Anything else raises :class:`~btcore.errors.PathError` naming what is valid.
+
+A view built with ``incremental_state=`` (an object exposing ``exec.structures``, ``htf`` and
+``get_value(path)``, like the reference engine's ``MultiTFIncrementalState``) serves
+``structure.<key>.<output>`` from that object first: exec structures, then HTF structures in
+the object's order, then the exec feed's :class:`~btcore.feed.StructureStore` blocks. Those
+values change as the engine updates the object, so they are read per call (never cached).
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import sys
 from typing import Any, Mapping, Optional
 
 import numpy as np
@@ -54,6 +62,13 @@ _VALID_ROLES = ["exec", "ltf", "mtf", "htf"]
 OHLCV = ("open", "high", "low", "close", "volume")
 ROLLUP_FIELDS = ("min_1m", "max_1m", "bars_1m", "open_1m", "close_1m", "volume_1m")
 _ROLLUP_INDEX = {f: i for i, f in enumerate(ROLLUP_FIELDS)}
+#: ``px.rollup.<field>`` keys in ``ROLLUP_FIELDS`` order (the keys of a frozen rollup dict).
+#: Interned, so a dict built with the same interned keys (``ExecRollupBucket.freeze``) is read by
+#: pointer comparison.
+ROLLUP_KEYS_FULL = tuple(sys.intern("px.rollup." + f) for f in ROLLUP_FIELDS)
+_K0, _K1, _K2, _K3, _K4, _K5 = ROLLUP_KEYS_FULL
+_NO_ROLLUPS = (math.nan, math.nan, 0.0, math.nan, math.nan, math.nan)
+_MAX_COUNT = float(2 ** 53)  # counts above this are not exact in a float64
 SERIES, MARK, ROLLUP, STRUCT, ABSENT = 0, 1, 2, 3, 4
 #: Parsed paths kept per feed set; the oldest entry is dropped when full.
 PATH_CACHE_SIZE = 512
@@ -63,6 +78,8 @@ MAX_LOOKBACK = 1 << 62
 _NAMESPACES = ["indicator", "price", "px", "structure"]
 _MARK_FIELDS = {"close": None, "high": 1, "low": 2}
 _LAST_FIELDS = {"open": 0, "high": 1, "low": 2, "close": 3}
+#: ``get_feature`` / ``indicator.<key>`` key that reads the view's mark price (before any indicator).
+MARK_PRICE_KEY = "mark_price"
 
 
 def role_index(role: Any) -> int:
@@ -172,6 +189,10 @@ def _trailing(path: str, parts: list[str], used: int, expected: str) -> None:
 def _indicator_spec(path: str, parts: list[str], by_role: tuple[Any, ...], names: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(parts) < 2 or not parts[1]:
         raise PathError(f"Invalid indicator path {path!r} (missing key); expected indicator.<key>[.<role>] with role in {_VALID_ROLES}")
+    if parts[1] == MARK_PRICE_KEY:  # the reference's rule compiler builds this for mark-price conditions
+        if len(parts) == 2 or (len(parts) == 3 and parts[2] in _ROLE_OF):
+            return (MARK,)
+        raise PathError(f"Invalid mark price path {path!r}; expected indicator.mark_price[.<role>] with role in {_VALID_ROLES}")
     whole = ".".join(parts[1:])
     candidates = [(whole, ROLE_EXEC)]
     if len(parts) >= 3 and parts[-1] in _ROLE_OF:
@@ -343,22 +364,43 @@ def not_ready_reasons(view: Any) -> list[Any]:
 def rollups_from_dict(rollups: Any) -> list[Any]:
     """Six floats in ``ROLLUP_FIELDS`` order from a reference-style dict (``px.rollup.<f>`` keys).
 
-    A missing value is NaN (reads as None), a missing count is 0, and with a count of 0 every
-    other field is NaN whatever the dict holds.
+    A missing (or None) value is NaN (reads as None), a missing count is 0, and with a count of 0
+    every other field is NaN whatever the dict holds.
+
+    Raises
+    ------
+    PathError
+        For an unknown key.
+    DataError
+        For ``rollups`` that is not a mapping, or a count that is not a whole number >= 0 (NaN,
+        inf, negative or fractional).
+    TypeError
+        For a value that is not a real number (see :func:`btcore._pure._boundary.as_double`).
     """
+    if rollups is None:
+        return list(_NO_ROLLUPS)
+    if type(rollups) is dict and len(rollups) == 6:  # the frozen bucket's dict: one pass, no parsing
+        get = rollups.get
+        vals = [get(_K0), get(_K1), get(_K2), get(_K3), get(_K4), get(_K5)]
+        n = vals[2]
+        if (type(n) is float and 0.0 <= n <= _MAX_COUNT and n == int(n) and type(vals[0]) is float
+                and type(vals[1]) is float and type(vals[3]) is float and type(vals[4]) is float
+                and type(vals[5]) is float):
+            return vals if n > 0 else list(_NO_ROLLUPS)
     out = [math.nan] * 6
     out[2] = 0.0
-    if rollups is not None and not isinstance(rollups, Mapping):
+    if not isinstance(rollups, Mapping):
         raise DataError(f"rollups must be a dict of 'px.rollup.<field>' -> value, got {type(rollups).__name__}", "BAD_ROLLUPS")
-    if rollups:
-        for key, value in rollups.items():
-            name = key[10:] if isinstance(key, str) and key.startswith("px.rollup.") else key
-            i = _ROLLUP_INDEX.get(name) if isinstance(name, str) else None
-            if i is None:
-                raise PathError(f"Unknown rollup key {key!r}. Valid: {['px.rollup.' + f for f in ROLLUP_FIELDS]}")
-            out[i] = math.nan if value is None else as_double(value, f"rollups[{key!r}]")
-    if not out[2] > 0:  # no 1m bar: the reference froze inf/-inf/0.0 here, which are not prices
-        out = [math.nan, math.nan, 0.0, math.nan, math.nan, math.nan]
+    for key, value in rollups.items():
+        name = key[10:] if isinstance(key, str) and key.startswith("px.rollup.") else key
+        i = _ROLLUP_INDEX.get(name) if isinstance(name, str) else None
+        if i is None:
+            raise PathError(f"Unknown rollup key {key!r}. Valid: {['px.rollup.' + f for f in ROLLUP_FIELDS]}")
+        out[i] = (0.0 if i == 2 else math.nan) if value is None else as_double(value, f"rollups[{key!r}]")
+    if not (0.0 <= out[2] <= _MAX_COUNT and out[2] == int(out[2])):
+        raise DataError(f"px.rollup.bars_1m must be a whole number >= 0 (a count of 1m bars), got {out[2]!r}", "BAD_ROLLUP")
+    if out[2] == 0:  # no 1m bar: the reference froze inf/-inf/0.0 here, which are not prices
+        out = list(_NO_ROLLUPS)
     return out
 
 
@@ -366,7 +408,7 @@ def rollups_to_dict(values: Any) -> Optional[dict[str, float]]:
     """The ``rollups=`` dict that rebuilds six fixed rollup values (None when they are empty)."""
     if not values[2] > 0:
         return None
-    return {"px.rollup." + f: float(v) for f, v in zip(ROLLUP_FIELDS, values)}
+    return {k: float(v) for k, v in zip(ROLLUP_KEYS_FULL, values)}
 
 
 def rebuild_view(base: Any, cls: Any, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:

@@ -221,6 +221,7 @@ class FeedStore(_Frozen):
 
         if order is not None:
             ts = ts[order]
+        _check_spacing(ts, step, tf)
         self = object.__new__(cls)
         put = object.__setattr__
         for name, v in (
@@ -257,17 +258,22 @@ class FeedStore(_Frozen):
         *,
         sort: bool = False,
     ) -> "FeedStore":
-        """Build a feed from a DataFrame (vectorised; no per-row Python work).
+        """Build a feed from a table (vectorised; no per-row Python work).
 
+        ``df`` may be a pandas or polars DataFrame, a polars LazyFrame, a pyarrow Table or
+        RecordBatch (or any Arrow PyCapsule producer), a numpy structured array or a mapping of
+        column -> array (read by :func:`btcore.data.convert.as_pandas`).
         The open time comes from the first of these columns that exists: ``timestamp``
-        (datetime64, naive = UTC, or tz-aware; or int ms), ``ts_open_ms`` or ``ts`` (int ms);
-        otherwise from a DatetimeIndex. Columns ``open, high, low, close, volume`` are required.
+        (datetime64, naive = UTC, or tz-aware; or int ms), ``ts_open_ms`` or ``ts`` (int ms),
+        then ``open_time``, ``time``, ``datetime``, ``date`` (datetime64 or int ms); otherwise
+        from a DatetimeIndex. Columns ``open, high, low, close, volume`` are required.
         Only ``indicator_columns`` become indicators; a listed column that is missing is an error.
         ``prefer_float32`` is accepted for compatibility and ignored: values are always float64.
         Other parameters as in :meth:`from_arrays`.
         """
         if prefer_float32:
             warnings.warn("prefer_float32 is ignored: btcore stores every value as float64", DeprecationWarning, stacklevel=2)
+        df = _as_table(df, "FeedStore.from_dataframe")
         o, h, lo, c, v = _ohlcv_columns(df)
         wanted = list(indicator_columns or [])
         missing = [c for c in wanted if c not in df.columns]
@@ -295,6 +301,7 @@ class FeedStore(_Frozen):
 
         With ``sort=True`` the feature arrays are reordered together with the rows of ``df``.
         """
+        df = _as_table(df, "FeedStore.from_dataframe_with_features")
         fa = feature_arrays if isinstance(feature_arrays, FeatureArrays) else FeatureArrays(feature_arrays)
         if fa.arrays and len(df) != fa.length:
             raise DataError(f"DataFrame length {len(df)} != FeatureArrays length {fa.length}", "LENGTH_MISMATCH")
@@ -303,6 +310,19 @@ class FeedStore(_Frozen):
             indicators=fa.arrays, indicator_metadata=fa.metadata,
             warmup_bars=fa.warmup_bars, structures=structures, sort=sort,
         )
+
+    def to_frame(self, kind: str = "pandas") -> Any:
+        """The feed as a table: ``ts`` (int64 open, ms UTC), ``open .. volume``, then each indicator.
+
+        ``kind`` is ``"pandas"``, ``"arrow"`` (``pyarrow.Table``) or ``"polars"`` (needs the
+        ``polars`` extra); see :func:`btcore.data.convert.to_frame`. The columns are copies, and
+        ``FeedStore.from_dataframe(feed.to_frame(), tf, symbol, indicator_columns=...)`` rebuilds
+        the same feed.
+        """
+        from .data.convert import to_frame
+
+        cols = {"ts": self.ts_open_ms, **{f: getattr(self, f) for f in OHLCV_FIELDS}, **self.indicators}
+        return to_frame({k: np.array(v) for k, v in cols.items()}, kind)
 
     def __reduce__(self) -> tuple[Any, ...]:
         args = (self.tf, self.symbol, self.ts_open_ms, *(getattr(self, f) for f in OHLCV_FIELDS),
@@ -421,8 +441,50 @@ class FeedStore(_Frozen):
         return self.get_structure(block_key).get_zone_field(zone_key, field_name, bar_idx)
 
 
+def _check_spacing(ts: np.ndarray, step: int, tf: str, evidence_bars: int = 32) -> None:
+    """DataError when the open times contradict the declared timeframe: two bars closer than one
+    bar or a step that is not a whole number of bars (finer or shifted data: 1m bars declared
+    ``5m``), or every step a multiple of two or more bars over at least ``evidence_bars`` bars
+    (coarser data: 4h bars declared ``1h`` would show a 04:00 close at 01:00). Missing bars are
+    fine: random gaps make such a regular pattern vanishingly unlikely (below 1e-12 over 32 bars
+    with 70 % of them missing)."""
+    if ts.shape[0] < 2:
+        return
+
+    def fmt(ms: int) -> str:
+        for unit, unit_ms in (("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)):
+            if ms % unit_ms == 0:
+                return f"{ms // unit_ms}{unit}"
+        return f"{ms} ms"
+
+    d = np.diff(ts)
+    off = np.flatnonzero((d < step) | (d % step != 0))
+    if off.size:
+        i = int(off[0])
+        raise DataError(
+            f"bars {fmt(int(d[i]))} apart do not fit timeframe {tf!r}: row {i + 1} opens {fmt(int(d[i]))} after "
+            f"row {i} ({from_epoch_ms(int(ts[i])).isoformat()}); every step between open times must be a whole "
+            f"number of {tf} bars; declare the bars' own timeframe or resample them",
+            "TIMEFRAME_MISMATCH",
+        )
+    common = int(np.gcd.reduce(d // step)) * step
+    if common > step and ts.shape[0] >= evidence_bars:
+        raise DataError(
+            f"bars {fmt(common)} apart given as timeframe {tf!r}: all {ts.shape[0]} open times are a multiple of "
+            f"{fmt(common)} apart, so these look like {fmt(common)} bars (a {tf} view of them would show a bar's "
+            f"close before it happened); declare tf={fmt(common)!r} or resample",
+            "TIMEFRAME_MISMATCH",
+        )
+
+
 def _rebuild_feed(*args: Any) -> FeedStore:
     return FeedStore.from_arrays(*args)
+
+
+def _as_table(df: Any, source: str) -> Any:
+    from .data.convert import as_pandas  # imported on use: pandas is not needed for the core
+
+    return as_pandas(df, source=source)
 
 
 def _column(df: Any, name: str) -> np.ndarray:
@@ -442,7 +504,7 @@ def _ohlcv_columns(df: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
 def _time_column(df: Any) -> np.ndarray:
     import pandas as pd
 
-    for name in ("timestamp", "ts_open_ms", "ts"):
+    for name in ("timestamp", "ts_open_ms", "ts", "open_time", "time", "datetime", "date"):
         if name in df.columns:
             s = df[name]
             break
@@ -452,7 +514,7 @@ def _time_column(df: Any) -> np.ndarray:
         else:
             raise DataError(
                 f"no time column: expected 'timestamp' (datetime64 or int ms), 'ts_open_ms' or 'ts' "
-                f"(int ms), or a DatetimeIndex; columns: {list(df.columns)}",
+                f"(int ms), 'open_time', 'time', 'datetime' or 'date', or a DatetimeIndex; columns: {list(df.columns)}",
                 "MISSING_COLUMN",
             )
     if isinstance(s.dtype, pd.DatetimeTZDtype):

@@ -1,12 +1,12 @@
 """Plain value types shared by the runtime: bars, exchange state, history configuration.
 
 These are small frozen dataclasses built outside the hot loop. Timestamps are aware UTC
-datetimes (naive input is taken as UTC by the converters in :mod:`btcore.timeframe`).
+datetimes (naive input is taken as UTC by the converters in :mod:`btcore.timeframe`). The
+reference's materialised ``RuntimeSnapshot`` lives in :mod:`btcore.compat.legacy`.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Optional
@@ -19,8 +19,6 @@ __all__ = [
     "HistoryConfig",
     "DEFAULT_HISTORY_CONFIG",
     "FeatureSnapshot",
-    "RuntimeSnapshot",
-    "create_not_ready_feature_snapshot",
 ]
 
 
@@ -184,66 +182,3 @@ class FeatureSnapshot:
             "not_ready_reason": self.not_ready_reason,
             "features_computed_at": _iso(self.features_computed_at),
         }
-
-
-def create_not_ready_feature_snapshot(
-    tf: str, ts_close: datetime, bar: Bar, reason: str
-) -> FeatureSnapshot:
-    """A :class:`FeatureSnapshot` with no features and ``ready=False``."""
-    return FeatureSnapshot(tf, ts_close, bar, features={}, ready=False, not_ready_reason=reason)
-
-
-@dataclass(frozen=True)
-class RuntimeSnapshot:
-    """Deprecated materialised snapshot of the reference runtime.
-
-    btcore has one snapshot architecture: :class:`btcore.RuntimeSnapshotView`, an O(1) view over
-    the feed arrays. This class is kept so that old imports and type hints keep working; building
-    one emits a :class:`DeprecationWarning`.
-    """
-
-    ts_close: datetime
-    symbol: str
-    exec_tf: str
-    mark_price: float
-    mark_price_source: str
-    bar_exec: Bar
-    exchange_state: ExchangeState
-    features_htf: FeatureSnapshot
-    features_mtf: FeatureSnapshot
-    features_exec: FeatureSnapshot
-    tf_mapping: dict[str, str] = field(default_factory=dict)
-    history_bars_exec: tuple[Bar, ...] = ()
-    history_features_exec: tuple[FeatureSnapshot, ...] = ()
-    history_features_htf: tuple[FeatureSnapshot, ...] = ()
-    history_features_mtf: tuple[FeatureSnapshot, ...] = ()
-    history_config: Optional[HistoryConfig] = None
-    history_ready: bool = True
-
-    def __post_init__(self) -> None:
-        warnings.warn(
-            "RuntimeSnapshot is deprecated; use btcore.RuntimeSnapshotView (see docs/MIGRATION.md)",
-            DeprecationWarning,
-            stacklevel=3,
-        )
-
-    @property
-    def ready(self) -> bool:
-        """All three feature snapshots ready and history filled."""
-        return (
-            self.features_htf.ready
-            and self.features_mtf.ready
-            and self.features_exec.ready
-            and self.history_ready
-        )
-
-    @property
-    def not_ready_reasons(self) -> list[str]:
-        """Why the snapshot is not ready, HTF, MTF, exec, history in that order."""
-        out = []
-        for label, fs in (("HTF", self.features_htf), ("MTF", self.features_mtf), ("Exec", self.features_exec)):
-            if not fs.ready:
-                out.append(f"{label}: {fs.not_ready_reason}")
-        if not self.history_ready:
-            out.append("History: required windows not yet filled")
-        return out

@@ -136,7 +136,7 @@ def check_wheel(path: Path) -> list[str]:
 
 def snapshot(dest: Path) -> int:
     """Copy the project's files (tracked ones in a git checkout) to ``dest``; return their count."""
-    folders = ["btcore", "tests", "examples", "docs", "ci"]
+    folders = ["btcore", "btcore_cli", "tests", "examples", "docs", "ci"]
     files = [p for folder in folders for p in _tree_files(folder)]
     files += [ROOT / n for n in ("README.md", "CHANGELOG.md", "LICENSE", "MANIFEST.in", "pyproject.toml", "setup.py")
               if (ROOT / n).is_file()]

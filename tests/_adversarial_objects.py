@@ -20,7 +20,7 @@ ARGS: dict[str, tuple] = {
     **{m: ("rsi",) for m in ("get_feature", "has_feature", "indicator", "htf_indicator", "mtf_indicator",
                              "has_indicator", "indicator_strict", "prev_indicator", "indicator_col",
                              "get_indicator", "get_indicator_strict")},
-    "get_rollup": ("max_1m",), "bars_exec_low": (3,), "bars_exec_high": (3,), "_move": (0,), "_attach_rollups": (None,),
+    "get_rollup": ("max_1m",), "get_structure": ("swing.high",), "bars_exec_low": (3,), "bars_exec_high": (3,), "_move": (0,), "_attach_rollups": (None,),
     "on_bar_start": (0,), "on_signal_evaluated": (1,), "on_warmup_check": (True, 0), "on_history_check": (True, 0),
     "on_risk_check": (True,), "on_position_check": (0,), "on_sizing_computed": (1.0,), "get_block_at": (0,),
     "run": (lambda v: 0,), "on_bar": (None,), "prepare": (None,), "can_transition_to": (1,),

@@ -106,8 +106,9 @@ def test_rule_strategy_long_with_stop_matches_hand_computed_fills(tmp_path, caps
     final = 10_000.0 + qty * (stop - entry) - fees
     assert summary["summary"]["final_equity"] == pytest.approx(final, abs=0.01)
     assert summary["summary"]["trades"] == 1
-    # trading starts after 10 safety bars of the 30m HTF: 300 minutes in, exec bar 60
-    assert equity["ts_close_ms"].iloc[0] == T0 + 305 * MIN
+    # without indicators every role is ready once it has closed a bar: the first 30m HTF bar closes
+    # at 00:30, so trading starts with the 5m exec bar closing then (bar 5)
+    assert equity["ts_close_ms"].iloc[0] == T0 + 30 * MIN
     assert equity["equity"].iloc[-1] == pytest.approx(final)
     assert capsys.readouterr().out == ""
 
@@ -178,10 +179,18 @@ def test_wrong_columns_give_one_line(tmp_path, capsys):
     assert "MISSING_COLUMNS" in line and "open" in line
 
 
+HTF_SMA = '\n[[indicators]]\nname = "slow"\ntype = "sma"\nlength = 4\nroles = ["htf"]\n'
+
+
+def _with_htf_warmup(cfg: Path) -> Path:
+    cfg.write_text(cfg.read_text().replace("indicators = []\n", "") + HTF_SMA)
+    return cfg
+
+
 def test_preflight_failure_stops_the_run_unless_allowed(tmp_path, capsys):
-    cfg = _config(tmp_path, _long_data(tmp_path), 'long_entry = "price.mark.close > 105"')
+    cfg = _with_htf_warmup(_config(tmp_path, _long_data(tmp_path), 'long_entry = "price.mark.close > 105"'))
     out = tmp_path / "r"
-    # trading from the first bar leaves no room for the HTF safety buffer before it
+    # trading from the first bar leaves no room for the three 30m bars the HTF sma(4) needs before it
     assert main(["run", "--config", str(cfg), "--out", str(out), "-q", "--start", "2024-01-01"]) == 1
     line = _one_error_line(capsys)
     assert "preflight failed" in line and "STARTS_TOO_LATE" in line
@@ -201,15 +210,15 @@ def test_health_and_preflight_subcommands(tmp_path, capsys):
     df.drop(index=range(100, 110)).to_csv(gappy, index=False)
     assert main(["health", str(gappy)]) == 1
     assert "10 missing" in capsys.readouterr().out
-    cfg = _config(tmp_path, data, 'long_entry = "price.mark.close > 105"')
+    cfg = _with_htf_warmup(_config(tmp_path, data, 'long_entry = "price.mark.close > 105"'))
     assert main(["preflight", str(data), "--config", str(cfg)]) == 0
     assert "PASSED" in capsys.readouterr().out
     assert main(["preflight", str(data), "--config", str(cfg), "--start", "2024-01-01T01:00", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["passed"] is False and "STARTS_TOO_LATE" in report["error_codes"]
-    # the default indicators need more warmup than eight hours of data hold
+    # the default ema_slow(50) on the 15m MTF needs 12.5 hours: eight hours of data never get there
     assert main(["preflight", str(data), "--exec-tf", "5m", "--mtf", "15m", "--htf", "30m"]) == 2
-    assert "warmup" in _one_error_line(capsys)
+    assert "never becomes ready" in _one_error_line(capsys)
 
 
 def test_bundled_sample_run_writes_the_whole_report(tmp_path, capsys):
@@ -433,3 +442,14 @@ def test_the_shipped_examples_run_on_the_bundled_sample(tmp_path, args):
     assert main(["run", *args, "--out", str(out), "--no-plot", "-q"]) == 0
     summary, trades, _ = _read_report(out)
     assert summary["summary"]["trades"] == len(trades) > 0
+
+
+def test_a_strategy_file_imports_a_module_beside_it(tmp_path):
+    (tmp_path / "levels_for_btcore_test.py").write_text("LEVEL = 105\n")
+    strat = "from levels_for_btcore_test import LEVEL\n\ndef strategy(view):\n" \
+            "    close = view.get('price.mark.close')\n    return 'LONG' if close is not None and close > LEVEL else None\n"
+    try:
+        _, t = _single_trade(tmp_path, 'file = "near.py"', {"near.py": strat})
+    finally:
+        sys.modules.pop("levels_for_btcore_test", None)
+    assert t.entry_price == 106.5 and t.exit_reason == "stop_loss"

@@ -44,10 +44,11 @@ def _public_pure_modules() -> list[str]:
     pkg = Path(btcore.__file__).parent
     found = ["btcore", "btcore._twin", "btcore._version"]
     found += [f"btcore.{p.stem}" for p in sorted(pkg.glob("*.py")) if not p.stem.startswith("_")]
-    if (pkg / "data" / "__init__.py").is_file():
-        found.append("btcore.data")
-        found += [f"btcore.data.{p.stem}" for p in sorted((pkg / "data").glob("*.py"))
-                  if not p.stem.startswith("_")]
+    for sub in ("data", "compat"):
+        if (pkg / sub / "__init__.py").is_file():
+            found.append(f"btcore.{sub}")
+            found += [f"btcore.{sub}.{p.stem}" for p in sorted((pkg / sub).glob("*.py"))
+                      if not p.stem.startswith("_")]
     return found
 
 

@@ -8,20 +8,9 @@ import pytest
 
 import btcore
 
-# Written out here (not taken from btcore) so the test fails if btcore drops or renames one.
-REFERENCE_ALL = """
-Bar FeatureSnapshot ExchangeState RuntimeSnapshot HistoryConfig DEFAULT_HISTORY_CONFIG FeedStore
-MultiTFFeedStore RuntimeSnapshotView TFContext IndicatorMetadata canonicalize_params
-compute_feature_spec_id find_first_valid_idx get_pandas_ta_version get_code_version
-validate_metadata_coverage validate_feature_spec_ids MetadataValidationResult export_metadata_jsonl
-export_metadata_json export_metadata_csv PreflightStatus GapInfo TFPreflightResult PreflightReport
-ToolCallRecord AutoSyncConfig AutoSyncResult parse_tf_to_minutes calculate_warmup_start
-validate_tf_data run_preflight_gate QuoteState QUOTE_KEYS quote_to_packet_dict ExecRollupBucket
-ROLLUP_KEYS create_empty_rollup_dict SignalStateValue ActionStateValue GateCode GateResult
-GATE_CODE_DESCRIPTIONS SignalState transition_signal_state reset_signal_state ActionState
-transition_action_state reset_action_state GateContext evaluate_gates BlockState create_block_state
-reset_block_state StateTracker StateTrackerConfig create_state_tracker
-""".split()
+# Written out from the reference inventory (not taken from btcore), so the test fails if btcore
+# drops or renames one; the compat conformance suite uses the same list.
+from _reference_surface import PACKAGE_ALL as REFERENCE_ALL
 
 
 def test_reference_names_are_exported_in_order() -> None:

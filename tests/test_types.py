@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from btcore.compat.legacy import RuntimeSnapshot, create_not_ready_feature_snapshot
 from btcore.errors import DataError
 from btcore.types import (
     DEFAULT_HISTORY_CONFIG,
@@ -13,8 +14,6 @@ from btcore.types import (
     ExchangeState,
     FeatureSnapshot,
     HistoryConfig,
-    RuntimeSnapshot,
-    create_not_ready_feature_snapshot,
 )
 
 UTC = timezone.utc

@@ -1,22 +1,25 @@
 """1-minute quotes and the streaming rollup of the 1-minute bars inside one exec bar.
 
-Compiled twin of ``btcore._pure.rollup``. :class:`QuoteState`, :data:`QUOTE_KEYS`,
-:func:`quote_to_packet_dict`, :data:`ROLLUP_KEYS` and :func:`create_empty_rollup_dict` are plain
-Python in both implementations (defined in the pure module, re-exported here); only
-:class:`ExecRollupBucket` is compiled.
+Compiled twin of ``btcore._pure.rollup`` (same names, signatures, docstrings, behaviour and
+exceptions). :data:`QUOTE_KEYS`, :func:`quote_to_packet_dict`, :data:`ROLLUP_KEYS`,
+:func:`create_empty_rollup_dict` and the validation messages are defined in the pure module and
+re-exported here; :class:`QuoteState` and :class:`ExecRollupBucket` exist in both.
 
 The bar loop does not stream quotes: :func:`btcore.align.align_feeds` computes every exec bar's
-rollup at once. The bucket is the streaming equivalent (live feeds, custom drivers) and follows
-the same NaN policy, bit for bit: a NaN is never skipped (a NaN low makes the minimum NaN, a NaN
-volume makes the sum NaN); an empty bucket reads NaN with a count of 0.
+rollup at once. The bucket is the streaming equivalent (live feeds, custom drivers, engines that
+accumulate one :class:`QuoteState` per 1-minute bar) and follows the same NaN policy, bit for bit:
+a NaN is never skipped (a NaN low makes the minimum NaN, a NaN volume makes the sum NaN); an empty
+bucket reads NaN with a count of 0.
 """
 
-from libc.math cimport NAN
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from libc.math cimport INFINITY, NAN
 
+from btcore._pure import rollup as _p
 from btcore._pure.rollup import (
     QUOTE_KEYS,
     ROLLUP_KEYS,
-    QuoteState,
     create_empty_rollup_dict,
     quote_to_packet_dict,
 )
@@ -30,6 +33,176 @@ __all__ = [
     "create_empty_rollup_dict",
 ]
 
+# the pure module's interned keys: the view reads a frozen dict by pointer comparison of its keys
+cdef str _K_MIN = _p._K_MIN, _K_MAX = _p._K_MAX, _K_BARS = _p._K_BARS
+cdef str _K_OPEN = _p._K_OPEN, _K_CLOSE = _p._K_CLOSE, _K_VOLUME = _p._K_VOLUME
+cdef str _APPROX = "approx_from_ohlcv_1m"
+cdef str _MARK_1M = "mark_1m"
+cdef tuple _QUOTE_FIELDS = ("ts_ms", "last", "open_1m", "high_1m", "low_1m", "mark", "mark_source", "volume_1m")
+
+
+cdef inline double _real(str name, object value) except? -1.0:
+    # plain floats and ints inline; anything else (numpy numbers, bad types) through the shared check
+    if type(value) is float:
+        return PyFloat_AS_DOUBLE(value)
+    return _p.real(name, value)
+
+
+cdef inline double _price(str name, object value) except? -1.0:
+    cdef double v = _real(name, value)
+    if not (0.0 < v < INFINITY):  # NaN fails this too
+        raise _p.bad_price(name, value)
+    return v
+
+
+# --------------------------------------------------------------------------- QuoteState
+
+
+cdef class QuoteState:
+    """Quote derived from one closed 1-minute bar (ticker proxy for the simulator).
+
+    An immutable value: fields are read-only, equality and hash are by value, it pickles. Every
+    field is validated at construction (NaN included), so downstream aggregates never see a bad
+    quote.
+
+    Parameters
+    ----------
+    ts_ms : int
+        Epoch ms (UTC) of the quote, normally the 1-minute bar's close.
+    last : float
+        Last trade price (the 1-minute close).
+    open_1m, high_1m, low_1m : float
+        The 1-minute bar's open, high and low.
+    mark : float
+        Mark price.
+    mark_source : str
+        ``"mark_1m"`` or ``"approx_from_ohlcv_1m"``.
+    volume_1m : float, default 0.0
+        The 1-minute bar's volume.
+
+    Raises
+    ------
+    DataError
+        (a ``ValueError``) if ``ts_ms`` is not a positive int, a price is not finite and > 0
+        (NaN included), ``high_1m < low_1m``, the volume is negative or NaN, ``mark_source`` is
+        unknown, or a value is not a real number.
+    AttributeError
+        If ``__init__`` is called again on an existing quote (it is immutable).
+    """
+
+    def __cinit__(self):
+        # readable (and obviously invalid) before __init__ ran
+        self._last = self._open_1m = self._high_1m = self._low_1m = self._mark = NAN
+        self._volume_1m = NAN
+        self._mark_source = ""
+
+    def __init__(self, ts_ms, last, open_1m, high_1m, low_1m, mark, mark_source, volume_1m=0.0):
+        cdef int overflow = 0
+        cdef long long ts = 0
+        cdef double la, op, hi, lo, mk, vol
+        cdef str src
+        if self._built:
+            raise _p.quote_re_init()
+        if type(ts_ms) is int:
+            ts = PyLong_AsLongLongAndOverflow(ts_ms, &overflow)
+        if type(ts_ms) is not int or overflow or ts <= 0:
+            ts = _p.check_ts_ms(ts_ms)
+        la = _price("last price", last)
+        op = _price("open_1m", open_1m)
+        hi = _price("high_1m", high_1m)
+        lo = _price("low_1m", low_1m)
+        if hi < lo:
+            raise _p.bad_range(hi, lo)
+        mk = _price("mark price", mark)
+        if type(mark_source) is str and (mark_source == _APPROX or mark_source == _MARK_1M):
+            src = _APPROX if mark_source == _APPROX else _MARK_1M
+        else:
+            src = _p.check_mark_source(mark_source)
+        vol = _real("volume_1m", volume_1m)
+        if not (0.0 <= vol < INFINITY):
+            raise _p.bad_volume(volume_1m)
+        # every value is valid: commit
+        self._ts_ms = ts
+        self._last = la
+        self._open_1m = op
+        self._high_1m = hi
+        self._low_1m = lo
+        self._mark = mk
+        self._mark_source = src
+        self._volume_1m = vol
+        self._built = True
+
+    @property
+    def ts_ms(self):
+        """Epoch ms (UTC) of the quote."""
+        return self._ts_ms
+
+    @property
+    def last(self):
+        """Last trade price (the 1-minute close)."""
+        return self._last
+
+    @property
+    def open_1m(self):
+        """Open of the 1-minute bar."""
+        return self._open_1m
+
+    @property
+    def high_1m(self):
+        """High of the 1-minute bar."""
+        return self._high_1m
+
+    @property
+    def low_1m(self):
+        """Low of the 1-minute bar."""
+        return self._low_1m
+
+    @property
+    def mark(self):
+        """Mark price."""
+        return self._mark
+
+    @property
+    def mark_source(self):
+        """``"mark_1m"`` or ``"approx_from_ohlcv_1m"``."""
+        return self._mark_source
+
+    @property
+    def volume_1m(self):
+        """Volume of the 1-minute bar."""
+        return self._volume_1m
+
+    @property
+    def is_mark_approximated(self):
+        """True if the mark price was approximated from 1-minute OHLCV."""
+        return self._mark_source == _APPROX
+
+    def _key(self):
+        return (self._ts_ms, self._last, self._open_1m, self._high_1m, self._low_1m, self._mark,
+                self._mark_source, self._volume_1m)
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __ne__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._key() != other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __reduce__(self):
+        return (type(self), self._key())
+
+    def __repr__(self):
+        return "QuoteState(" + ", ".join([f"{n}={v!r}" for n, v in zip(_QUOTE_FIELDS, self._key())]) + ")"
+
+
+# --------------------------------------------------------------------------- ExecRollupBucket
+
 
 cdef class ExecRollupBucket:
     """Streaming rollup of the 1-minute bars of one exec interval; O(1) per operation.
@@ -39,10 +212,33 @@ cdef class ExecRollupBucket:
     bucket reads NaN for every price and volume and 0 for the count. A NaN value is never
     skipped: it makes the matching minimum, maximum, sum, open or close NaN (same rule as the
     vectorised rollups of :func:`btcore.align.align_feeds`).
+
+    The constructor takes the reference's fields, so a partly filled bucket can be rebuilt (and
+    a pickled one restored); ``ExecRollupBucket()`` is empty. With ``bar_count_1m=0`` the other
+    values must be the reference's empty defaults or NaN.
+
+    Raises
+    ------
+    DataError
+        (a ``ValueError``) for a negative or non-integer count, a value that is not a real
+        number, values given with a count of 0, or ``min_price_1m > max_price_1m``. Nothing is
+        changed when ``__init__`` raises (also when called again on an existing bucket).
     """
 
-    def __init__(self):
+    def __cinit__(self):
         self.c_reset()
+
+    def __init__(self, min_price_1m=float("inf"), max_price_1m=float("-inf"), bar_count_1m=0,
+                 open_price_1m=0.0, close_price_1m=0.0, volume_1m=0.0):
+        # built once per run, so the one shared check is worth its microsecond
+        lo, hi, count, op, cl, vol = _p.check_bucket(
+            (min_price_1m, max_price_1m, bar_count_1m, open_price_1m, close_price_1m, volume_1m))
+        self._min = lo
+        self._max = hi
+        self._count = count
+        self._open = op
+        self._close = cl
+        self._volume = vol
 
     # ---- C level ---------------------------------------------------------------------------
 
@@ -71,6 +267,9 @@ cdef class ExecRollupBucket:
         self._close = close
         self._count += 1
 
+    cdef void c_accumulate_quote(self, QuoteState quote) noexcept nogil:
+        self.c_accumulate(quote._open_1m, quote._high_1m, quote._low_1m, quote._last, quote._volume_1m)
+
     cdef float64_t c_field(self, int field) noexcept nogil:
         if field == 0:
             return self._min
@@ -97,20 +296,21 @@ cdef class ExecRollupBucket:
         self.c_accumulate(float(open), float(high), float(low), float(close), float(volume))
 
     def accumulate(self, quote):
-        """Add the 1-minute bar behind ``quote`` (open, high, low, close = ``last``, volume)."""
-        self.c_accumulate(float(quote.open_1m), float(quote.high_1m), float(quote.low_1m),
-                          float(quote.last), float(quote.volume_1m))
+        """Add the 1-minute bar behind ``quote`` (open, high, low, close = ``last``, volume).
+
+        A :class:`QuoteState` is read field by field at C level in the compiled build; any other
+        object with the same attributes is read through them.
+        """
+        if type(quote) is QuoteState:
+            self.c_accumulate_quote(<QuoteState>quote)
+        else:
+            self.c_accumulate(float(quote.open_1m), float(quote.high_1m), float(quote.low_1m),
+                              float(quote.last), float(quote.volume_1m))
 
     def freeze(self):
         """A new dict keyed by :data:`ROLLUP_KEYS`; the bucket is unchanged."""
-        return {
-            "px.rollup.min_1m": self._min,
-            "px.rollup.max_1m": self._max,
-            "px.rollup.bars_1m": <float64_t>self._count,
-            "px.rollup.open_1m": self._open,
-            "px.rollup.close_1m": self._close,
-            "px.rollup.volume_1m": self._volume,
-        }
+        return {_K_MIN: self._min, _K_MAX: self._max, _K_BARS: <float64_t>self._count, _K_OPEN: self._open,
+                _K_CLOSE: self._close, _K_VOLUME: self._volume}
 
     @property
     def min_price_1m(self):
@@ -151,6 +351,9 @@ cdef class ExecRollupBucket:
     def price_range_1m(self):
         """``max_price_1m - min_price_1m`` (NaN if empty)."""
         return self._max - self._min
+
+    def __reduce__(self):
+        return (type(self), (self._min, self._max, self._count, self._open, self._close, self._volume))
 
     def __repr__(self):
         return (

@@ -87,6 +87,7 @@ cdef class RuntimeSnapshotView:
     cdef intp_t _roll_step               # distance between rollup rows (_roll_n, or 1 with _roll_fixed)
     cdef object _roll_keep               # the attached rollup array
     cdef list _ctx                       # lazily built TFContext per role
+    cdef object _incr                    # the engine's incremental structure state, or None
 
     cdef int _check(self) except -1
     cdef void _c_clear_fixed(self) noexcept nogil

@@ -18,8 +18,14 @@ Why no Python input can make it read memory it does not own:
 * pickling goes through ``__init__`` (auto-pickle, which would restore raw fields, is off).
 """
 
-from libc.math cimport NAN, isnan
-from libc.string cimport memset
+cimport cython
+from cpython.dict cimport PyDict_GetItemRef, PyDict_GetItemWithError
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF
+from libc.math cimport NAN, floor, isnan
+from libc.string cimport memcpy, memset
 
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
 
@@ -29,12 +35,12 @@ import weakref
 
 import numpy as np
 
+from btcore import _incremental as incr
 from btcore import _viewspec as vs
 from btcore._arrays import _readonly
 from btcore._pure._boundary import already_initialised, not_initialised
 from btcore.errors import DataError, NotReadyError, PathError, UnknownKeyError
 from btcore.feed import MultiTFFeedStore
-from btcore.timeframe import from_epoch_ms
 from btcore.types import DEFAULT_HISTORY_CONFIG
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
@@ -55,6 +61,12 @@ if (vs.SERIES, vs.MARK, vs.ROLLUP, vs.STRUCT, vs.ABSENT) != (K_SERIES, K_MARK, K
     raise ImportError("btcore._core.view is out of date with btcore._viewspec; rebuild the extension")
 _OHLCV = vs.OHLCV
 _EMPTY_ROLLUPS = vs.rollups_from_dict(None)
+cdef tuple _ROLLUP_KEYS = vs.ROLLUP_KEYS_FULL
+cdef double _NO_ROLLUPS[6]
+for _j in range(6):
+    _NO_ROLLUPS[_j] = _EMPTY_ROLLUPS[_j]
+cdef object _DEFAULT_HISTORY = DEFAULT_HISTORY_CONFIG
+cdef intp_t _MAX_LOOKBACK = vs.MAX_LOOKBACK
 cdef dict _ROLE_OF = {"exec": ROLE_EXEC, "ltf": ROLE_EXEC, "mtf": ROLE_MTF, "htf": ROLE_HTF}
 cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(_OHLCV)}
 
@@ -127,6 +139,41 @@ cdef intp_t _last_at_or_before(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
     return lo - 1
 
 
+cdef intp_t _last_closed_1m(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
+    """``_last_at_or_before`` for a 1-minute feed, searched from where a gap-free feed would have
+    it: a few neighbouring probes instead of ~20 spread over the whole array (a view is built per
+    bar, and those far probes miss the cache). Same result for any sorted ``ts``."""
+    cdef intp_t guess, lo, hi, step = 1
+    if n == 0 or ts[0] > t:
+        return -1
+    guess = <intp_t>((t - ts[0]) // 60000)  # >= 0 since ts[0] <= t
+    if guess >= n:
+        guess = n - 1
+    if ts[guess] <= t:  # gallop up: ts[lo] <= t, and hi == n or ts[hi] > t
+        lo = guess
+        while True:
+            hi = lo + step
+            if hi >= n:
+                hi = n
+                break
+            if ts[hi] > t:
+                break
+            lo = hi
+            step <<= 1
+    else:  # gallop down (a gap puts the guess ahead): ts[hi] > t, and lo == 0 or ts[lo] <= t
+        hi = guess
+        while True:
+            lo = hi - step
+            if lo <= 0:
+                lo = 0
+                break
+            if ts[lo] <= t:
+                break
+            hi = lo
+            step <<= 1
+    return lo + _last_at_or_before(ts + lo, hi - lo, t)
+
+
 cdef class _FeedC:
     """Checked pointers into one FeedStore's arrays, and the arrays (built once, cached on the feed).
 
@@ -186,12 +233,17 @@ cdef _FeedsC _build_feeds(object feeds):
 cdef _FeedsC _feeds_c(object feeds):
     """The cached tables of a feed set; building them validates ``feeds`` (TypeError otherwise)."""
     cdef _FeedsC f
+    cdef PyObject* item = NULL
     cache = getattr(feeds, "_c_cache", None)
-    fc = cache.get(_FEEDS_KEY) if type(cache) is dict else None
-    if type(fc) is _FeedsC:  # never trust what another object stored under the key
-        f = <_FeedsC>fc
-        if f.feeds is not None and f.owner == <Py_ssize_t><void*>feeds and (not f.duck or f._same_roles(feeds)):
-            return f
+    if type(cache) is dict:
+        PyDict_GetItemRef(cache, _FEEDS_KEY, &item)  # a strong reference: threads may replace entries
+    if item != NULL:
+        entry = <object>item
+        Py_DECREF(entry)  # the reference GetItemRef returned (entry holds its own)
+        if type(entry) is _FeedsC:  # never trust what another object stored under the key
+            f = <_FeedsC>entry
+            if f.feeds is not None and f.owner == <Py_ssize_t><void*>feeds and (not f.duck or f._same_roles(feeds)):
+                return f
     f = _build_feeds(feeds)
     if type(cache) is dict:
         cache[_FEEDS_KEY] = f
@@ -239,27 +291,63 @@ cdef class _Spec:
 
 
 cdef intp_t _exec_index(object feed, object idx, intp_t n) except -1:
-    cdef intp_t v
-    if type(idx) is int and -(1 << 62) < idx < (1 << 62):
-        v = idx
-        if 0 <= v < n:
-            return v
-    v = feed.check_index(idx)  # the checked path, with its error message
-    if not 0 <= v < n:  # what the C readers were checked against has the last word
-        raise IndexError(f"bar index {v} out of range for {n} bars")
-    return v
+    cdef int overflow = 0
+    cdef long long v
+    cdef intp_t c
+    if type(idx) is int:  # C conversion, no Python comparison (this runs per view built)
+        v = PyLong_AsLongLongAndOverflow(idx, &overflow)
+        if not overflow and 0 <= v < n:
+            return <intp_t>v
+    c = feed.check_index(idx)  # the checked path, with its error message
+    if not 0 <= c < n:  # what the C readers were checked against has the last word
+        raise IndexError(f"bar index {c} out of range for {n} bars")
+    return c
 
 
 cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
-    cdef intp_t v
-    if type(idx) is int and -(1 << 62) < idx < (1 << 62):
-        v = idx
-        if -1 <= v < n:
-            return v
-    v = vs.bar_index(feed, idx, name)
-    if not -1 <= v < n:
-        raise IndexError(f"{name}={v} out of range for {n} bars")
-    return v
+    cdef int overflow = 0
+    cdef long long v
+    cdef intp_t c
+    if type(idx) is int:
+        v = PyLong_AsLongLongAndOverflow(idx, &overflow)
+        if not overflow and -1 <= v < n:
+            return <intp_t>v
+    c = vs.bar_index(feed, idx, name)
+    if not -1 <= c < n:
+        raise IndexError(f"{name}={c} out of range for {n} bars")
+    return c
+
+
+cdef int _parse_rollups(object rollups, double* out) except -1:
+    """Six rollup values into ``out`` (``ROLLUP_FIELDS`` order); no state is touched.
+
+    The frozen bucket's dict (exactly the six keys, float values) is read with six dict lookups;
+    anything else goes through ``_viewspec.rollups_from_dict``, which validates the keys and
+    values (and refuses what is not a mapping), so ``out`` holds only floats that passed a check.
+    """
+    cdef PyObject* item
+    cdef int j
+    if rollups is None or (type(rollups) is dict and not rollups):
+        memcpy(out, _NO_ROLLUPS, sizeof(_NO_ROLLUPS))
+        return 0
+    if type(rollups) is dict and len(<dict>rollups) == 6:
+        for j in range(6):
+            # a borrowed value, read before any Python code can run; a key's own __eq__ may raise
+            item = PyDict_GetItemWithError(rollups, _ROLLUP_KEYS[j])
+            if item == NULL or type(<object>item) is not float:
+                break
+            out[j] = PyFloat_AS_DOUBLE(<object>item)
+        else:
+            if out[2] == 0.0:  # no 1m bar: every other field reads None (as rollups_from_dict)
+                memcpy(out, _NO_ROLLUPS, sizeof(_NO_ROLLUPS))
+                return 0
+            if 0.0 < out[2] <= 9007199254740992.0 and out[2] == floor(out[2]):
+                return 0
+            # a bad count: the general parser below raises its error
+    values = vs.rollups_from_dict(rollups)
+    for j in range(6):
+        out[j] = values[j]
+    return 0
 
 
 cdef inline int _in_range(object value, int hi) except -1:
@@ -373,15 +461,15 @@ cdef class TFContext:
 
     @property
     def ts_open(self):
-        """Open time of the current bar as an aware UTC datetime (None without a bar)."""
+        """Open time of the current bar as the feed's datetime (None without a bar)."""
         _ctx_ok(self)
-        return from_epoch_ms(self._d.ts_open[self._idx]) if self._idx >= 0 else None
+        return self._feed.get_ts_open_datetime(self._idx) if self._idx >= 0 else None
 
     @property
     def ts_close(self):
-        """Close time of the current bar as an aware UTC datetime (None without a bar)."""
+        """Close time of the current bar as the feed's datetime (None without a bar)."""
         _ctx_ok(self)
-        return from_epoch_ms(self._d.ts_close[self._idx]) if self._idx >= 0 else None
+        return self._feed.get_ts_close_datetime(self._idx) if self._idx >= 0 else None
 
     @property
     def open(self):
@@ -481,6 +569,9 @@ cdef class PathHandle:
             raise already_initialised(self)
         view._check()
         key = vs.path_key(path)
+        if incr.serves(view._incr, key):
+            raise PathError(f"{key!r} is served by the view's incremental_state, which the engine updates "
+                            "per bar; read it with view.get(path)")
         spec = _lookup(view._fc, key)
         self._spec = spec
         self._path = key
@@ -526,6 +617,7 @@ def _rebuild_handle(cls, view, path):
 # --------------------------------------------------------------------------- the view
 
 
+@cython.freelist(8)  # engines that build a view per bar free one per bar: reuse the memory
 cdef class RuntimeSnapshotView:
     """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
 
@@ -550,11 +642,16 @@ cdef class RuntimeSnapshotView:
         Whether the caller's history windows are filled (part of :attr:`ready`).
     rollups : dict, optional
         Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
+    incremental_state : object, optional
+        An engine's incremental structure state (see :mod:`btcore._incremental`): it serves
+        ``structure.*`` paths and :meth:`get_structure`, read live at every call.
 
     Raises
     ------
     IndexError
         If an index is out of range (negative indices other than -1 are never wrapped).
+    TypeError
+        If ``incremental_state`` lacks ``exec.structures``, ``htf`` or ``get_value``.
 
     Notes
     -----
@@ -564,12 +661,13 @@ cdef class RuntimeSnapshotView:
     """
 
     def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
-                 history_config=None, history_ready=True, rollups=None):
+                 history_config=None, history_ready=True, rollups=None, incremental_state=None):
         # Everything is checked into locals first; the view changes only once nothing can fail.
         cdef _FeedsC fc
         cdef RoleData* r
         cdef intp_t e, m, h, q
         cdef double mark
+        cdef double roll[6]
         cdef bint ready
         cdef str source
         cdef int j
@@ -580,17 +678,20 @@ cdef class RuntimeSnapshotView:
         e = _exec_index(fc.feeds[0], exec_idx, r[0].n)
         m = _role_index(fc.feeds[1], mtf_idx, r[1].n, "mtf_idx") if r[1].present else -1
         h = _role_index(fc.feeds[2], htf_idx, r[2].n, "htf_idx") if r[2].present else -1
-        q = _last_at_or_before(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
+        q = _last_closed_1m(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
         mark = NAN if mark_price is None else mark_price
         source = mark_price_source
         ready = history_ready
-        values = _EMPTY_ROLLUPS if rollups is None else vs.rollups_from_dict(rollups)
+        config = _DEFAULT_HISTORY if history_config is None else (history_config or _DEFAULT_HISTORY)
+        _parse_rollups(rollups, roll)
+        state = None if incremental_state is None else incr.check_state(incremental_state)
         for j in range(4):
             self._r[j] = r[j]
             self._absent[j] = 0 if r[j].present else -1
         self._idx[0], self._idx[1], self._idx[2], self._idx[3] = e, m, h, q
         for j in range(6):
-            self._roll_fixed[j] = values[j]
+            self._roll_fixed[j] = roll[j]
+        self._incr = state
         self._roll = NULL
         self._roll_keep = None
         self._c_aim_rollups()
@@ -598,7 +699,7 @@ cdef class RuntimeSnapshotView:
         self.mark_price = mark
         self.mark_price_source = source
         self.history_ready = ready
-        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
+        self._history_config = config
         self._feeds = feeds
         self._roles = fc.feeds
         self._fc = fc  # last: from here on the view is initialised
@@ -629,7 +730,8 @@ cdef class RuntimeSnapshotView:
         _view_ok(self)
         args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
                 self.mark_price_source, self._history_config, self.history_ready,
-                None if self._roll != NULL else vs.rollups_to_dict([self._roll_fixed[j] for j in range(6)]))
+                None if self._roll != NULL else vs.rollups_to_dict([self._roll_fixed[j] for j in range(6)]),
+                self._incr)
         state = getattr(self, "__dict__", None)  # a Python subclass's own attributes
         return (_rebuild_view, (type(self), args, self._idx[3], self._roll_keep), state)
 
@@ -766,6 +868,12 @@ cdef class RuntimeSnapshotView:
         cdef intp_t i = self._idx[role]
         return None if i < 0 or not self._r[role].present else self._r[role].ts_close[i]
 
+    def _ctx_close_dt(self, int role):
+        _view_ok(self)
+        _in_range(role, 4)
+        cdef intp_t i = self._idx[role]
+        return None if i < 0 or not self._r[role].present else self._roles[role].get_ts_close_datetime(i)
+
     def _context(self, int role):
         _view_ok(self)
         _in_range(role, 3)
@@ -861,15 +969,15 @@ cdef class RuntimeSnapshotView:
 
     @property
     def ts_close(self):
-        """Exec bar close time as an aware UTC datetime."""
+        """Exec bar close time as the exec feed's datetime (aware UTC for a btcore feed)."""
         _view_ok(self)
-        return from_epoch_ms(self.ts_close_ms)
+        return self._roles[0].get_ts_close_datetime(self._idx[0])
 
     @property
     def ts_open(self):
-        """Exec bar open time as an aware UTC datetime."""
+        """Exec bar open time as the exec feed's datetime (aware UTC for a btcore feed)."""
         _view_ok(self)
-        return from_epoch_ms(self.ts_open_ms)
+        return self._roles[0].get_ts_open_datetime(self._idx[0])
 
     @property
     def exec_ctx(self):
@@ -1138,12 +1246,27 @@ cdef class RuntimeSnapshotView:
         ValueError
             Negative ``offset``.
         """
-        _view_ok(self)
-        cdef object role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
-        cdef int r = vs.role_index(tf_role) if role is None else role
-        cdef intp_t off = offset if type(offset) is int and 0 <= offset <= (1 << 62) else vs.check_offset(offset)
-        cdef intp_t i
+        cdef int r, overflow = 0
+        cdef intp_t off = -1, i
         cdef dict names
+        cdef PyObject* row
+        _view_ok(self)
+        # interned role names (the default and the literals callers write) compare by identity
+        if tf_role is "exec":
+            r = ROLE_EXEC
+        elif tf_role is "htf":
+            r = ROLE_HTF
+        elif tf_role is "mtf":
+            r = ROLE_MTF
+        else:
+            role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
+            r = vs.role_index(tf_role) if role is None else role
+        if type(offset) is int:
+            off = PyLong_AsLongAndOverflow(offset, &overflow)
+            if overflow:
+                off = -1
+        if off < 0 or off > _MAX_LOOKBACK:  # the checked path: its error, or the clamp of both twins
+            off = vs.check_offset(offset)
         if indicator_key == "mark_price":
             if off:
                 raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
@@ -1152,12 +1275,13 @@ cdef class RuntimeSnapshotView:
         if names is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
-        src = _OHLCV_SRC.get(indicator_key)
-        if src is None:
-            row = names.get(indicator_key)
-            if row is None:
+        row = PyDict_GetItemWithError(names, indicator_key)  # raises as dict.get does (unhashable keys)
+        if row != NULL:  # a borrowed row number of the private name table (< the feed's k)
+            src = 5 + <intp_t><object>row
+        else:
+            src = _OHLCV_SRC.get(indicator_key)
+            if src is None:
                 return None
-            src = 5 + <intp_t>row
         return None if i < 0 else _opt(_read(&self._r[r], i, <intp_t>src))
 
     def has_feature(self, indicator_key, tf_role="exec"):
@@ -1186,17 +1310,15 @@ cdef class RuntimeSnapshotView:
 
     @property
     def htf_ctx_ts_close(self):
-        """Close time of the current HTF bar as an aware UTC datetime; None without one."""
+        """Close time of the current HTF bar as the feed's datetime; None without one."""
         _view_ok(self)
-        ms = self._ctx_close_ms(2)
-        return None if ms is None else from_epoch_ms(ms)
+        return self._ctx_close_dt(2)
 
     @property
     def mtf_ctx_ts_close(self):
-        """Close time of the current MTF bar as an aware UTC datetime; None without one."""
+        """Close time of the current MTF bar as the feed's datetime; None without one."""
         _view_ok(self)
-        ms = self._ctx_close_ms(1)
-        return None if ms is None else from_epoch_ms(ms)
+        return self._ctx_close_dt(1)
 
     def _staleness(self, role):
         _view_ok(self)
@@ -1350,6 +1472,12 @@ cdef class RuntimeSnapshotView:
             Invalid path; the message names what is valid.
         """
         _view_ok(self)
+        if self._incr is not None and isinstance(path, str):
+            key = vs.path_key(path)
+            if key.startswith("structure."):
+                found, value = incr.resolve(self._incr, key)
+                if found:
+                    return incr.value_as_float(value, key)
         return _opt(self._eval(self._spec(path)))
 
     def get_strict(self, path):
@@ -1369,20 +1497,47 @@ cdef class RuntimeSnapshotView:
         """True if ``path`` is valid for these feeds (whatever its current value)."""
         _view_ok(self)
         try:
-            self._spec(path)
+            key = vs.path_key(path)
+            if incr.serves(self._incr, key):
+                incr.resolve(self._incr, key)
+            else:
+                self._spec(key)
         except PathError:
             return False
         return True
 
     def compile(self, path):
-        """Resolve ``path`` once; the returned handle reads it with no string work per call."""
+        """Resolve ``path`` once; the returned handle reads it with no string work per call.
+
+        A ``structure.*`` path served by the incremental state cannot be compiled (its value
+        lives in the engine's object): PathError; read it with :meth:`get`.
+        """
         _view_ok(self)
         return PathHandle(self, path)
 
     def list_structure_paths(self):
-        """Every valid ``structure.*`` path of the exec feed."""
+        """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
         _view_ok(self)
-        return vs.structure_paths(self._roles)
+        return incr.structure_paths(self._incr, vs.structure_paths(self._roles))
+
+    @property
+    def has_incremental_state(self):
+        """True if the view was built with an ``incremental_state``."""
+        _view_ok(self)
+        return self._incr is not None
+
+    def get_structure(self, path):
+        """Raw value of an incremental structure output: ``"<key>.<output>"`` (exec) or
+        ``"htf_<tf>.<key>.<output>"`` (float, int, str or None, as the detector returns it).
+
+        Raises
+        ------
+        UnknownKeyError
+            (a ``KeyError``) without an incremental state, for a malformed path or an unknown
+            structure; the detector's ``KeyError`` for an unknown output.
+        """
+        _view_ok(self)
+        return incr.get_structure(self._incr, path)
 
     def to_dict(self):
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""

@@ -1,21 +1,23 @@
 """1-minute quotes and the streaming rollup of the 1-minute bars inside one exec bar.
 
-Pure-Python twin of ``btcore._core.rollup``. :class:`QuoteState`, :data:`QUOTE_KEYS`,
-:func:`quote_to_packet_dict`, :data:`ROLLUP_KEYS` and :func:`create_empty_rollup_dict` are plain
-Python in both implementations (defined here, re-exported by the compiled module); only
-:class:`ExecRollupBucket` is compiled.
+Pure-Python twin of ``btcore._core.rollup`` (same names, signatures, docstrings, behaviour and
+exceptions). :data:`QUOTE_KEYS`, :func:`quote_to_packet_dict`, :data:`ROLLUP_KEYS`,
+:func:`create_empty_rollup_dict` and the validation messages are defined here and re-exported by
+the compiled module; :class:`QuoteState` and :class:`ExecRollupBucket` exist in both.
 
 The bar loop does not stream quotes: :func:`btcore.align.align_feeds` computes every exec bar's
-rollup at once. The bucket is the streaming equivalent (live feeds, custom drivers) and follows
-the same NaN policy, bit for bit: a NaN is never skipped (a NaN low makes the minimum NaN, a NaN
-volume makes the sum NaN); an empty bucket reads NaN with a count of 0.
+rollup at once. The bucket is the streaming equivalent (live feeds, custom drivers, engines that
+accumulate one :class:`QuoteState` per 1-minute bar) and follows the same NaN policy, bit for bit:
+a NaN is never skipped (a NaN low makes the minimum NaN, a NaN volume makes the sum NaN); an empty
+bucket reads NaN with a count of 0.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Dict
+import numbers
+import sys
+from typing import Any, Dict, Tuple
 
 from ..errors import DataError
 
@@ -28,18 +30,107 @@ __all__ = [
     "create_empty_rollup_dict",
 ]
 
-_MARK_SOURCES = ("mark_1m", "approx_from_ohlcv_1m")
+MARK_SOURCES = ("mark_1m", "approx_from_ohlcv_1m")
 _NAN = float("nan")
+_INF = float("inf")
 
 
-def _positive(name: str, value: float) -> None:
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool)) or not math.isfinite(value) or value <= 0:
-        raise DataError(f"{name} must be a finite number > 0, got {value!r}", "BAD_QUOTE")
+# --------------------------------------------------------------------------- validation
+# Shared by both twins (the compiled module calls these for anything that is not a plain
+# float/int), so the accepted values and the messages are the same by construction.
 
 
-@dataclass(frozen=True)
+def real(name: str, value: Any) -> float:
+    """``value`` as a float if it is a real number (int, float, numpy number; not bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise DataError(f"{name} must be a real number, got {value!r} ({type(value).__name__})", "BAD_QUOTE")
+    return float(value)
+
+
+def bad_price(name: str, value: Any) -> DataError:
+    return DataError(f"{name} must be a finite number > 0, got {value!r}", "BAD_QUOTE")
+
+
+def check_ts_ms(value: Any) -> int:
+    """``value`` as an int epoch ms > 0 (int or numpy integer; not bool, not float)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise DataError(f"ts_ms must be a positive int (epoch ms), got {value!r}", "BAD_QUOTE")
+    v = int(value)
+    if v <= 0 or v >= 1 << 63:
+        raise DataError(f"ts_ms must be a positive int (epoch ms), got {value!r}", "BAD_QUOTE")
+    return v
+
+
+def check_mark_source(value: Any) -> str:
+    """``value`` as one of :data:`MARK_SOURCES` (the canonical string, also for str subclasses)."""
+    if not isinstance(value, str) or value not in MARK_SOURCES:
+        raise DataError(
+            f"Invalid mark_source: {value!r}. Must be 'mark_1m' or 'approx_from_ohlcv_1m'", "BAD_QUOTE"
+        )
+    return MARK_SOURCES[MARK_SOURCES.index(value)]
+
+
+def bad_range(high: float, low: float) -> DataError:
+    return DataError(f"high_1m ({high}) must be >= low_1m ({low})", "BAD_QUOTE")
+
+
+def bad_volume(value: Any) -> DataError:
+    return DataError(f"volume_1m must be a finite number >= 0, got {value!r}", "BAD_QUOTE")
+
+
+def quote_re_init() -> AttributeError:
+    return AttributeError("QuoteState is immutable: build a new QuoteState instead of calling __init__ again")
+
+
+def check_bucket(values: Tuple[Any, ...]) -> Tuple[float, float, int, float, float, float]:
+    """Validated ``(min, max, count, open, close, volume)`` for ``ExecRollupBucket(...)``.
+
+    A count of 0 is an empty bucket: the other values must be the reference's empty defaults
+    (``inf, -inf, 0.0, 0.0, 0.0``) or NaN, and the bucket reads NaN. A count > 0 resumes a
+    partly filled bucket: every value must be a real number (NaN allowed, it propagates) and
+    ``min <= max`` when neither is NaN.
+    """
+    lo, hi, count, op, cl, vol = values
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 0:
+        raise DataError(f"bar_count_1m must be an int >= 0, got {count!r}", "BAD_ROLLUP")
+    names = ("min_price_1m", "max_price_1m", "open_price_1m", "close_price_1m", "volume_1m")
+    nums = [real(n, v) for n, v in zip(names, (lo, hi, op, cl, vol))]
+    if count == 0:
+        for n, v, empty in zip(names, nums, (_INF, -_INF, 0.0, 0.0, 0.0)):
+            if not (v == empty or v != v):
+                raise DataError(
+                    f"{n}={v!r} with bar_count_1m=0: an empty bucket holds no values "
+                    f"(pass {empty!r} or NaN, or a count > 0)",
+                    "BAD_ROLLUP",
+                )
+        return (_NAN, _NAN, 0, _NAN, _NAN, _NAN)
+    if nums[0] > nums[1]:
+        raise DataError(f"min_price_1m ({nums[0]}) must be <= max_price_1m ({nums[1]})", "BAD_ROLLUP")
+    return (nums[0], nums[1], int(count), nums[2], nums[3], nums[4])
+
+
+def _price(name: str, value: Any) -> float:
+    v = value if type(value) is float else real(name, value)
+    if not (0.0 < v < _INF):  # NaN fails this too
+        raise bad_price(name, value)
+    return v
+
+
+# --------------------------------------------------------------------------- QuoteState
+
+_QUOTE_FIELDS = ("ts_ms", "last", "open_1m", "high_1m", "low_1m", "mark", "mark_source", "volume_1m")
+_APPROX, _MARK_1M = "approx_from_ohlcv_1m", "mark_1m"
+_UNBUILT = (0, _NAN, _NAN, _NAN, _NAN, _NAN, "", _NAN)
+_TS_LIMIT = 1 << 63
+_put = object.__setattr__
+
+
 class QuoteState:
     """Quote derived from one closed 1-minute bar (ticker proxy for the simulator).
+
+    An immutable value: fields are read-only, equality and hash are by value, it pickles. Every
+    field is validated at construction (NaN included), so downstream aggregates never see a bad
+    quote.
 
     Parameters
     ----------
@@ -60,42 +151,118 @@ class QuoteState:
     ------
     DataError
         (a ``ValueError``) if ``ts_ms`` is not a positive int, a price is not finite and > 0
-        (NaN included), ``high_1m < low_1m``, the volume is negative or NaN, or ``mark_source`` is
-        unknown.
+        (NaN included), ``high_1m < low_1m``, the volume is negative or NaN, ``mark_source`` is
+        unknown, or a value is not a real number.
+    AttributeError
+        If ``__init__`` is called again on an existing quote (it is immutable).
     """
 
-    ts_ms: int
-    last: float
-    open_1m: float
-    high_1m: float
-    low_1m: float
-    mark: float
-    mark_source: str
-    volume_1m: float = 0.0
+    __slots__ = ("_v",)  # the eight field values in _QUOTE_FIELDS order (one store per quote)
 
-    def __post_init__(self) -> None:
-        if isinstance(self.ts_ms, bool) or not isinstance(self.ts_ms, int) or self.ts_ms <= 0:
-            raise DataError(f"ts_ms must be a positive int (epoch ms), got {self.ts_ms!r}", "BAD_QUOTE")
-        _positive("last price", self.last)
-        _positive("open_1m", self.open_1m)
-        _positive("high_1m", self.high_1m)
-        _positive("low_1m", self.low_1m)
-        if self.high_1m < self.low_1m:
-            raise DataError(f"high_1m ({self.high_1m}) must be >= low_1m ({self.low_1m})", "BAD_QUOTE")
-        _positive("mark price", self.mark)
-        if self.mark_source not in _MARK_SOURCES:
-            raise DataError(
-                f"Invalid mark_source: {self.mark_source!r}. Must be 'mark_1m' or 'approx_from_ohlcv_1m'",
-                "BAD_QUOTE",
-            )
-        v = self.volume_1m
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (v >= 0) or math.isinf(v):
-            raise DataError(f"volume_1m must be a finite number >= 0, got {v!r}", "BAD_QUOTE")
+    def __new__(cls, *args: Any, **kwargs: Any) -> "QuoteState":
+        self = object.__new__(cls)
+        _put(self, "_v", _UNBUILT)  # readable (and obviously invalid) before __init__ ran
+        return self
+
+    def __init__(
+        self,
+        ts_ms: int,
+        last: float,
+        open_1m: float,
+        high_1m: float,
+        low_1m: float,
+        mark: float,
+        mark_source: str,
+        volume_1m: float = 0.0,
+    ) -> None:
+        if self._v is not _UNBUILT:
+            raise quote_re_init()
+        ts = ts_ms if type(ts_ms) is int and 0 < ts_ms < _TS_LIMIT else check_ts_ms(ts_ms)
+        la = last if type(last) is float and 0.0 < last < _INF else _price("last price", last)
+        op = open_1m if type(open_1m) is float and 0.0 < open_1m < _INF else _price("open_1m", open_1m)
+        hi = high_1m if type(high_1m) is float and 0.0 < high_1m < _INF else _price("high_1m", high_1m)
+        lo = low_1m if type(low_1m) is float and 0.0 < low_1m < _INF else _price("low_1m", low_1m)
+        if hi < lo:
+            raise bad_range(hi, lo)
+        mk = mark if type(mark) is float and 0.0 < mark < _INF else _price("mark price", mark)
+        src = mark_source if mark_source is _APPROX or mark_source is _MARK_1M else check_mark_source(mark_source)
+        vol = volume_1m if type(volume_1m) is float else real("volume_1m", volume_1m)
+        if not (0.0 <= vol < _INF):
+            raise bad_volume(volume_1m)
+        _put(self, "_v", (ts, la, op, hi, lo, mk, src, vol))  # every value is valid: commit
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"QuoteState is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"QuoteState is immutable: cannot delete {name!r}")
+
+    @property
+    def ts_ms(self) -> int:
+        """Epoch ms (UTC) of the quote."""
+        return self._v[0]
+
+    @property
+    def last(self) -> float:
+        """Last trade price (the 1-minute close)."""
+        return self._v[1]
+
+    @property
+    def open_1m(self) -> float:
+        """Open of the 1-minute bar."""
+        return self._v[2]
+
+    @property
+    def high_1m(self) -> float:
+        """High of the 1-minute bar."""
+        return self._v[3]
+
+    @property
+    def low_1m(self) -> float:
+        """Low of the 1-minute bar."""
+        return self._v[4]
+
+    @property
+    def mark(self) -> float:
+        """Mark price."""
+        return self._v[5]
+
+    @property
+    def mark_source(self) -> str:
+        """``"mark_1m"`` or ``"approx_from_ohlcv_1m"``."""
+        return self._v[6]
+
+    @property
+    def volume_1m(self) -> float:
+        """Volume of the 1-minute bar."""
+        return self._v[7]
 
     @property
     def is_mark_approximated(self) -> bool:
         """True if the mark price was approximated from 1-minute OHLCV."""
-        return self.mark_source == "approx_from_ohlcv_1m"
+        return self._v[6] == _APPROX
+
+    def _key(self) -> Tuple[Any, ...]:
+        return self._v
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._v == other._v  # type: ignore[attr-defined]
+
+    def __ne__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._v != other._v  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._v)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), self._v)
+
+    def __repr__(self) -> str:
+        return "QuoteState(" + ", ".join([f"{n}={v!r}" for n, v in zip(_QUOTE_FIELDS, self._v)]) + ")"
 
 
 #: Packet keys produced by :func:`quote_to_packet_dict`, with descriptions (insertion order).
@@ -137,16 +304,13 @@ ROLLUP_KEYS: Dict[str, str] = {
 }
 
 
+# interned: the view reads a frozen dict by pointer comparison of its keys
+_K_MIN, _K_MAX, _K_BARS, _K_OPEN, _K_CLOSE, _K_VOLUME = (sys.intern(k) for k in ROLLUP_KEYS)
+
+
 def create_empty_rollup_dict() -> Dict[str, float]:
     """Rollup dict of an interval with no 1-minute bar: count 0.0, every value NaN."""
-    return {
-        "px.rollup.min_1m": _NAN,
-        "px.rollup.max_1m": _NAN,
-        "px.rollup.bars_1m": 0.0,
-        "px.rollup.open_1m": _NAN,
-        "px.rollup.close_1m": _NAN,
-        "px.rollup.volume_1m": _NAN,
-    }
+    return {_K_MIN: _NAN, _K_MAX: _NAN, _K_BARS: 0.0, _K_OPEN: _NAN, _K_CLOSE: _NAN, _K_VOLUME: _NAN}
 
 
 class ExecRollupBucket:
@@ -157,12 +321,39 @@ class ExecRollupBucket:
     bucket reads NaN for every price and volume and 0 for the count. A NaN value is never
     skipped: it makes the matching minimum, maximum, sum, open or close NaN (same rule as the
     vectorised rollups of :func:`btcore.align.align_feeds`).
+
+    The constructor takes the reference's fields, so a partly filled bucket can be rebuilt (and
+    a pickled one restored); ``ExecRollupBucket()`` is empty. With ``bar_count_1m=0`` the other
+    values must be the reference's empty defaults or NaN.
+
+    Raises
+    ------
+    DataError
+        (a ``ValueError``) for a negative or non-integer count, a value that is not a real
+        number, values given with a count of 0, or ``min_price_1m > max_price_1m``. Nothing is
+        changed when ``__init__`` raises (also when called again on an existing bucket).
     """
 
     __slots__ = ("_min", "_max", "_count", "_open", "_close", "_volume")
 
-    def __init__(self) -> None:
+    def __new__(cls, *args: Any, **kwargs: Any) -> "ExecRollupBucket":
+        self = object.__new__(cls)
         self.reset()
+        return self
+
+    def __init__(
+        self,
+        min_price_1m: float = _INF,
+        max_price_1m: float = -_INF,
+        bar_count_1m: int = 0,
+        open_price_1m: float = 0.0,
+        close_price_1m: float = 0.0,
+        volume_1m: float = 0.0,
+    ) -> None:
+        lo, hi, count, op, cl, vol = check_bucket(
+            (min_price_1m, max_price_1m, bar_count_1m, open_price_1m, close_price_1m, volume_1m))
+        self._min, self._max, self._count = lo, hi, count
+        self._open, self._close, self._volume = op, cl, vol
 
     def reset(self) -> None:
         """Empty the bucket."""
@@ -185,19 +376,30 @@ class ExecRollupBucket:
         self._count += 1
 
     def accumulate(self, quote: QuoteState) -> None:
-        """Add the 1-minute bar behind ``quote`` (open, high, low, close = ``last``, volume)."""
-        self.accumulate_ohlcv(quote.open_1m, quote.high_1m, quote.low_1m, quote.last, quote.volume_1m)
+        """Add the 1-minute bar behind ``quote`` (open, high, low, close = ``last``, volume).
+
+        A :class:`QuoteState` is read field by field at C level in the compiled build; any other
+        object with the same attributes is read through them.
+        """
+        if type(quote) is not QuoteState:
+            self.accumulate_ohlcv(quote.open_1m, quote.high_1m, quote.low_1m, quote.last, quote.volume_1m)
+            return
+        _, close, open, high, low, _, _, volume = quote._v  # validated floats: no conversion
+        if self._count == 0:
+            self._open, self._min, self._max, self._volume = open, low, high, volume
+        else:  # a QuoteState holds no NaN, but the running values may (from accumulate_ohlcv)
+            if low < self._min:
+                self._min = low
+            if high > self._max:
+                self._max = high
+            self._volume += volume
+        self._close = close
+        self._count += 1
 
     def freeze(self) -> Dict[str, float]:
         """A new dict keyed by :data:`ROLLUP_KEYS`; the bucket is unchanged."""
-        return {
-            "px.rollup.min_1m": self._min,
-            "px.rollup.max_1m": self._max,
-            "px.rollup.bars_1m": float(self._count),
-            "px.rollup.open_1m": self._open,
-            "px.rollup.close_1m": self._close,
-            "px.rollup.volume_1m": self._volume,
-        }
+        return {_K_MIN: self._min, _K_MAX: self._max, _K_BARS: float(self._count), _K_OPEN: self._open,
+                _K_CLOSE: self._close, _K_VOLUME: self._volume}
 
     @property
     def min_price_1m(self) -> float:
@@ -238,6 +440,9 @@ class ExecRollupBucket:
     def price_range_1m(self) -> float:
         """``max_price_1m - min_price_1m`` (NaN if empty)."""
         return self._max - self._min
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (self._min, self._max, self._count, self._open, self._close, self._volume))
 
     def __repr__(self) -> str:
         return (

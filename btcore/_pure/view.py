@@ -16,10 +16,10 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .. import _incremental as incr
 from .. import _viewspec as vs
 from .._arrays import _readonly
 from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
-from ..timeframe import from_epoch_ms
 from ..types import DEFAULT_HISTORY_CONFIG
 from ._boundary import already_initialised, as_double, guarded, initialised, is_initialised
 
@@ -41,14 +41,14 @@ def _opt(v: float) -> Optional[float]:
 class _FeedTable:
     """The checked columns of one FeedStore (``cols[src][idx]`` reads a series) and its names."""
 
-    __slots__ = ("cols", "names", "n", "owner")
+    __slots__ = ("cols", "names", "n", "ts_close", "owner")
 
     def __init__(self, feed: Any) -> None:
         ts = vs.owned_array(feed, "ts_open_ms", np.int64, None)
         n = ts.shape[0]
         if feed.length != n:
             raise DataError(f"FeedStore {feed.tf}: length {feed.length!r} but {n} bar times", "BAD_FEED")
-        vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
+        self.ts_close = vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
         cols = [vs.owned_array(feed, f, np.float64, (n,)) for f in vs.OHLCV]
         k = len(feed.indicator_names)
         matrix = vs.owned_array(feed, "indicator_matrix", np.float64, (k, n))
@@ -71,7 +71,7 @@ def _feed_table(feed: Any) -> _FeedTable:
 class _FeedsTable:
     """The roles of one feed set, their tables and the bounded parsed-path cache."""
 
-    __slots__ = ("roles", "tables", "cols", "names", "lengths", "counts", "paths", "lock", "__weakref__")
+    __slots__ = ("roles", "tables", "cols", "names", "lengths", "counts", "ts_close", "paths", "lock", "__weakref__")
 
     def __init__(self, feeds: Any) -> None:
         roles = vs.role_feeds(feeds)
@@ -81,6 +81,7 @@ class _FeedsTable:
         self.names: tuple[Any, ...] = tuple(None if t is None else t.names for t in tables)
         self.lengths = tuple(None if t is None else t.n for t in tables)
         self.counts = tuple(0 if t is None else len(t.names) for t in tables)
+        self.ts_close = tuple(None if t is None else t.ts_close for t in tables)
         self.paths: dict[str, tuple] = {}
         self.lock = threading.Lock()
         self.roles = roles
@@ -111,6 +112,23 @@ def _lookup(ft: _FeedsTable, path: Any) -> tuple:
                 del ft.paths[next(iter(ft.paths))]
             ft.paths[key] = spec
     return spec
+
+
+def _role_idx(feed: Any, idx: Any, n: Any, name: str) -> int:
+    if feed is None:
+        return -1
+    return idx if type(idx) is int and -1 <= idx < n else _checked_index(vs.bar_index(feed, idx, name), -1, n, name)
+
+
+def _last_closed_1m(ts: Any, t: int) -> int:
+    """Last row with ``ts[row] <= t`` (-1 if none), searched from where a gap-free 1m feed has it."""
+    n = len(ts)
+    if n == 0 or ts[0] > t:
+        return -1
+    i = min(int((t - int(ts[0])) // 60_000), n - 1)
+    if ts[i] <= t and (i + 1 == n or ts[i + 1] > t):
+        return i  # the usual case: no gap before this bar
+    return int(np.searchsorted(ts, t, side="right")) - 1
 
 
 def _strict_missing(what: str, where: str) -> NotReadyError:
@@ -192,15 +210,13 @@ class TFContext:
 
     @property
     def ts_open(self) -> Any:
-        """Open time of the current bar as an aware UTC datetime (None without a bar)."""
-        ms = self.ts_open_ms
-        return None if ms is None else from_epoch_ms(ms)
+        """Open time of the current bar as the feed's datetime (None without a bar)."""
+        return self._feed.get_ts_open_datetime(self._idx) if self._idx >= 0 else None
 
     @property
     def ts_close(self) -> Any:
-        """Close time of the current bar as an aware UTC datetime (None without a bar)."""
-        ms = self.ts_close_ms
-        return None if ms is None else from_epoch_ms(ms)
+        """Close time of the current bar as the feed's datetime (None without a bar)."""
+        return self._feed.get_ts_close_datetime(self._idx) if self._idx >= 0 else None
 
     @property
     def open(self) -> Optional[float]:
@@ -299,6 +315,9 @@ class PathHandle:
             raise TypeError(f"view must be a RuntimeSnapshotView, got {type(view).__name__}")
         ft = view._fc
         key = vs.path_key(path)
+        if incr.serves(view._incr, key):
+            raise PathError(f"{key!r} is served by the view's incremental_state, which the engine updates "
+                            "per bar; read it with view.get(path)")
         self._spec = _lookup(ft, key)
         self._path = key
         self._view = view
@@ -354,11 +373,16 @@ class RuntimeSnapshotView:
         Whether the caller's history windows are filled (part of :attr:`ready`).
     rollups : dict, optional
         Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
+    incremental_state : object, optional
+        An engine's incremental structure state (see :mod:`btcore._incremental`): it serves
+        ``structure.*`` paths and :meth:`get_structure`, read live at every call.
 
     Raises
     ------
     IndexError
         If an index is out of range (negative indices other than -1 are never wrapped).
+    TypeError
+        If ``incremental_state`` lacks ``exec.structures``, ``htf`` or ``get_value``.
 
     Notes
     -----
@@ -368,7 +392,7 @@ class RuntimeSnapshotView:
     """
 
     __slots__ = ("exchange", "_mark_price", "_mark_price_source", "_history_ready", "_feeds", "_history_config",
-                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx", "_fc")
+                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx", "_incr", "_fc")
 
     def __init__(
         self,
@@ -382,33 +406,36 @@ class RuntimeSnapshotView:
         history_config: Any = None,
         history_ready: bool = True,
         rollups: Optional[dict[str, Any]] = None,
+        incremental_state: Any = None,
     ) -> None:
         # Everything is checked into locals first; the view changes only once nothing can fail.
         if is_initialised(self):
             raise already_initialised(self)
         ft = _feeds_table(feeds)
         roles, n = ft.roles, ft.lengths
-        e = _checked_index(roles[0].check_index(exec_idx), 0, n[0], "exec_idx")
-        m = _checked_index(vs.bar_index(roles[1], mtf_idx, "mtf_idx"), -1, n[1], "mtf_idx") if roles[1] is not None else -1
-        h = _checked_index(vs.bar_index(roles[2], htf_idx, "htf_idx"), -1, n[2], "htf_idx") if roles[2] is not None else -1
-        q = -1
-        if roles[3] is not None:
-            q = int(np.searchsorted(roles[3].ts_close_ms, roles[0].ts_close_ms[e], side="right")) - 1
+        e = (exec_idx if type(exec_idx) is int and 0 <= exec_idx < n[0]
+             else _checked_index(roles[0].check_index(exec_idx), 0, n[0], "exec_idx"))
+        m = _role_idx(roles[1], mtf_idx, n[1], "mtf_idx")
+        h = _role_idx(roles[2], htf_idx, n[2], "htf_idx")
+        q = -1 if roles[3] is None else _last_closed_1m(ft.ts_close[3], int(ft.ts_close[0][e]))
         mark = math.nan if mark_price is None else as_double(mark_price, "mark_price")
         source = _check_source(mark_price_source)
         ready = bool(history_ready)
+        config = DEFAULT_HISTORY_CONFIG if history_config is None else (history_config or DEFAULT_HISTORY_CONFIG)
         roll = vs.rollups_from_dict(rollups)
+        state = None if incremental_state is None else incr.check_state(incremental_state)
         self._cols = ft.cols
         self._names = ft.names
         self._idx = [e, m, h, q]
         self._roll = roll
+        self._incr = state
         self._roll_matrix = None
         self._ctx = [None, None, None]
         self.exchange = exchange
         self._mark_price = mark
         self._mark_price_source = source
         self._history_ready = ready
-        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
+        self._history_config = config
         self._feeds = feeds
         self._roles = roles
         self._fc = ft
@@ -417,7 +444,7 @@ class RuntimeSnapshotView:
     def __reduce__(self) -> tuple:
         args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
                 self.mark_price_source, self._history_config, self.history_ready,
-                None if self._roll_matrix is not None else vs.rollups_to_dict(self._roll))
+                None if self._roll_matrix is not None else vs.rollups_to_dict(self._roll), self._incr)
         state = getattr(self, "__dict__", None) or None  # a subclass's own attributes
         return (_rebuild_view, (type(self), args, self._idx[3], self._roll_matrix), state)
 
@@ -524,6 +551,11 @@ class RuntimeSnapshotView:
         feed = self._roles[role]
         return None if feed is None or i < 0 else int(feed.ts_close_ms[i])
 
+    def _ctx_close_dt(self, role: int) -> Any:
+        i = self._idx[role]
+        feed = self._roles[role]
+        return None if feed is None or i < 0 else feed.get_ts_close_datetime(i)
+
     def _context(self, role: int) -> Optional[TFContext]:
         feed = self._roles[role]
         if feed is None:
@@ -617,13 +649,13 @@ class RuntimeSnapshotView:
 
     @property
     def ts_close(self) -> Any:
-        """Exec bar close time as an aware UTC datetime."""
-        return from_epoch_ms(self.ts_close_ms)
+        """Exec bar close time as the exec feed's datetime (aware UTC for a btcore feed)."""
+        return self._roles[0].get_ts_close_datetime(self._idx[0])
 
     @property
     def ts_open(self) -> Any:
-        """Exec bar open time as an aware UTC datetime."""
-        return from_epoch_ms(self.ts_open_ms)
+        """Exec bar open time as the exec feed's datetime (aware UTC for a btcore feed)."""
+        return self._roles[0].get_ts_open_datetime(self._idx[0])
 
     @property
     def exec_ctx(self) -> TFContext:
@@ -892,15 +924,13 @@ class RuntimeSnapshotView:
 
     @property
     def htf_ctx_ts_close(self) -> Any:
-        """Close time of the current HTF bar as an aware UTC datetime; None without one."""
-        ms = self._ctx_close_ms(2)
-        return None if ms is None else from_epoch_ms(ms)
+        """Close time of the current HTF bar as the feed's datetime; None without one."""
+        return self._ctx_close_dt(2)
 
     @property
     def mtf_ctx_ts_close(self) -> Any:
-        """Close time of the current MTF bar as an aware UTC datetime; None without one."""
-        ms = self._ctx_close_ms(1)
-        return None if ms is None else from_epoch_ms(ms)
+        """Close time of the current MTF bar as the feed's datetime; None without one."""
+        return self._ctx_close_dt(1)
 
     def _staleness(self, role: int) -> Optional[int]:
         ms = self._ctx_close_ms(role)
@@ -1034,6 +1064,12 @@ class RuntimeSnapshotView:
         PathError
             Invalid path; the message names what is valid.
         """
+        if self._incr is not None and isinstance(path, str):
+            key = vs.path_key(path)
+            if key.startswith("structure."):
+                found, value = incr.resolve(self._incr, key)
+                if found:
+                    return incr.value_as_float(value, key)
         return _opt(self._eval(self._spec(path)))
 
     def get_strict(self, path: str) -> float:
@@ -1050,18 +1086,43 @@ class RuntimeSnapshotView:
     def is_valid_path(self, path: str) -> bool:
         """True if ``path`` is valid for these feeds (whatever its current value)."""
         try:
-            self._spec(path)
+            key = vs.path_key(path)
+            if incr.serves(self._incr, key):
+                incr.resolve(self._incr, key)
+            else:
+                self._spec(key)
         except PathError:
             return False
         return True
 
     def compile(self, path: str) -> PathHandle:
-        """Resolve ``path`` once; the returned handle reads it with no string work per call."""
+        """Resolve ``path`` once; the returned handle reads it with no string work per call.
+
+        A ``structure.*`` path served by the incremental state cannot be compiled (its value
+        lives in the engine's object): PathError; read it with :meth:`get`.
+        """
         return PathHandle(self, path)
 
     def list_structure_paths(self) -> list[str]:
-        """Every valid ``structure.*`` path of the exec feed."""
-        return vs.structure_paths(self._roles)
+        """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
+        return incr.structure_paths(self._incr, vs.structure_paths(self._roles))
+
+    @property
+    def has_incremental_state(self) -> bool:
+        """True if the view was built with an ``incremental_state``."""
+        return self._incr is not None
+
+    def get_structure(self, path: str) -> Any:
+        """Raw value of an incremental structure output: ``"<key>.<output>"`` (exec) or
+        ``"htf_<tf>.<key>.<output>"`` (float, int, str or None, as the detector returns it).
+
+        Raises
+        ------
+        UnknownKeyError
+            (a ``KeyError``) without an incremental state, for a malformed path or an unknown
+            structure; the detector's ``KeyError`` for an unknown output.
+        """
+        return incr.get_structure(self._incr, path)
 
     def to_dict(self) -> dict[str, Any]:
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""

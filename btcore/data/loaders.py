@@ -7,6 +7,10 @@ fresh ``RangeIndex``. Every problem with the input is a :class:`~btcore.errors.D
 
 Time columns are read by :func:`btcore.data._timestamps.to_ms_array` (ISO strings, datetimes with
 naive = UTC, epoch s/ms/µs/ns detected by magnitude per file).
+
+In-memory tables may be pandas, polars (eager or lazy), Arrow (anything with the PyCapsule
+interface), numpy structured arrays or mappings of arrays: they are read by
+:func:`btcore.data.convert.as_pandas`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pandas as pd
 from ..errors import DataError
 from ..timeframe import normalize_tf, tf_ms, tf_origin_ms
 from ._timestamps import TIME_COLUMNS, require_ms, to_ms_array
+from .convert import as_pandas, decimals_to_float64
 
 __all__ = [
     "OHLCV_COLUMNS",
@@ -54,7 +59,7 @@ _MISSING_MARKERS = frozenset(("", "nan", "null", "none", "na", "n/a"))
 LOADER_ERROR_CODES = (
     "FILE_NOT_FOUND", "UNREADABLE_FILE", "UNSUPPORTED_FORMAT", "EMPTY_DATA", "MISSING_COLUMNS",
     "NON_NUMERIC_VALUES", "BAD_TIMESTAMP", "MIXED_TIMESTAMP_UNITS", "UNSORTED_TIMESTAMPS",
-    "DUPLICATE_TIMESTAMPS", "MISALIGNED_TIMESTAMPS", "BAD_OPTION",
+    "DUPLICATE_TIMESTAMPS", "MISALIGNED_TIMESTAMPS", "BAD_OPTION", "LENGTH_MISMATCH",
 )
 
 
@@ -130,14 +135,22 @@ def read_csv_ohlcv(path: PathLike) -> pd.DataFrame:
 
 
 def read_parquet_ohlcv(path: PathLike) -> pd.DataFrame:
-    """Read a Parquet file (pyarrow engine) as raw columns. Values are not validated here."""
+    """Read a Parquet file (pyarrow) as raw columns. Values are not validated here.
+
+    DECIMAL columns (exchange prices stored exactly, as in the bundled sample) become float64,
+    each value the double nearest to the decimal (:func:`btcore.data.convert.decimals_to_float64`).
+    """
     p = _check_path(path)
     try:
-        return pd.read_parquet(p, engine="pyarrow")
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(p)
     except ImportError as exc:  # pragma: no cover - pyarrow is a runtime dependency
         raise DataError(f"Reading Parquet needs pyarrow: {exc}", "UNSUPPORTED_FORMAT") from None
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError subclasses of many kinds
         raise DataError(f"Cannot read Parquet {str(p)!r}: {exc}", "UNREADABLE_FILE") from None
+    frame: pd.DataFrame = decimals_to_float64(table).to_pandas()
+    return frame
 
 
 # --------------------------------------------------------------------------- normalising
@@ -236,7 +249,7 @@ def _order(ts: np.ndarray, sort: bool, deduplicate: Optional[str]) -> Optional[n
 
 
 def normalize_ohlcv(
-    df: pd.DataFrame,
+    df: Any,
     *,
     time_column: Optional[str] = None,
     unit: str = "auto",
@@ -250,9 +263,11 @@ def normalize_ohlcv(
 
     Parameters
     ----------
-    df : DataFrame
+    df : table
         Raw columns (names matched case-insensitively; ``o/h/l/c/v`` and ``vol`` accepted). The
-        time column is ``time_column`` or the first of :data:`TIME_COLUMNS` present.
+        time column is ``time_column`` or the first of :data:`TIME_COLUMNS` present. pandas,
+        polars, Arrow, numpy structured arrays and mappings of arrays are accepted
+        (:mod:`btcore.data.convert`).
     unit : str
         Epoch unit of a numeric time column: ``'auto'`` (by magnitude) or ``'s'|'ms'|'us'|'ns'``.
     sort, deduplicate :
@@ -268,10 +283,9 @@ def normalize_ohlcv(
     DataError
         ``EMPTY_DATA``, ``MISSING_COLUMNS``, ``NON_NUMERIC_VALUES``, ``BAD_TIMESTAMP``,
         ``MIXED_TIMESTAMP_UNITS``, ``UNSORTED_TIMESTAMPS``, ``DUPLICATE_TIMESTAMPS``,
-        ``MISALIGNED_TIMESTAMPS``.
+        ``MISALIGNED_TIMESTAMPS``; ``UNSUPPORTED_FORMAT`` for an object that is not a table.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"Expected a pandas DataFrame, got {type(df).__name__}", "BAD_OPTION")
+    df = as_pandas(df, source=source)
     if len(df) == 0:
         raise DataError(f"{source} has no rows", "EMPTY_DATA")
     found = {name: _find_column(df, aliases) for name, aliases in _PRICE_ALIASES.items()}
@@ -305,7 +319,7 @@ def normalize_ohlcv(
 
 
 def load_ohlcv(
-    path: Union[PathLike, pd.DataFrame],
+    path: Any,
     *,
     format: Optional[str] = None,
     time_column: Optional[str] = None,
@@ -316,13 +330,16 @@ def load_ohlcv(
     start: Any = None,
     end: Any = None,
 ) -> pd.DataFrame:
-    """Load bars from a CSV / Parquet file (or a DataFrame) into the canonical frame.
+    """Load bars from a CSV / Parquet file (or an in-memory table) into the canonical frame.
 
     Parameters
     ----------
-    path : path or DataFrame
+    path : path or table
         ``.csv`` / ``.txt`` (with header, or headerless 6-column or Binance 12-column kline
         layout), ``.parquet`` / ``.pq``; ``format`` (``'csv'|'parquet'``) overrides the suffix.
+        Or a table: pandas or polars DataFrame, polars LazyFrame, pyarrow Table/RecordBatch or
+        any Arrow PyCapsule producer, numpy structured array, mapping of column -> array
+        (:mod:`btcore.data.convert`); it is never modified nor shared with the result.
     start, end : optional
         Keep bars whose open time is in ``[start, end]`` (inclusive; anything
         :func:`btcore.timeframe.to_epoch_ms` accepts).
@@ -333,8 +350,8 @@ def load_ohlcv(
     DataFrame
         int64 ``ts`` (bar open, ms UTC) and float64 ``open, high, low, close, volume``.
     """
-    if isinstance(path, pd.DataFrame):
-        raw, source, owned = path, "DataFrame", False
+    if not isinstance(path, (str, os.PathLike)):
+        raw, source, owned = as_pandas(path, source=type(path).__name__), type(path).__name__, False
     else:
         fmt = (format or Path(path).suffix.lstrip(".")).lower()
         source, owned = repr(str(path)), True
@@ -369,7 +386,7 @@ def slice_ohlcv(df: pd.DataFrame, start: Any = None, end: Any = None) -> pd.Data
 
 
 def resample_ohlcv(
-    df: pd.DataFrame,
+    df: Any,
     tf: str,
     *,
     source_tf: str = "1m",
@@ -391,6 +408,10 @@ def resample_ohlcv(
     forming), unless ``include_partial=True``; a first bar that starts before the data is kept
     with its lower count.
 
+    ``df`` may be any table :func:`load_ohlcv` accepts (pandas, polars, Arrow, numpy structured,
+    mapping of arrays); the result is a pandas DataFrame (:func:`btcore.data.convert.to_frame`
+    exports it as Arrow or polars).
+
     Raises
     ------
     DataError
@@ -404,6 +425,7 @@ def resample_ohlcv(
             f"be a whole multiple of the source timeframe",
             "BAD_OPTION",
         )
+    df = as_pandas(df, source="resample input")
     if list(df.columns[:6]) != list(OHLCV_COLUMNS) or df["ts"].dtype != np.int64:
         df = normalize_ohlcv(df, tf=source_tf, source="resample input")
     ts = df["ts"].to_numpy()

@@ -1,0 +1,1 @@
+from btcore.compat import install; install(__name__)
