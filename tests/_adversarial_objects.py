@@ -2,14 +2,16 @@
 
 Objects are made with ``cls.__new__(cls)`` and through a subclass whose ``__init__`` skips
 ``super().__init__``. Each member is read and, if callable, called with plausible arguments. For
-the stateful classes (view, context, handle, loop, tracker) everything but the plain data
-attributes must raise NotInitializedError; the value objects read as their defaults. With
+the stateful classes (view, context, handle, loop, tracker) and the 1-minute quote (whose
+defaults would be an invalid quote) everything but the plain data attributes must raise
+NotInitializedError; the value objects (states, the rollup bucket) read as their defaults. With
 ``kind="both"`` the outcome of every member must also be the same in the two twins. A second
 ``__init__`` on an initialised object must raise TypeError.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import _view_data as vd
@@ -25,10 +27,13 @@ ARGS: dict[str, tuple] = {
     "on_risk_check": (True,), "on_position_check": (0,), "on_sizing_computed": (1.0,), "get_block_at": (0,),
     "run": (lambda v: 0,), "on_bar": (None,), "prepare": (None,), "can_transition_to": (1,),
     "bars_since_detected": (3,), "bars_since_confirmed": (3,), "fail_": (1,), "__eq__": (None,),
+    "accumulate_ohlcv": (1.0, 2.0, 0.5, 1.5, 3.0),
+    "accumulate": (SimpleNamespace(open_1m=1.0, high_1m=2.0, low_1m=0.5, last=1.5, volume_1m=3.0),),
 }
 STATEFUL = {("view", "RuntimeSnapshotView"), ("view", "TFContext"), ("view", "PathHandle"), ("loop", "BarLoop"),
-            ("tracker", "StateTracker")}
+            ("tracker", "StateTracker"), ("rollup", "QuoteState")}
 VALUES = {("states", n) for n in ("GateResult", "SignalState", "ActionState", "BlockState", "GateContext")}
+VALUES |= {("rollup", "ExecRollupBucket")}
 DATA = {"exchange": "None", "mark_price": "('nan',)", "mark_price_source": "None", "history_ready": "False",
         "not_ready_reason": "None"}
 DUNDERS = ("__repr__", "__reduce__", "__len__", "__iter__", "__call__", "__eq__", "__hash__")
@@ -84,11 +89,13 @@ def _check_one(kind: str, table: dict[tuple, Any]) -> None:
 
 def _reinit(kind: str) -> list[Any]:
     view, loop, tracker = impls(kind, "view")[0], impls(kind, "loop")[0], impls(kind, "tracker")[0]
+    rollup = impls(kind, "rollup")[0]
     feeds = vd.make_feeds(12)
     v = view.RuntimeSnapshotView(feeds, 0, None, None, None, 1.0, "c")
+    quote = (5, 2.0, 2.0, 3.0, 1.0, 2.0, "mark_1m")
     objs = [(v, (feeds, 1, None, None, None, 1.0, "c")), (v.htf_ctx, (feeds.htf_feed, 0)),
             (v.compile("indicator.rsi"), (v, "indicator.atr")), (loop.BarLoop(feeds), (feeds,)),
-            (tracker.StateTracker(), ())]
+            (tracker.StateTracker(), ()), (rollup.QuoteState(*quote), quote)]
     return [outcome(lambda o=o, a=a: o.__init__(*a)) for o, a in objs]
 
 
@@ -103,7 +110,7 @@ def uninitialised(kind: str) -> None:
     else:
         _check_one(kind, _table(kind))
     for k in (("compiled", "pure") if kind == "both" else (kind,)):
-        assert _reinit(k) == [("raise", "TypeError")] * 5, _reinit(k)
+        assert _reinit(k) == [("raise", "TypeError")] * 6, _reinit(k)
     if kind in ("compiled", "both"):
         from btcore._core import loop as cl, view as cv
 

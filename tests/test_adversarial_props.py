@@ -16,7 +16,8 @@ SINGLE = [("_adversarial_feeds", "feed_inputs"), ("_adversarial_feeds", "sabotag
           ("_adversarial_objects", "uninitialised")]
 DIFFERENTIAL = [("_adversarial_twins", "view_calls"), ("_adversarial_twins", "tracker_calls"),
                 ("_adversarial_twins", "state_objects"), ("_adversarial_twins", "loop_runs"),
-                ("_adversarial_objects", "uninitialised")]
+                ("_adversarial_objects", "uninitialised"), ("_adversarial_compat", "quote_calls"),
+                ("_adversarial_compat", "incremental_calls")]
 
 
 @pytest.mark.parametrize("module, function", SINGLE, ids=[f for _, f in SINGLE])
