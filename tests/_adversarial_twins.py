@@ -40,6 +40,12 @@ PROPS = ["ts_close_ms", "ts_open_ms", "feeds", "history_config", "symbol", "exec
          "position_size_usdt", "unrealized_pnl", "entries_disabled", "rollup_min_1m", "rollup_max_1m",
          "rollup_bars_1m", "rollup_open_1m", "rollup_close_1m", "rollup_volume_1m", "rollup_price_range_1m",
          "has_rollups", "rollups", "mark_price", "mark_price_source", "history_ready", "exchange"]
+
+
+class Str(str):
+    """A str subclass: both views take exactly str for mark_price_source."""
+
+
 COPIES = {"pickle": lambda x: pickle.loads(pickle.dumps(x)), "copy": copy.copy, "deepcopy": copy.deepcopy}
 CTX_PROPS = ["feed", "current_idx", "ready", "ts_open_ms", "ts_close_ms", "ts_open", "ts_close", "open", "high",
              "low", "close", "volume", "available_indicators", "not_ready_reason"]
@@ -56,7 +62,7 @@ view_ops = st.one_of(
     st.tuples(st.just("indicator_col"), NAMES, ROLES),
     st.tuples(st.just("_move"), int_args, int_args, int_args, int_args),
     st.tuples(st.just("set"), st.sampled_from(["mark_price", "history_ready", "mark_price_source", "exchange"]),
-              st.one_of(reals, st.sampled_from([ExchangeState.flat(100.0), "mark_1m"]))),
+              st.one_of(reals, st.sampled_from([ExchangeState.flat(100.0), "mark_1m", Str("mark_1m")]))),
     st.tuples(st.just("prop"), st.sampled_from(PROPS)),
     st.tuples(st.just("ctx"), st.sampled_from(["exec_ctx", "htf_ctx", "mtf_ctx"]), st.sampled_from(CTX_PROPS),
               NAMES),
@@ -115,7 +121,7 @@ def _view_calls(data: Any, kind: str) -> None:
             data.draw(st.one_of(st.integers(-1, 3), int_args), label="mtf_idx"),
             data.draw(st.sampled_from([None, ExchangeState.flat(1000.0), object()]), label="exchange"),
             data.draw(st.one_of(st.just(101.5), reals), label="mark"),
-            data.draw(st.sampled_from(["close", None, 5]), label="source"))
+            data.draw(st.sampled_from(["close", None, 5, Str("close")]), label="source"))
     kw = data.draw(st.fixed_dictionaries({}, optional={
         "history_config": st.sampled_from([None, HistoryConfig(2, 2), "bogus"]), "history_ready": weird,
         "rollups": st.sampled_from([None, {}, {"px.rollup.bars_1m": 3, "px.rollup.max_1m": 7.5}, {"nope": 1},

@@ -74,8 +74,16 @@ cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(_OHLCV)}
 # What an uninitialised view points at: one exec bar of NaN, closing at 0 (never read in Python).
 cdef double _NAN_BAR[1]
 cdef ms_t _ZERO_MS[1]
+cdef RoleData _NAN_ROLE
 _NAN_BAR[0] = NAN
 _ZERO_MS[0] = 0
+memset(&_NAN_ROLE, 0, sizeof(RoleData))
+for _j in range(5):
+    _NAN_ROLE.col[_j] = _NAN_BAR
+_NAN_ROLE.ts_open = _ZERO_MS
+_NAN_ROLE.ts_close = _ZERO_MS
+_NAN_ROLE.n = 1
+_NAN_ROLE.present = True
 
 
 cdef inline object _opt(double v):
@@ -668,8 +676,7 @@ cdef class RuntimeSnapshotView:
         cdef intp_t e, m, h, q
         cdef double mark
         cdef double roll[6]
-        cdef bint ready
-        cdef str source
+        cdef bint ready, default_config
         cdef int j
         if self._fc is not None:
             raise already_initialised(self)
@@ -680,46 +687,46 @@ cdef class RuntimeSnapshotView:
         h = _role_index(fc.feeds[2], htf_idx, r[2].n, "htf_idx") if r[2].present else -1
         q = _last_closed_1m(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
         mark = NAN if mark_price is None else mark_price
-        source = mark_price_source
+        if not (mark_price_source is None or type(mark_price_source) is str):
+            raise TypeError(f"mark_price_source must be a str or None, got "
+                            f"{type(mark_price_source).__name__} {mark_price_source!r:.80}")
         ready = history_ready
-        config = _DEFAULT_HISTORY if history_config is None else (history_config or _DEFAULT_HISTORY)
+        default_config = history_config is None or not history_config
         _parse_rollups(rollups, roll)
-        state = None if incremental_state is None else incr.check_state(incremental_state)
+        if incremental_state is not None:
+            state = incr.check_state(incremental_state)
         for j in range(4):
             self._r[j] = r[j]
             self._absent[j] = 0 if r[j].present else -1
         self._idx[0], self._idx[1], self._idx[2], self._idx[3] = e, m, h, q
         for j in range(6):
             self._roll_fixed[j] = roll[j]
-        self._incr = state
-        self._roll = NULL
-        self._roll_keep = None
-        self._c_aim_rollups()
+        if incremental_state is not None:
+            self._incr = state
+        # _roll is NULL and _roll_keep None (only _attach_rollups, which needs _fc, sets them), so
+        # this is _c_aim_rollups inline; fields already None are not stored again: in a view built
+        # per bar every store of None is a write to None's reference count, one after the other
+        self._roll_cur = self._roll_fixed
+        self._roll_step = 1
         self.exchange = exchange
         self.mark_price = mark
-        self.mark_price_source = source
+        self.mark_price_source = mark_price_source
         self.history_ready = ready
-        self._history_config = config
+        self._history_config = _DEFAULT_HISTORY if default_config else history_config
         self._feeds = feeds
         self._roles = fc.feeds
         self._fc = fc  # last: from here on the view is initialised
 
     def __cinit__(self):
         # Until __init__ ran: one NaN exec bar (the inline C readers stay in bounds), no feed for
-        # the other roles, empty rollups; every Python method raises NotInitializedError.
-        cdef int j
+        # the other roles, empty rollups; every Python method raises NotInitializedError. A few
+        # plain stores (no Python object, no call): reference-style engines build a view per bar.
         self.mark_price = NAN
-        for j in range(5):
-            self._r[0].col[j] = _NAN_BAR
-        self._r[0].ts_open = _ZERO_MS
-        self._r[0].ts_close = _ZERO_MS
-        self._r[0].n = 1
-        self._r[0].present = True
-        for j in range(1, 4):
-            self._absent[j] = -1
-            self._idx[j] = -1
-        self._c_clear_fixed()
-        self._c_aim_rollups()
+        self._r[0] = _NAN_ROLE
+        self._absent[1] = self._absent[2] = self._absent[3] = -1
+        self._idx[1] = self._idx[2] = self._idx[3] = -1
+        self._roll_cur = _NO_ROLLUPS  # read-only static: c_rollup reads "no 1m bar"
+        self._roll_step = 1
 
     cdef int _check(self) except -1:
         if self._fc is None:

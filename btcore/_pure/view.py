@@ -1140,7 +1140,8 @@ def _checked_index(v: int, low: int, n: Any, name: str) -> int:
 
 
 def _check_source(value: Any) -> Optional[str]:
-    if value is not None and not isinstance(value, str):
+    # exactly str, as the compiled view's str field takes it (a str subclass is refused there too)
+    if value is not None and type(value) is not str:
         raise TypeError(f"mark_price_source must be a str or None, got {type(value).__name__} {value!r:.80}")
     return value
 
