@@ -29,7 +29,7 @@ from typing import Any, Optional
 from ._pure._boundary import as_double
 from .errors import PathError, UnknownKeyError
 
-__all__ = ["check_state", "resolve", "serves", "value_as_float", "get_structure", "structure_paths"]
+__all__ = ["check_state", "resolve", "read", "serves", "value_as_float", "get_structure", "structure_paths"]
 
 
 def check_state(state: Any) -> Any:
@@ -75,6 +75,27 @@ def resolve(state: Any, path: str) -> tuple[bool, Any]:
         return True, state.get_value(internal)
     except KeyError as exc:
         raise PathError(f"Unknown output {output!r} of structure {key!r} in {path!r}: {exc}") from None
+
+
+def read(state: Any, path: Any) -> tuple[bool, Optional[float]]:
+    """``(True, value)`` with the value as the view's ``get(path)`` returns it if ``state`` serves
+    ``path``, else ``(False, None)``: the view then parses ``path`` itself (which also rejects a
+    non-string). A str subclass is read as the plain string it holds.
+
+    Raises
+    ------
+    PathError
+        As :func:`resolve`.
+    TypeError, OverflowError
+        As :func:`value_as_float`.
+    """
+    if not isinstance(path, str):
+        return False, None
+    key = path if type(path) is str else str.__str__(path)
+    if not key.startswith("structure."):
+        return False, None
+    found, value = resolve(state, key)
+    return (True, value_as_float(value, key)) if found else (False, None)
 
 
 def serves(state: Any, path: Any) -> bool:

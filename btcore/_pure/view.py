@@ -1064,12 +1064,10 @@ class RuntimeSnapshotView:
         PathError
             Invalid path; the message names what is valid.
         """
-        if self._incr is not None and isinstance(path, str):
-            key = vs.path_key(path)
-            if key.startswith("structure."):
-                found, value = incr.resolve(self._incr, key)
-                if found:
-                    return incr.value_as_float(value, key)
+        if self._incr is not None:
+            found, value = incr.read(self._incr, path)
+            if found:
+                return value
         return _opt(self._eval(self._spec(path)))
 
     def get_strict(self, path: str) -> float:
