@@ -30,8 +30,8 @@ Conventions (docs/BACKTEST.md has them with worked examples):
   previous mark; a minute without a low/high reaches no level; a level reached in a minute
   without an open fills at the level.
 
-Implementations (:mod:`btcore._twin`): the compiled ``btcore._core.exchange`` and its pure twin
-``btcore._pure.exchange``. Per bar the exchange reads the feed arrays through pointers (no copies)
+Implementations (:mod:`btcore._twin`): the compiled ``btcore._core.exchange`` and
+``btcore._core.simloop``, and their pure twins in ``btcore._pure``. Per bar the exchange reads the feed arrays through pointers (no copies)
 and writes the equity, the side held and one byte of order events into arrays allocated once
 (10 bytes per exec bar); a closed trade is one record in a growable buffer. The exposure, the
 sizing budget and the event arrays the state tracker is fed from after the run are derived from
@@ -45,11 +45,12 @@ from __future__ import annotations
 from .._twin import load
 
 _impl = load("exchange")
+_runs = load("simloop")
 
 SimExchange = _impl.SimExchange
 Account = _impl.Account
-simulate = _impl.simulate
-replay_tracker = _impl.replay_tracker
+simulate = _runs.simulate
+replay_tracker = _runs.replay_tracker
 REJECT_REASONS = _impl.REJECT_REASONS
 EVENT_NONE = _impl.EVENT_NONE
 EVENT_DONE = _impl.EVENT_DONE
