@@ -127,15 +127,15 @@ def test_any_nesting_depth_parses_and_evaluates(both, depth):
 
 
 @pytest.mark.parametrize("code, consts, n_slots, fragment", [
-    ((99, 0), (), 0, "unknown op"),
-    ((0, 3, 18, 0), (), 1, "out of range"),
-    ((1, 0, 18, 0), (), 0, "out of range"),
-    ((3, 0, 18, 0), (), 0, "needs 2 value"),
-    ((1, 0), (1.0,), 0, "leaves 1 value"),
-    ((1, 0, 18, 7), (1.0,), 0, "out of range"),
-    ((1, 0, 2, 5, 18, 0), (1.0,), 0, "out of range"),
-    ((1, 0, 18), (1.0,), 0, "pairs"),
-    (("x", 0), (), 0, "sequence of int"),
+    ((99, 0, 0, 0), (), 0, "unknown op"),
+    ((1, 1, 0, 5), (), 1, "operand register out of range"),
+    ((1, 0, 0, 0), (1.0,), 0, "destination register 0 out of range"),  # would overwrite a constant
+    ((1, 0, 0, 0), (), 1, "destination register 0 out of range"),  # would overwrite a slot
+    ((16, 7, 0, 0), (1.0,), 0, "output 7 out of range"),
+    ((0, 1, 0, 3), (1.0,), 0, "operand register"),  # a unary op with a second operand
+    ((16, 0, 0), (1.0,), 0, "instructions, got 3 ints"),
+    (("x", 0, 0, 0), (), 0, "sequence of int"),
+    ((1, 1 << 25, 0, 0), (1.0,), 0, "at most"),
 ])
 def test_malformed_programs_are_refused_alike(both, code, consts, n_slots, fragment):
     messages = []
@@ -148,11 +148,11 @@ def test_malformed_programs_are_refused_alike(both, code, consts, n_slots, fragm
 
 def test_rule_strategy_refuses_a_bad_program_or_paths(both):
     for impl in both("rules"):
-        program = impl.RuleProgram((1, 0, 18, 0), (1.0,), 0, 4)
+        program = impl.RuleProgram((16, 0, 0, 0), (1.0,), 0, 4)
         with pytest.raises(ConfigError, match="one per slot"):
             impl.RuleStrategy(program, ["p.x"], None)
         with pytest.raises(ConfigError, match="4 outputs"):
-            impl.RuleStrategy(impl.RuleProgram((1, 0, 18, 0), (1.0,), 0, 1), [], None)
+            impl.RuleStrategy(impl.RuleProgram((16, 0, 0, 0), (1.0,), 0, 1), [], None)
 
 
 def test_unknown_rule_keys_are_refused():

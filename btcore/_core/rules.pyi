@@ -3,7 +3,6 @@ from typing import Any, Sequence
 from btcore._core.loop import CythonStrategy
 from btcore._pure.rules import OP_ADD as OP_ADD
 from btcore._pure.rules import OP_AND as OP_AND
-from btcore._pure.rules import OP_CONST as OP_CONST
 from btcore._pure.rules import OP_CROSS_ABOVE as OP_CROSS_ABOVE
 from btcore._pure.rules import OP_CROSS_BELOW as OP_CROSS_BELOW
 from btcore._pure.rules import OP_DIV as OP_DIV
@@ -18,14 +17,14 @@ from btcore._pure.rules import OP_NEG as OP_NEG
 from btcore._pure.rules import OP_NOT as OP_NOT
 from btcore._pure.rules import OP_OR as OP_OR
 from btcore._pure.rules import OP_OUT as OP_OUT
-from btcore._pure.rules import OP_SLOT as OP_SLOT
 from btcore._pure.rules import OP_SUB as OP_SUB
 from btcore._pure.rules import RULE_OUTPUTS as RULE_OUTPUTS
+from btcore._pure.rules import check_program as check_program
 
 __all__ = [
-    "RuleProgram", "RuleStrategy", "OP_SLOT", "OP_CONST", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV",
-    "OP_LT", "OP_LE", "OP_GT", "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND",
-    "OP_OR", "OP_OUT", "RULE_OUTPUTS",
+    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
+    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
+    "RULE_OUTPUTS", "check_program",
 ]
 
 class RuleProgram:

@@ -1,8 +1,9 @@
 """Compiled rules: a flat program evaluated per bar (compiled twin of ``btcore._pure.rules``).
 
 The program format, the validation (:func:`btcore._pure.rules.check_program`) and the opcode
-numbers are the pure module's. Here the program is copied into C arrays once; a run is a loop
-over the instructions on a preallocated stack of doubles, without the GIL, allocating nothing.
+numbers are the pure module's. Here the program is copied into C arrays once; a run is one pass
+over the instructions on a preallocated register file of doubles, without the GIL, allocating
+nothing. Slots are read with the view's inline C readers (an indicator is ``c_ind``).
 :meth:`RuleStrategy.c_decide` reads the slots through the view's C readers, runs the program and
 decides: that is all the rules cost per bar in the fused loop of ``btcore._core.exchange``.
 """
@@ -20,7 +21,6 @@ from btcore._pure.rules import (
     N_OPS,
     OP_ADD,
     OP_AND,
-    OP_CONST,
     OP_CROSS_ABOVE,
     OP_CROSS_BELOW,
     OP_DIV,
@@ -35,48 +35,47 @@ from btcore._pure.rules import (
     OP_NOT,
     OP_OR,
     OP_OUT,
-    OP_SLOT,
     OP_SUB,
     RULE_OUTPUTS,
     check_program,
 )
 
 __all__ = [
-    "RuleProgram", "RuleStrategy", "OP_SLOT", "OP_CONST", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV",
-    "OP_LT", "OP_LE", "OP_GT", "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND",
-    "OP_OR", "OP_OUT", "RULE_OUTPUTS",
+    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
+    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
+    "RULE_OUTPUTS", "check_program",
 ]
 
 cdef enum:
-    C_SLOT = 0
-    C_CONST = 1
-    C_NEG = 2
-    C_ADD = 3
-    C_SUB = 4
-    C_MUL = 5
-    C_DIV = 6
-    C_LT = 7
-    C_LE = 8
-    C_GT = 9
-    C_GE = 10
-    C_EQ = 11
-    C_NE = 12
-    C_CROSS_ABOVE = 13
-    C_CROSS_BELOW = 14
-    C_NOT = 15
-    C_AND = 16
-    C_OR = 17
-    C_OUT = 18
-    K_SERIES = 0
-    K_MARK = 1
-    K_ROLLUP = 2
-    K_STRUCT = 3
+    C_NEG = 0
+    C_ADD = 1
+    C_SUB = 2
+    C_MUL = 3
+    C_DIV = 4
+    C_LT = 5
+    C_LE = 6
+    C_GT = 7
+    C_GE = 8
+    C_EQ = 9
+    C_NE = 10
+    C_CROSS_ABOVE = 11
+    C_CROSS_BELOW = 12
+    C_NOT = 13
+    C_AND = 14
+    C_OR = 15
+    C_OUT = 16
+    # how a slot is read (from the path's btcore._viewspec spec)
+    S_ABSENT = 0
+    S_IND = 1       # indicator row src of role: c_ind
+    S_SERIES = 2    # OHLCV field src of role
+    S_MARK = 3
+    S_ROLLUP = 4
+    S_STRUCT = 5
 
-if (OP_SLOT, OP_CONST, OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
-        OP_CROSS_ABOVE, OP_CROSS_BELOW, OP_NOT, OP_AND, OP_OR, OP_OUT, N_OPS) != tuple(range(20)):
+if (OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_CROSS_ABOVE,
+        OP_CROSS_BELOW, OP_NOT, OP_AND, OP_OR, OP_OUT, N_OPS) != tuple(range(18)):
     raise ImportError("btcore._core.rules is out of date with btcore._pure.rules; rebuild the extension")
-if (vs.SERIES, vs.MARK, vs.ROLLUP, vs.STRUCT) != (K_SERIES, K_MARK, K_ROLLUP, K_STRUCT):
-    raise ImportError("btcore._core.rules is out of date with btcore._viewspec; rebuild the extension")
+_SLOT_KIND = {vs.SERIES: S_SERIES, vs.MARK: S_MARK, vs.ROLLUP: S_ROLLUP, vs.STRUCT: S_STRUCT, vs.ABSENT: S_ABSENT}
 
 
 cdef class RuleProgram:
@@ -85,68 +84,69 @@ cdef class RuleProgram:
     Parameters
     ----------
     code : sequence of int
-        ``(op, arg)`` pairs, flattened.
+        ``(op, dst, a, b)`` instructions, flattened.
     consts : sequence of float
-        The constants ``OP_CONST`` pushes.
+        The constants (registers ``n_slots`` onwards).
     n_slots : int
-        Number of path slots the program reads.
+        Number of path slots the program reads (registers ``0 .. n_slots - 1``).
     n_outputs : int
-        Number of truth values it produces (``OP_OUT`` arguments).
+        Number of truth values it produces (``OP_OUT`` destinations).
 
     Raises
     ------
     ConfigError
-        A malformed program (unknown op, argument out of range, stack underflow or leftovers).
+        A malformed program (unknown op, a register or an output out of range).
     """
 
     def __cinit__(self):
         self._code = NULL
-        self._consts = NULL
+        self._regs = NULL
         self._prev = NULL
-        self._stack = NULL
         self._out = NULL
-        self._n_code = self._n_slots = self._n_outputs = self._n_cross = 0
+        self._n_code = self._n_regs = self._n_consts = self._n_slots = self._n_outputs = 0
 
     def __dealloc__(self):
         self._release()
 
     cdef void _release(self) noexcept:
         free(self._code)
-        free(self._consts)
+        free(self._regs)
         free(self._prev)
-        free(self._stack)
         free(self._out)
         self._code = NULL
-        self._consts = NULL
+        self._regs = NULL
         self._prev = NULL
-        self._stack = NULL
         self._out = NULL
-        self._n_code = self._n_slots = self._n_outputs = self._n_cross = 0
+        self._n_code = self._n_regs = self._n_consts = self._n_slots = self._n_outputs = 0
 
     def __init__(self, code, consts, n_slots, n_outputs):
-        cdef intp_t k
-        flat, cs, ns, no, nc, depth = check_program(code, consts, n_slots, n_outputs)
+        cdef intp_t k, n_code
+        flat, cs, ns, no, n_regs = check_program(code, consts, n_slots, n_outputs)
+        n_code = len(flat) // 4
         # allocate everything before touching the current program (validate, then commit)
-        new_code = <int*>malloc((len(flat) + 2) * sizeof(int))
-        new_consts = <double*>malloc((len(cs) + 1) * sizeof(double))
-        new_prev = <double*>malloc((2 * nc + 2) * sizeof(double))
-        new_stack = <double*>malloc((depth + 1) * sizeof(double))
+        new_code = <Instr*>malloc((n_code + 1) * sizeof(Instr))
+        new_regs = <double*>malloc((n_regs + 1) * sizeof(double))
+        new_prev = <double*>malloc((2 * n_code + 2) * sizeof(double))
         new_out = <bint*>calloc(no + 1, sizeof(bint))
-        if not (new_code and new_consts and new_prev and new_stack and new_out):
+        if not (new_code and new_regs and new_prev and new_out):
             free(new_code)
-            free(new_consts)
+            free(new_regs)
             free(new_prev)
-            free(new_stack)
             free(new_out)
             raise MemoryError("cannot allocate the rule program")
-        for k in range(len(flat)):
-            new_code[k] = flat[k]
+        for k in range(n_code):
+            new_code[k].op = flat[4 * k]
+            new_code[k].dst = flat[4 * k + 1]
+            new_code[k].a = flat[4 * k + 2]
+            new_code[k].b = flat[4 * k + 3]
+        for k in range(n_regs):
+            new_regs[k] = NAN
         for k in range(len(cs)):
-            new_consts[k] = cs[k]
+            new_regs[ns + k] = cs[k]
         self._release()
-        self._code, self._consts, self._prev, self._stack, self._out = new_code, new_consts, new_prev, new_stack, new_out
-        self._n_code = len(flat) // 2
-        self._n_slots, self._n_outputs, self._n_cross = ns, no, nc
+        self._code, self._regs, self._prev, self._out = new_code, new_regs, new_prev, new_out
+        self._n_code, self._n_regs, self._n_consts = n_code, n_regs, len(cs)
+        self._n_slots, self._n_outputs = ns, no
         self.c_reset()
 
     @property
@@ -165,7 +165,7 @@ cdef class RuleProgram:
 
     cdef void c_reset(self) noexcept nogil:
         cdef intp_t k
-        for k in range(2 * self._n_cross):
+        for k in range(2 * self._n_code):
             self._prev[k] = NAN
 
     def evaluate(self, values):
@@ -179,7 +179,6 @@ cdef class RuleProgram:
             ``values`` does not hold ``n_slots`` numbers.
         """
         cdef intp_t k
-        cdef double* slots
         if self._code == NULL:
             raise ConfigError("RuleProgram.__init__ was not called")
         if len(values) != self._n_slots:
@@ -188,94 +187,82 @@ cdef class RuleProgram:
             floats = [NAN if v is None else float(v) for v in values]
         except (TypeError, ValueError):
             raise ConfigError(f"slot values must be numbers or None, got {list(values)!r:.80}") from None
-        slots = <double*>malloc((self._n_slots + 1) * sizeof(double))
-        if slots == NULL:
-            raise MemoryError()
         for k in range(self._n_slots):
-            slots[k] = floats[k]
-        self.c_run(slots)
-        free(slots)
+            self._regs[k] = floats[k]
+        self.c_run()
         return tuple(bool(self._out[k]) for k in range(self._n_outputs))
 
-    cdef void c_run(self, const double* slots) noexcept nogil:
-        # Unchecked: check_program proved every argument in range and the stack depth.
+    cdef void c_run(self) noexcept nogil:
+        # Unchecked: check_program proved every register and output index in range.
         cdef:
-            const int* code = self._code
-            double* st = self._stack
+            const Instr* ins
+            double* r = self._regs
             double* prev = self._prev
-            intp_t pc, top = -1, c
-            int op, arg
+            bint* out = self._out
+            intp_t pc
+            int op
             double a, b, pa, pb
-            bint r
+            bint t
         for pc in range(self._n_code):
-            op = code[2 * pc]
-            arg = code[2 * pc + 1]
-            if op == C_SLOT:
-                top += 1
-                st[top] = slots[arg]
-            elif op == C_CONST:
-                top += 1
-                st[top] = self._consts[arg]
-            elif op == C_NEG:
-                st[top] = -st[top]
-            elif op == C_OUT:
-                self._out[arg] = st[top] != 0.0
-                top -= 1
+            ins = &self._code[pc]
+            op = ins.op
+            a = r[ins.a]
+            b = r[ins.b]  # register 0 for unary ops: always a valid read
+            # one if/elif chain on op: the C compiler gets one switch
+            if op == C_ADD:
+                r[ins.dst] = a + b
+            elif op == C_SUB:
+                r[ins.dst] = a - b
+            elif op == C_MUL:
+                r[ins.dst] = a * b
+            elif op == C_DIV:
+                r[ins.dst] = NAN if b == 0.0 else a / b
+            elif op == C_LT:
+                r[ins.dst] = 1.0 if a < b else 0.0
+            elif op == C_LE:
+                r[ins.dst] = 1.0 if a <= b else 0.0
+            elif op == C_GT:
+                r[ins.dst] = 1.0 if a > b else 0.0
+            elif op == C_GE:
+                r[ins.dst] = 1.0 if a >= b else 0.0
+            elif op == C_EQ:
+                r[ins.dst] = 1.0 if a == b else 0.0
+            elif op == C_NE:  # false for a missing operand (C's NaN != x is true)
+                r[ins.dst] = 1.0 if (a == a and b == b and a != b) else 0.0
+            elif op == C_AND:
+                r[ins.dst] = 1.0 if (a != 0.0 and b != 0.0) else 0.0
+            elif op == C_OR:
+                r[ins.dst] = 1.0 if (a != 0.0 or b != 0.0) else 0.0
             elif op == C_NOT:
-                st[top] = 1.0 if st[top] == 0.0 else 0.0
-            else:
-                b = st[top]
-                top -= 1
-                a = st[top]
-                if op == C_ADD:
-                    st[top] = a + b
-                elif op == C_SUB:
-                    st[top] = a - b
-                elif op == C_MUL:
-                    st[top] = a * b
-                elif op == C_DIV:
-                    st[top] = NAN if b == 0.0 else a / b
-                elif op == C_AND:
-                    st[top] = 1.0 if (a != 0.0 and b != 0.0) else 0.0
-                elif op == C_OR:
-                    st[top] = 1.0 if (a != 0.0 or b != 0.0) else 0.0
-                elif op == C_CROSS_ABOVE or op == C_CROSS_BELOW:
-                    c = 2 * arg
-                    pa = prev[c]
-                    pb = prev[c + 1]
-                    prev[c] = a
-                    prev[c + 1] = b
-                    if isnan(a) or isnan(b) or isnan(pa) or isnan(pb):
-                        r = False
-                    elif op == C_CROSS_ABOVE:
-                        r = a > b and pa <= pb
-                    else:
-                        r = a < b and pa >= pb
-                    st[top] = 1.0 if r else 0.0
+                r[ins.dst] = 1.0 if a == 0.0 else 0.0
+            elif op == C_NEG:
+                r[ins.dst] = -a
+            elif op == C_OUT:
+                out[ins.dst] = a != 0.0
+            else:  # a crossing
+                pa = prev[2 * pc]
+                pb = prev[2 * pc + 1]
+                prev[2 * pc] = a
+                prev[2 * pc + 1] = b
+                if isnan(a) or isnan(b) or isnan(pa) or isnan(pb):
+                    t = False
+                elif op == C_CROSS_ABOVE:
+                    t = a > b and pa <= pb
                 else:
-                    if op == C_LT:
-                        r = a < b
-                    elif op == C_LE:
-                        r = a <= b
-                    elif op == C_GT:
-                        r = a > b
-                    elif op == C_GE:
-                        r = a >= b
-                    elif op == C_EQ:
-                        r = a == b
-                    else:  # != is false for a missing operand (C's NaN != x is true)
-                        r = a == a and b == b and a != b
-                    st[top] = 1.0 if r else 0.0
+                    t = a < b and pa >= pb
+                r[ins.dst] = 1.0 if t else 0.0
 
 
 cdef inline double _slot(RuntimeSnapshotView view, const SlotSpec* s) noexcept nogil:
-    if s.kind == K_SERIES:
-        return view._series(s.role, s.src)
-    if s.kind == K_MARK:
+    if s.kind == S_IND:
+        return view.c_ind(s.role, s.src)
+    if s.kind == S_MARK:
         return view.mark_price
-    if s.kind == K_ROLLUP:
+    if s.kind == S_ROLLUP:
         return view.c_rollup(<int>s.src)
-    if s.kind == K_STRUCT and s.ptr != NULL:
+    if s.kind == S_SERIES:
+        return view._series(s.role, s.src)
+    if s.kind == S_STRUCT and s.ptr != NULL:
         return s.ptr[view._idx[0]]
     return NAN
 
@@ -305,12 +292,10 @@ cdef class RuleStrategy(CythonStrategy):
 
     def __cinit__(self):
         self._slots = NULL
-        self._values = NULL
         self._n_slots = 0
 
     def __dealloc__(self):
         free(self._slots)
-        free(self._values)
 
     def __init__(self, program, paths, exchange):
         if not isinstance(program, RuleProgram) or (<RuleProgram>program)._n_outputs != len(RULE_OUTPUTS):
@@ -320,14 +305,10 @@ cdef class RuleStrategy(CythonStrategy):
             raise ConfigError(f"paths must be {(<RuleProgram>program)._n_slots} path string(s), one per slot, "
                               f"got {paths!r:.80}")
         new_slots = <SlotSpec*>calloc(len(paths) + 1, sizeof(SlotSpec))
-        new_values = <double*>calloc(len(paths) + 1, sizeof(double))
-        if new_slots == NULL or new_values == NULL:
-            free(new_slots)
-            free(new_values)
+        if new_slots == NULL:
             raise MemoryError("cannot allocate the rule slots")
         free(self._slots)
-        free(self._values)
-        self._slots, self._values = new_slots, new_values
+        self._slots = new_slots
         self._n_slots = len(paths)
         self._program = <RuleProgram>program
         self._paths = paths
@@ -356,10 +337,13 @@ cdef class RuleStrategy(CythonStrategy):
         specs = [(<PathHandle>v.compile(p))._spec for p in self._paths]  # PathError before any change
         for k in range(self._n_slots):
             spec = specs[k]
-            self._slots[k].kind = spec.kind
+            self._slots[k].kind = _SLOT_KIND.get(spec.kind, S_ABSENT)
             self._slots[k].role = spec.role
             self._slots[k].src = spec.src
             self._slots[k].ptr = spec.ptr
+            if spec.kind == vs.SERIES and spec.src >= 5:  # an indicator row: the inline c_ind
+                self._slots[k].kind = S_IND
+                self._slots[k].src = spec.src - 5
         self._keep = specs
         self._view = v
         self._program.c_reset()
@@ -382,9 +366,10 @@ cdef class RuleStrategy(CythonStrategy):
     cdef int c_decide(self, RuntimeSnapshotView view, int side) noexcept nogil:
         # The caller promises view is self._view (the slots were resolved on its feed set).
         cdef intp_t k
+        cdef double* regs = self._program._regs
         for k in range(self._n_slots):
-            self._values[k] = _slot(view, &self._slots[k])
-        self._program.c_run(self._values)
+            regs[k] = _slot(view, &self._slots[k])
+        self._program.c_run()
         return _decision(self._program._out, side)
 
 

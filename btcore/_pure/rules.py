@@ -1,29 +1,30 @@
 """Compiled rules: a flat program evaluated per bar (pure-Python twin of ``btcore._core.rules``).
 
-:mod:`btcore.backtest.rules` parses rule text and compiles it once into a postfix program over
-numbered path slots and constants; :class:`RuleProgram` runs that program on a stack of floats
-(no recursion, any depth), :class:`RuleStrategy` reads the slots from the view, runs the program
-and turns the four rule outcomes into a signal.
+:mod:`btcore.backtest.rules` parses rule text and compiles it once into register code over
+numbered path slots and constants; :class:`RuleProgram` runs that code (a flat list of
+instructions, no recursion, any depth), :class:`RuleStrategy` reads the slots from the view, runs
+the program and turns the four rule outcomes into a signal.
 
-Program format: ``code`` is a flat sequence of ``(op, arg)`` pairs. Values are floats; NaN is the
-missing value and truth values are 1.0 / 0.0.
+Program format: ``code`` is a flat sequence of ``(op, dst, a, b)`` instructions over a register
+file of floats: registers ``[0, n_slots)`` hold the path values of the bar (NaN when a path reads
+None), the next ``len(consts)`` the constants, the rest temporaries (NaN at the start). NaN is
+the missing value; truth values are 1.0 / 0.0. Every instruction runs on every evaluation.
 
-=================  =====================================================================
-op                 effect (``a``, ``b``: the two topmost values, ``b`` on top)
-=================  =====================================================================
-``OP_SLOT k``      push path slot ``k`` (NaN when the path reads None)
-``OP_CONST k``     push ``consts[k]``
-``OP_NEG``         ``-a``
-``OP_ADD`` ...     ``a + b``, ``a - b``, ``a * b``; ``a / b`` is NaN when ``b == 0``; any
-``OP_DIV``         NaN operand or result (``inf - inf``, ``0 * inf``) is missing (NaN)
-``OP_LT`` ...      ``a < b``, ``<=``, ``>``, ``>=``, ``==``, ``!=``: false when either is NaN
+==================  ===================================================================
+op                  effect (``ra``, ``rb``: registers ``a`` and ``b``)
+==================  ===================================================================
+``OP_NEG``          ``r[dst] = -ra``
+``OP_ADD`` ...      ``ra + rb``, ``ra - rb``, ``ra * rb``; ``ra / rb`` is NaN when ``rb == 0``;
+``OP_DIV``          any NaN operand or result (``inf - inf``, ``0 * inf``) is missing (NaN)
+``OP_LT`` ...       ``ra < rb``, ``<=``, ``>``, ``>=``, ``==``, ``!=``: false when either is NaN
 ``OP_NE``
-``OP_CROSS_ABOVE``  ``a > b`` now and ``a <= b`` at the previous evaluation (crossing state
-``c`` / ``_BELOW``  ``c``); false when any of the four values is NaN, and on the first run
-``OP_NOT``         logical not
-``OP_AND``/``OR``  both operands are always evaluated (a crossing keeps its state)
-``OP_OUT k``       pop the truth value of rule output ``k``
-=================  =====================================================================
+``OP_CROSS_ABOVE``  ``ra > rb`` now and ``ra <= rb`` at the previous evaluation (each crossing
+``/ _BELOW``        instruction keeps its own previous pair); false when any of the four values
+                    is NaN, and on the first evaluation
+``OP_NOT``          logical not of ``ra``
+``OP_AND``/``OR``   of ``ra`` and ``rb`` (both always computed: a crossing keeps its state)
+``OP_OUT``          rule output ``dst`` = the truth of ``ra``
+==================  ===================================================================
 """
 
 from __future__ import annotations
@@ -35,28 +36,27 @@ from ..errors import ConfigError
 from .loop import CythonStrategy
 
 __all__ = [
-    "RuleProgram", "RuleStrategy", "OP_SLOT", "OP_CONST", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV",
-    "OP_LT", "OP_LE", "OP_GT", "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND",
-    "OP_OR", "OP_OUT", "RULE_OUTPUTS",
+    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
+    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
+    "RULE_OUTPUTS", "check_program",
 ]
 
-(OP_SLOT, OP_CONST, OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
- OP_CROSS_ABOVE, OP_CROSS_BELOW, OP_NOT, OP_AND, OP_OR, OP_OUT) = range(19)
-N_OPS = 19
+(OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_CROSS_ABOVE, OP_CROSS_BELOW,
+ OP_NOT, OP_AND, OP_OR, OP_OUT) = range(17)
+N_OPS = 17
 #: Outputs of a strategy's program, in order.
 RULE_OUTPUTS = ("long_entry", "long_exit", "short_entry", "short_exit")
 _NAN = math.nan
-# net stack effect of each op (pushes minus pops) and the operands it needs
-_POPS = (0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 1)
-_PUSHES = (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0)
+_UNARY = (OP_NEG, OP_NOT, OP_OUT)
+_MAX = 1 << 24
 
 
 def check_program(code: Any, consts: Any, n_slots: Any, n_outputs: Any) -> tuple[tuple[int, ...], tuple[float, ...],
-                                                                                   int, int, int, int]:
-    """Validate a program: (code, consts, n_slots, n_outputs, crossings, max stack depth).
+                                                                                   int, int, int]:
+    """Validate a program: (code, consts, n_slots, n_outputs, number of registers).
 
-    Every op must be known, every argument in range, and the stack must never underflow and be
-    empty at the end, so the compiled evaluator can run it unchecked.
+    Every op must be known and every register and output index in range (an instruction never
+    writes a slot or a constant), so the compiled evaluator can run it unchecked.
 
     Raises
     ------
@@ -64,33 +64,33 @@ def check_program(code: Any, consts: Any, n_slots: Any, n_outputs: Any) -> tuple
         Naming the first bad instruction.
     """
     for name, v in (("n_slots", n_slots), ("n_outputs", n_outputs)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1 << 20:
-            raise ConfigError(f"{name} must be an int in [0, {1 << 20}], got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= _MAX:
+            raise ConfigError(f"{name} must be an int in [0, {_MAX}], got {v!r}")
     try:
         flat = tuple(int(c) for c in code)
         cs = tuple(float(c) for c in consts)
     except (TypeError, ValueError, OverflowError):
-        raise ConfigError("a rule program is a sequence of int (op, arg) pairs and a sequence of float constants") from None
-    if len(flat) % 2 or len(flat) > 1 << 24:
-        raise ConfigError(f"a rule program is (op, arg) pairs, got {len(flat)} ints")
-    depth = top = crossings = 0
-    for pc in range(0, len(flat), 2):
-        op, arg = flat[pc], flat[pc + 1]
+        raise ConfigError("a rule program is a sequence of int (op, dst, a, b) instructions and a sequence of "
+                          "float constants") from None
+    if len(flat) % 4 or len(flat) > _MAX:
+        raise ConfigError(f"a rule program is (op, dst, a, b) instructions, got {len(flat)} ints")
+    first_temp = n_slots + len(cs)
+    n_regs = max([first_temp] + [flat[pc + 1] + 1 for pc in range(0, len(flat), 4) if flat[pc] != OP_OUT])
+    if n_regs > _MAX:
+        raise ConfigError(f"a rule program may use at most {_MAX} registers, got {n_regs}")
+    for pc in range(0, len(flat), 4):
+        op, dst, a, b = flat[pc:pc + 4]
+        where = f"rule program instruction {pc // 4}"
         if not 0 <= op < N_OPS:
-            raise ConfigError(f"rule program instruction {pc // 2}: unknown op {op}")
-        limit = {OP_SLOT: n_slots, OP_CONST: len(cs), OP_OUT: n_outputs}.get(op)
-        if op in (OP_CROSS_ABOVE, OP_CROSS_BELOW):
-            limit = 1 << 20
-            crossings = max(crossings, arg + 1)
-        if (limit is None and arg != 0) or (limit is not None and not 0 <= arg < limit):
-            raise ConfigError(f"rule program instruction {pc // 2}: argument {arg} out of range for op {op}")
-        if top < _POPS[op]:
-            raise ConfigError(f"rule program instruction {pc // 2}: op {op} needs {_POPS[op]} value(s), has {top}")
-        top += _PUSHES[op] - _POPS[op]
-        depth = max(depth, top)
-    if top:
-        raise ConfigError(f"rule program leaves {top} value(s) on the stack; end every rule with OP_OUT")
-    return flat, cs, n_slots, n_outputs, crossings, depth
+            raise ConfigError(f"{where}: unknown op {op}")
+        if op == OP_OUT:
+            if not 0 <= dst < n_outputs:
+                raise ConfigError(f"{where}: output {dst} out of range [0, {n_outputs})")
+        elif not first_temp <= dst < n_regs:
+            raise ConfigError(f"{where}: destination register {dst} out of range [{first_temp}, {n_regs})")
+        if not 0 <= a < n_regs or not 0 <= b < n_regs or (op in _UNARY and b != 0):
+            raise ConfigError(f"{where}: operand register out of range [0, {n_regs}) (a={a}, b={b})")
+    return flat, cs, n_slots, n_outputs, n_regs
 
 
 class RuleProgram:
@@ -99,23 +99,24 @@ class RuleProgram:
     Parameters
     ----------
     code : sequence of int
-        ``(op, arg)`` pairs, flattened.
+        ``(op, dst, a, b)`` instructions, flattened.
     consts : sequence of float
-        The constants ``OP_CONST`` pushes.
+        The constants (registers ``n_slots`` onwards).
     n_slots : int
-        Number of path slots the program reads.
+        Number of path slots the program reads (registers ``0 .. n_slots - 1``).
     n_outputs : int
-        Number of truth values it produces (``OP_OUT`` arguments).
+        Number of truth values it produces (``OP_OUT`` destinations).
 
     Raises
     ------
     ConfigError
-        A malformed program (unknown op, argument out of range, stack underflow or leftovers).
+        A malformed program (unknown op, a register or an output out of range).
     """
 
     def __init__(self, code: Sequence[int], consts: Sequence[float], n_slots: int, n_outputs: int) -> None:
-        (self._code, self._consts, self._n_slots, self._n_outputs, self._n_cross,
-         self._depth) = check_program(code, consts, n_slots, n_outputs)
+        self._code, consts_t, self._n_slots, self._n_outputs, n_regs = check_program(code, consts, n_slots, n_outputs)
+        self._regs = [_NAN] * n_slots + list(consts_t) + [_NAN] * (n_regs - n_slots - len(consts_t))
+        self._prev = [_NAN] * (len(self._code) // 2)
         self.reset()
 
     @property
@@ -130,7 +131,7 @@ class RuleProgram:
 
     def reset(self) -> None:
         """Forget the previous values of every crossing (the next run is a first bar)."""
-        self._prev = [_NAN] * (2 * self._n_cross)
+        self._prev = [_NAN] * len(self._prev)
 
     def evaluate(self, values: Sequence[Any]) -> tuple[bool, ...]:
         """Run the program once on slot values (floats; None or NaN is missing); the outputs.
@@ -153,67 +154,58 @@ class RuleProgram:
         return tuple(out)
 
     def _run(self, slots: list[float], out: list[bool]) -> None:
-        code, consts, prev = self._code, self._consts, self._prev
-        stack: list[float] = []
-        push, pop = stack.append, stack.pop
-        for pc in range(0, len(code), 2):
-            op = code[pc]
-            if op == OP_SLOT:
-                push(slots[code[pc + 1]])
-            elif op == OP_CONST:
-                push(consts[code[pc + 1]])
-            elif op == OP_NEG:
-                stack[-1] = -stack[-1]
-            elif op <= OP_DIV:
-                b = pop()
-                a = stack[-1]
+        code, r, prev = self._code, self._regs, self._prev
+        r[:self._n_slots] = slots
+        for pc in range(0, len(code), 4):
+            op, d, a = code[pc], code[pc + 1], r[code[pc + 2]]
+            if op == OP_NEG:
+                r[d] = -a
+                continue
+            if op == OP_NOT:
+                r[d] = 1.0 if a == 0.0 else 0.0
+                continue
+            if op == OP_OUT:
+                out[d] = a != 0.0
+                continue
+            b = r[code[pc + 3]]
+            if op <= OP_DIV:
                 if op == OP_ADD:
-                    stack[-1] = a + b
+                    r[d] = a + b
                 elif op == OP_SUB:
-                    stack[-1] = a - b
+                    r[d] = a - b
                 elif op == OP_MUL:
-                    stack[-1] = a * b
+                    r[d] = a * b
                 else:
-                    stack[-1] = _NAN if b == 0.0 else a / b
-            elif op <= OP_NE:
-                b = pop()
-                a = stack[-1]
+                    r[d] = _NAN if b == 0.0 else a / b
+                continue
+            if op <= OP_NE:
                 if op == OP_LT:
-                    r = a < b
+                    t = a < b
                 elif op == OP_LE:
-                    r = a <= b
+                    t = a <= b
                 elif op == OP_GT:
-                    r = a > b
+                    t = a > b
                 elif op == OP_GE:
-                    r = a >= b
+                    t = a >= b
                 elif op == OP_EQ:
-                    r = a == b
-                else:
-                    r = a == a and b == b and a != b
-                stack[-1] = 1.0 if r else 0.0
+                    t = a == b
+                else:  # != is false for a missing operand
+                    t = a == a and b == b and a != b
             elif op <= OP_CROSS_BELOW:
-                b = pop()
-                a = stack[-1]
-                c = 2 * code[pc + 1]
+                c = pc // 2
                 pa, pb = prev[c], prev[c + 1]
                 prev[c], prev[c + 1] = a, b
                 if a != a or b != b or pa != pa or pb != pb:
-                    r = False
+                    t = False
                 elif op == OP_CROSS_ABOVE:
-                    r = a > b and pa <= pb
+                    t = a > b and pa <= pb
                 else:
-                    r = a < b and pa >= pb
-                stack[-1] = 1.0 if r else 0.0
-            elif op == OP_NOT:
-                stack[-1] = 1.0 if stack[-1] == 0.0 else 0.0
+                    t = a < b and pa >= pb
             elif op == OP_AND:
-                b = pop()
-                stack[-1] = 1.0 if (stack[-1] != 0.0) & (b != 0.0) else 0.0
-            elif op == OP_OR:
-                b = pop()
-                stack[-1] = 1.0 if (stack[-1] != 0.0) | (b != 0.0) else 0.0
+                t = (a != 0.0) & (b != 0.0)
             else:
-                out[code[pc + 1]] = pop() != 0.0
+                t = (a != 0.0) | (b != 0.0)
+            r[d] = 1.0 if t else 0.0
 
 
 class RuleStrategy(CythonStrategy):

@@ -19,9 +19,9 @@ Grammar (lowest precedence first; keywords are case-insensitive)::
 A PATH is any ``RuntimeSnapshotView.get`` path (``indicator.<name>[.<role>]``, ``price.mark.close``,
 ``px.rollup.<field>`` ...). Nothing is evaluated with ``eval``: the parser (an explicit stack, no
 recursion, so any nesting depth and any chain length parse) builds a small tree that
-:func:`compile_rules` flattens once into a postfix program over numbered path slots
+:func:`compile_rules` flattens once into register code over numbered path slots and constants
 (:class:`btcore._pure.rules.RuleProgram` documents the format); the program runs per bar in C in
-the compiled twin (``btcore._core.rules``), in Python in the pure one, on a stack of floats.
+the compiled twin (``btcore._core.rules``), in Python in the pure one, on a register file of floats.
 
 Semantics (the same in both twins, bit for bit): a path whose value is None (NaN, or a timeframe not ready yet) makes every arithmetic
 result None and every comparison false. An arithmetic result that is not a number (``inf - inf``,
@@ -255,7 +255,7 @@ _PLAIN_OPS = {"neg": rp.OP_NEG, "not": rp.OP_NOT, "and": rp.OP_AND, "or": rp.OP_
 
 @dataclass(frozen=True)
 class Program:
-    """Rules compiled to one postfix program (the arguments of ``RuleProgram``) and its slots."""
+    """Rules compiled to register code (the arguments of ``RuleProgram``) and its path slots."""
 
     code: tuple[int, ...]
     consts: tuple[float, ...]
@@ -264,12 +264,25 @@ class Program:
 
 
 def _compile(trees: list[tuple[int, Node]]) -> Program:
-    """Postfix code of ``(output, tree)`` pairs, emitted without recursion (children, then the op)."""
-    code: list[int] = []
-    consts: dict[float, int] = {}
+    """Register code of ``(output, tree)`` pairs, emitted without recursion (children, then the op).
+
+    Slots come first in the register file, then the constants, then temporaries allocated like a
+    stack (an operation frees its operands' temporaries, so the file stays as small as the deepest
+    expression).
+    """
     slots: dict[str, int] = {}
-    crossings = 0
+    consts: dict[float, int] = {}
+    for _, tree in trees:
+        for n in _walk(tree):
+            if n.kind == "path":
+                slots.setdefault(n.value, len(slots))
+            elif n.kind in ("num", "bool"):
+                consts.setdefault(float(n.value), len(consts))
+    first_temp = len(slots) + len(consts)
+    code: list[int] = []
     for out, tree in trees:
+        regs: list[int] = []  # operand registers of the nodes done so far
+        temp = first_temp  # next free temporary
         stack: list[tuple[Node, bool]] = [(tree, False)]
         while stack:
             n, ready = stack.pop()
@@ -277,22 +290,19 @@ def _compile(trees: list[tuple[int, Node]]) -> Program:
                 stack.append((n, True))
                 stack.extend((a, False) for a in reversed(n.args))
                 continue
+            if n.kind == "path":
+                regs.append(slots[n.value])
+                continue
             if n.kind in ("num", "bool"):
-                code += (rp.OP_CONST, consts.setdefault(float(n.value), len(consts)))
-            elif n.kind == "path":
-                code += (rp.OP_SLOT, slots.setdefault(n.value, len(slots)))
-            elif n.kind == "arith":
-                code += (_ARITH_OPS[n.value], 0)
-            elif n.kind == "cmp":
-                op = _CMP_OPS[n.value]
-                if op in (rp.OP_CROSS_ABOVE, rp.OP_CROSS_BELOW):
-                    code += (op, crossings)
-                    crossings += 1
-                else:
-                    code += (op, 0)
-            else:
-                code += (_PLAIN_OPS[n.kind], 0)
-        code += (rp.OP_OUT, out)
+                regs.append(len(slots) + consts[float(n.value)])
+                continue
+            operands = [regs.pop() for _ in n.args][::-1]
+            temp -= sum(1 for r in operands if r >= first_temp)
+            op = _ARITH_OPS[n.value] if n.kind == "arith" else _CMP_OPS[n.value] if n.kind == "cmp" else _PLAIN_OPS[n.kind]
+            code += (op, temp, operands[0], operands[1] if len(operands) > 1 else 0)
+            regs.append(temp)
+            temp += 1
+        code += (rp.OP_OUT, out, regs.pop(), 0)
     return Program(tuple(code), tuple(consts), tuple(slots), max((o for o, _ in trees), default=-1) + 1)
 
 
