@@ -229,3 +229,39 @@ def test_the_fused_loop_checks_its_arguments(both):
         x = ex_m.SimExchange(ex, quote, al.m1_start, al.m1_end)
         with pytest.raises(Exception, match="strategy must be callable"):
             sim_m.simulate(loop, 42, x)
+
+
+def test_progress_is_visible_from_another_thread_while_the_loop_runs(twin):
+    # The poller of the progress bar reads exchange.last_idx from another thread; the compiled
+    # rules loop runs without the GIL, so the poller runs meanwhile and sees bars in between.
+    import threading
+
+    n = 1_500_000 if twin("exchange").__name__.startswith("btcore._core") else 60_000  # ~30 ms / ~1 s of loop
+    rng = np.random.default_rng(3)
+    close = 100.0 + np.cumsum(rng.normal(0, 0.1, n))
+    ts = T0 + MIN * np.arange(n, dtype=np.int64)
+    ex = FeedStore.from_arrays("1m", "TEST", ts, close, close + 0.1, close - 0.1, close, np.ones(n),
+                               indicators={"ma": close + rng.normal(0, 0.05, n)})
+    loop = twin("loop").BarLoop(MultiTFFeedStore(ex))
+    x = twin("exchange").SimExchange(ex, None, None, None, commission=0.001)
+    prog = compile_rules({"long_entry": "price.mark.close crosses_above indicator.ma",
+                          "long_exit": "price.mark.close crosses_below indicator.ma"})
+    rules_m = twin("rules")
+    strategy = rules_m.RuleStrategy(rules_m.RuleProgram(prog.code, prog.consts, len(prog.paths), 4), prog.paths, x)
+    seen: list[int] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            seen.append(x.last_idx)
+            done.wait(0.0005)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        twin("simloop").simulate(loop, strategy, x)
+    finally:
+        done.set()
+        poller.join()
+    assert x.last_idx == n - 1 and x.n_trades > 100
+    assert any(0 < s < n - 1 for s in seen), f"the poller saw only {sorted(set(seen))[:5]}"
