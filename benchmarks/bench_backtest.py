@@ -258,10 +258,13 @@ def main(argv: Any = None) -> int:
     ref = outs["cython_signals_only"][0]
     print(f"\n2020 BTCUSDT, {n:,} 15m exec bars traded ({len(ex_feed):,} built, {len(feeds.quote_feed):,} 1m rows); "
           f"data and indicators {t_prep:.1f} s; best of {args.repeat} interleaved rounds\n")
+    # Rules decide by position (an exit only while long), so their signal arrays differ from the
+    # strategy's where it is flat; their trades must not (rules_full trades other rules).
     print(f"{'runner':28s} {'us/exec bar':>12s} {'total ms':>10s} {'trades':>7s}  same signals")
     for name, u in us.items():
         sig, trades = outs[name]
-        same = "" if sig is None else str(bool(np.array_equal(sig, ref))) if name != "rules_full" else "(other rules)"
+        same = ("" if sig is None else "(other rules)" if name == "rules_full"
+                else "(by position)" if name in ("btcore_run_loop", "pure_twins") else str(bool(np.array_equal(sig, ref))))
         print(f"{name:28s} {u:12.4f} {times[name] * 1e3:10.2f} {trades:7d}  {same}")
     for name, why in skipped.items():
         print(f"{name:28s} skipped: {why}")
