@@ -41,7 +41,6 @@ def _feeds(minutes: list[tuple]) -> tuple[FeedStore, FeedStore, MultiTFFeedStore
             for k, (o, up, dn, c, present) in enumerate(minutes) if present or k == 0]
     k, o, h, lo, c = (np.array(col, dtype=np.float64) for col in zip(*rows))
     ts = T0 + MIN * k.astype(np.int64)
-    ind = pd.Series(c).rolling(3, min_periods=1).mean().to_numpy()
     df1 = pd.DataFrame({"ts": ts, "open": o, "high": h, "low": lo, "close": c, "volume": np.ones(len(ts))})
     df5 = resample_ohlcv(df1, "5m", include_partial=True)
     quote = FeedStore.from_arrays("1m", "TEST", ts, o, h, lo, c, np.ones(len(ts)))
@@ -49,7 +48,6 @@ def _feeds(minutes: list[tuple]) -> tuple[FeedStore, FeedStore, MultiTFFeedStore
     ex = FeedStore.from_arrays("5m", "TEST", df5["ts"].to_numpy(), df5["open"].to_numpy(), df5["high"].to_numpy(),
                                df5["low"].to_numpy(), df5["close"].to_numpy(), df5["volume"].to_numpy(),
                                indicators={"ma": ma})
-    del ind
     return ex, quote, MultiTFFeedStore(ex, quote_feed=quote)
 
 

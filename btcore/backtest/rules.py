@@ -20,7 +20,7 @@ A PATH is any ``RuntimeSnapshotView.get`` path (``indicator.<name>[.<role>]``, `
 ``px.rollup.<field>`` ...). Nothing is evaluated with ``eval``: the parser (an explicit stack, no
 recursion, so any nesting depth and any chain length parse) builds a small tree that
 :func:`compile_rules` flattens once into register code over numbered path slots and constants
-(:class:`btcore._pure.rules.RuleProgram` documents the format); the program runs per bar in C in
+(``btcore._pure.rules`` documents the format); the program runs per bar in C in
 the compiled twin (``btcore._core.rules``), in Python in the pure one, on a register file of floats.
 
 Semantics (the same in both twins, bit for bit): a path whose value is None (NaN, or a timeframe not ready yet) makes every arithmetic
@@ -37,7 +37,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
-from .._pure import rules as rp
 from .._twin import load
 from ..errors import ConfigError
 
@@ -247,6 +246,7 @@ def rule_paths(node: Node) -> list[str]:
     return list(dict.fromkeys(n.value for n in _walk(node) if n.kind == "path"))
 
 
+rp = load("rules")  # the opcodes (the same numbers in both twins)
 _ARITH_OPS = {"+": rp.OP_ADD, "-": rp.OP_SUB, "*": rp.OP_MUL, "/": rp.OP_DIV}
 _CMP_OPS = {"<": rp.OP_LT, "<=": rp.OP_LE, ">": rp.OP_GT, ">=": rp.OP_GE, "==": rp.OP_EQ, "!=": rp.OP_NE,
             "crosses_above": rp.OP_CROSS_ABOVE, "crosses_below": rp.OP_CROSS_BELOW}
@@ -333,7 +333,7 @@ def compile_rule(node: Node, handles: Mapping[str, Any]) -> Callable[[], bool]:
     evaluation: a crossing compares with the previous call).
     """
     prog = _compile([(0, node)])
-    program = load("rules").RuleProgram(prog.code, prog.consts, len(prog.paths), 1)
+    program = rp.RuleProgram(prog.code, prog.consts, len(prog.paths), 1)
     getters = [handles[p].get for p in prog.paths]
 
     def evaluate() -> bool:
