@@ -39,6 +39,12 @@ macros: list[tuple[str, str]] = []
 if DEBUG:
     macros += [("CYTHON_TRACE", "1"), ("CYTHON_TRACE_NOGIL", "1")]
 
+# Floating point exactly as written: no fused multiply-add contraction (gcc and clang contract
+# a * b + c by default where the CPU has FMA, e.g. aarch64), so the compiled exchange and rules
+# round like their pure-Python twins, bit for bit, on every platform. MSVC does not contract
+# unless asked to.
+FP = ["-ffp-contract=off"]
+
 pyx_files = sorted(glob(os.path.join("btcore", "_core", "*.pyx")))
 if not pyx_files:  # a source tree without the Cython sources would silently build a pure wheel
     raise SystemExit("no btcore/_core/*.pyx found: this source tree cannot build the compiled core")
@@ -48,7 +54,7 @@ extensions = [
         path[:-4].replace(os.sep, "."),
         [path],
         define_macros=macros,
-        extra_compile_args=["-O0", "-g"] if DEBUG else (["-O2"] if os.name != "nt" else []),
+        extra_compile_args=(["-O0", "-g"] if DEBUG else ["-O2"]) + FP if os.name != "nt" else [],
     )
     for path in pyx_files
 ]

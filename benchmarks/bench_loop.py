@@ -142,24 +142,24 @@ def bare_python_loop(feeds: Any, al: Any) -> tuple[np.ndarray, float]:
 # ---- the compiled helper -------------------------------------------------------------------------
 
 
-def build_helper() -> Any:
-    """Cythonize and import benchmarks/_bench_strategy.pyx (against the btcore being measured)."""
+def build_helper(name: str = "_bench_strategy") -> Any:
+    """Cythonize and import benchmarks/<name>.pyx (against the btcore being measured)."""
+    import importlib
+
     import btcore
     from Cython.Build import cythonize
     from setuptools import Distribution, Extension
 
     pkg_parent = str(Path(btcore.__file__).resolve().parent.parent)
     out = Path(tempfile.mkdtemp(prefix="btcore-bench-"))
-    ext = Extension("_bench_strategy", [str(HERE / "_bench_strategy.pyx")], extra_compile_args=["-O2"])
+    ext = Extension(name, [str(HERE / f"{name}.pyx")], extra_compile_args=["-O2"])
     dist = Distribution({"ext_modules": cythonize([ext], include_path=[pkg_parent], quiet=True, build_dir=str(out))})
     cmd = dist.get_command_obj("build_ext")
     cmd.build_lib, cmd.build_temp = str(out), str(out / "tmp")
     cmd.ensure_finalized()
     cmd.run()
     sys.path.insert(0, str(out))
-    import _bench_strategy
-
-    return _bench_strategy
+    return importlib.import_module(name)
 
 
 # ---- timing --------------------------------------------------------------------------------------

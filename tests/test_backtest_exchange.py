@@ -153,18 +153,21 @@ def test_size_fraction_and_exchange_state():
     assert state.position_size_usdt == pytest.approx(600.0)
 
 
-def test_state_only_on_position_changes_when_asked():
+def test_the_account_is_live_and_a_snapshot_is_frozen():
     minutes = [_flat(100.0)] * 5 + [_flat(101.0)] * 5 + [_flat(102.0)] * 5 + [_flat(103.0)] * 5
-    ex = _exchange(minutes, state_every_bar=False)
+    ex = _exchange(minutes)
     states = []
     for i, sig in enumerate([1, 0, 2, 0]):
-        states.append(ex.on_bar(i))
+        account = ex.on_bar(i)
+        assert account is ex.account  # one object for the whole run: nothing is built per bar
+        states.append(account.snapshot())
         ex.on_signal(i, sig)
-    assert states[0].has_position is False
+    assert states[0].has_position is False and states[0].equity_usdt == 1000.0
     assert states[1].position_side == "long" and states[1].equity_usdt == pytest.approx(1000.0)
-    assert states[2] is None  # still long, nothing changed: the view keeps the previous state
+    assert states[2].equity_usdt == pytest.approx(1000.0 / 101.0 * 102.0)  # marked every bar
     assert states[3].has_position is False and states[3].equity_usdt == pytest.approx(1000.0 / 101.0 * 103.0)
-    assert ex.equity[2] == pytest.approx(1000.0 / 101.0 * 102.0)  # marked every bar all the same
+    assert ex.account.equity_usdt == states[3].equity_usdt and ex.account.to_dict() == states[3].to_dict()
+    assert ex.equity[2] == pytest.approx(1000.0 / 101.0 * 102.0)
 
 
 def test_nan_bars_never_become_nan_money():

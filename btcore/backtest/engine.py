@@ -1,8 +1,8 @@
 """One backtest, step by step: data, feeds, checks, the bar loop, the state tracker, statistics.
 
-The per-bar work happens in :class:`btcore.loop.BarLoop` (compiled when available) with the
-simulated exchange of :mod:`btcore.backtest.exchange`; everything here runs once per run and is
-vectorised. Nothing is written: :func:`run_backtest` returns a :class:`~btcore.backtest.result.Result`.
+The per-bar work happens in :func:`btcore.backtest.exchange.simulate`: the bar loop of
+:class:`btcore.loop.BarLoop` with the simulated exchange (both compiled when available; with rules
+one C loop without the GIL); everything here runs once per run and is vectorised. Nothing is written: :func:`run_backtest` returns a :class:`~btcore.backtest.result.Result`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from ..feed import MultiTFFeedStore
 from ._data import as_minute_frame
 from .checks import CheckFailed, run_health, run_preflight
 from .config_file import check_input_file
-from .exchange import SimExchange
+from .exchange import SimExchange, simulate
 from .feeds import build_feeds, minute_frame_of, run_range, warmup_by_role
 from .result import Result
 from .settings import RunConfig, iso_ms
 from .stats import compute_stats
-from .strategies import RuleStrategy, as_strategy, check_rule_paths
+from .strategies import as_strategy, check_rule_paths, rule_strategy
 from .strategy_files import load_python_strategy, strategy_folder_on_path
 from .tracking import ProgressPoller, replay_tracker
 
@@ -91,7 +91,7 @@ def _strategy(cfg: RunConfig, strategy: Any, params: Mapping[str, Any], exchange
             raise ConfigError("no strategy: give rules, a Python strategy or a strategy file")
         if check_paths:  # prebuilt feeds bring their own indicators: view.compile checks those paths
             check_rule_paths(cfg.rules, cfg.indicators)
-        return RuleStrategy(cfg.rules, exchange), "rules: " + "; ".join(f"{k}: {v}" for k, v in cfg.rules.items())
+        return rule_strategy(cfg.rules, exchange), "rules: " + "; ".join(f"{k}: {v}" for k, v in cfg.rules.items())
     strat = as_strategy(strategy, exchange, params)
     name = getattr(strategy, "__name__", type(strategy).__name__)
     return strat, f"{'CythonStrategy' if _is_cython(strat) else 'python'} {name}"
@@ -161,13 +161,11 @@ def run_backtest(
 
     loop = BarLoop(feeds, start=lo, end=hi, quote_feed=feeds.quote_feed)
     align = loop.alignment
-    rules = strategy is _RULES and cfg.strategy_file is None
     exchange = SimExchange(
         ex_feed, feeds.quote_feed, np.asarray(align.m1_start), np.asarray(align.m1_end),
         initial_equity=cfg.initial_equity, commission=cfg.commission, slippage=cfg.slippage,
         size_fraction=cfg.size_fraction, stop_loss_pct=cfg.stop_loss_pct, take_profit_pct=cfg.take_profit_pct,
-        sizing=cfg.sizing, min_qty=cfg.min_qty, min_notional=cfg.min_notional, qty_step=cfg.qty_step,
-        state_every_bar=not rules, end=hi,
+        sizing=cfg.sizing, min_qty=cfg.min_qty, min_notional=cfg.min_notional, qty_step=cfg.qty_step, end=hi,
     )
     with strategy_folder_on_path(cfg.strategy_file if strategy is _RULES else None):
         strat, strategy_text = _strategy(cfg, strategy, params or {}, exchange,
@@ -176,7 +174,7 @@ def run_backtest(
         bar_progress = progress(hi - lo) if progress is not None else None
         t_loop0 = time.perf_counter()
         with ProgressPoller(bar_progress, exchange, lo):
-            loop_result = loop.run(strat, exchange=exchange)
+            loop_result = simulate(loop, strat, exchange)
         t_loop1 = time.perf_counter()
     if bar_progress is not None:
         bar_progress.finish()

@@ -17,10 +17,13 @@ Grammar (lowest precedence first; keywords are case-insensitive)::
     atom       := NUMBER | PATH | "true" | "false" | "(" expr ")"
 
 A PATH is any ``RuntimeSnapshotView.get`` path (``indicator.<name>[.<role>]``, ``price.mark.close``,
-``px.rollup.<field>`` ...). Nothing is evaluated with ``eval``: the parser builds a small tree that
-:func:`compile_rule` turns into closures over path handles compiled once with ``view.compile``.
+``px.rollup.<field>`` ...). Nothing is evaluated with ``eval``: the parser (an explicit stack, no
+recursion, so any nesting depth and any chain length parse) builds a small tree that
+:func:`compile_rules` flattens once into register code over numbered path slots and constants
+(``btcore._pure.rules`` documents the format); the program runs per bar in C in
+the compiled twin (``btcore._core.rules``), in Python in the pure one, on a register file of floats.
 
-Semantics: a path whose value is None (NaN, or a timeframe not ready yet) makes every arithmetic
+Semantics (the same in both twins, bit for bit): a path whose value is None (NaN, or a timeframe not ready yet) makes every arithmetic
 result None and every comparison false. An arithmetic result that is not a number (``inf - inf``,
 ``0 * inf``, ``inf / inf``) or a division by zero is missing in the same way. ``a crosses_above b`` is true when ``a > b`` now and
 ``a <= b`` at the previous evaluation (the previous exec bar); it is false on the first bar and
@@ -32,11 +35,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Mapping, Optional
 
+from .._twin import load
 from ..errors import ConfigError
 
-__all__ = ["Node", "parse_rule", "rule_paths", "compile_rule"]
+__all__ = ["Node", "Program", "parse_rule", "rule_paths", "compile_rules", "compile_rule"]
 
 _TOKEN_RE = re.compile(
     r"""\s*(?:
@@ -83,6 +87,13 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
 
 
 class _Parser:
+    """The grammar above as an explicit stack of frames, one per open nonterminal.
+
+    Each frame is ``[rule, stage, node, op]``; a finished frame leaves its tree in ``result``
+    for the frame below. Checks and errors come in the order of a recursive-descent parser
+    (left operand checked before the right one is parsed).
+    """
+
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = _tokenize(text)
@@ -103,88 +114,107 @@ class _Parser:
         where = f"at {tok[1]!r} (column {tok[2] + 1})" if tok else "at the end"
         return ConfigError(f"bad rule {self.text!r}: expected {what} {where}")
 
-    def parse(self) -> Node:
-        if not self.tokens:
-            raise ConfigError("empty rule; write a condition such as 'indicator.rsi < 30'")
-        node = self._or()
-        if self._peek() is not None:
-            raise self._fail("'and', 'or' or the end of the rule")
-        if not node.is_bool:
-            raise ConfigError(f"rule {self.text!r} is a number, not a condition; compare it with <, >, ...")
-        return node
-
     def _bool(self, node: Node, op: str) -> Node:
         if not node.is_bool:
             raise ConfigError(f"bad rule {self.text!r}: '{op}' needs conditions on both sides, got a number")
         return node
-
-    def _or(self) -> Node:
-        node = self._and()
-        while self._accept("or"):
-            node = Node("or", args=(self._bool(node, "or"), self._bool(self._and(), "or")))
-        return node
-
-    def _and(self) -> Node:
-        node = self._not()
-        while self._accept("and"):
-            node = Node("and", args=(self._bool(node, "and"), self._bool(self._not(), "and")))
-        return node
-
-    def _not(self) -> Node:
-        if self._accept("not"):
-            return Node("not", args=(self._bool(self._not(), "not"),))
-        return self._comparison()
 
     def _number(self, node: Node, op: str) -> Node:
         if node.is_bool:
             raise ConfigError(f"bad rule {self.text!r}: '{op}' needs numbers on both sides, got a condition")
         return node
 
-    def _comparison(self) -> Node:
-        left = self._sum()
-        op = self._accept(*_COMPARE)
-        if op is None:
-            return left
-        right = self._sum()
-        return Node("cmp", op, (self._number(left, op), self._number(right, op)))
-
-    def _sum(self) -> Node:
-        node = self._product()
-        while (op := self._accept("+", "-")) is not None:
-            node = Node("arith", op, (self._number(node, op), self._number(self._product(), op)))
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise ConfigError("empty rule; write a condition such as 'indicator.rsi < 30'")
+        node = self._run()
+        if self._peek() is not None:
+            raise self._fail("'and', 'or' or the end of the rule")
+        if not node.is_bool:
+            raise ConfigError(f"rule {self.text!r} is a number, not a condition; compare it with <, >, ...")
         return node
 
-    def _product(self) -> Node:
-        node = self._unary()
-        while (op := self._accept("*", "/")) is not None:
-            node = Node("arith", op, (self._number(node, op), self._number(self._unary(), op)))
+    def _run(self) -> Node:
+        # binary levels: rule -> (operand rule, operators, check of both operands)
+        chain = {"or": ("and", ("or",), self._bool), "and": ("not", ("and",), self._bool),
+                 "sum": ("product", ("+", "-"), self._number), "product": ("unary", ("*", "/"), self._number)}
+        stack: list[list[Any]] = [["or", 0, None, None]]
+        result: Any = None
+        while stack:
+            f = stack[-1]
+            rule, stage = f[0], f[1]
+            if rule in chain:  # operand (op operand)*, left-associative
+                sub, ops, check = chain[rule]
+                if stage == 0:
+                    f[1] = 1
+                    stack.append([sub, 0, None, None])
+                    continue
+                if stage == 1:
+                    f[2] = result
+                else:
+                    kind = "arith" if check == self._number else f[3]
+                    f[2] = Node(kind, f[3] if kind == "arith" else None, (f[2], check(result, f[3])))
+                op = self._accept(*ops)
+                if op is None:
+                    stack.pop()
+                    result = f[2]
+                    continue
+                check(f[2], op)
+                f[1], f[3] = 2, op
+                stack.append([sub, 0, None, None])
+            elif rule == "not":  # "not" not | comparison
+                if stage == 0:
+                    f[1] = 1 if self._accept("not") else 2
+                    stack.append(["not" if f[1] == 1 else "comparison", 0, None, None])
+                    continue
+                if stage == 1:
+                    result = Node("not", args=(self._bool(result, "not"),))
+                stack.pop()
+            elif rule == "comparison":  # sum [cmp sum]
+                if stage == 0:
+                    f[1] = 1
+                    stack.append(["sum", 0, None, None])
+                    continue
+                if stage == 1:
+                    op = self._accept(*_COMPARE)
+                    if op is None:
+                        stack.pop()
+                        continue
+                    f[1], f[2], f[3] = 2, result, op
+                    stack.append(["sum", 0, None, None])
+                    continue
+                result = Node("cmp", f[3], (self._number(f[2], f[3]), self._number(result, f[3])))
+                stack.pop()
+            elif rule == "unary":  # "-" unary | atom
+                if stage == 0:
+                    f[1] = 1 if self._accept("-") else 2
+                    stack.append(["unary" if f[1] == 1 else "atom", 0, None, None])
+                    continue
+                if stage == 1:
+                    result = Node("neg", args=(self._number(result, "-"),))
+                stack.pop()
+            else:  # atom: NUMBER | PATH | true | false | "(" expr ")"
+                if stage == 1:
+                    if not self._accept(")"):
+                        raise self._fail("')'")
+                    stack.pop()
+                    continue
+                tok = self._peek()
+                if tok is None:
+                    raise self._fail("a number, a path or '('")
+                kind, word, _ = tok
+                if kind in ("num", "path") or (kind == "kw" and word in ("true", "false")):
+                    self.i += 1
+                    result = (Node("num", float(word)) if kind == "num" else Node("path", word) if kind == "path"
+                              else Node("bool", word == "true"))
+                    stack.pop()
+                    continue
+                if not self._accept("("):
+                    raise self._fail("a number, a path or '('")
+                f[1] = 1
+                stack.append(["or", 0, None, None])
+        node: Node = result
         return node
-
-    def _unary(self) -> Node:
-        if self._accept("-"):
-            return Node("neg", args=(self._number(self._unary(), "-"),))
-        return self._atom()
-
-    def _atom(self) -> Node:
-        tok = self._peek()
-        if tok is None:
-            raise self._fail("a number, a path or '('")
-        kind, word, _ = tok
-        if kind == "num":
-            self.i += 1
-            return Node("num", float(word))
-        if kind == "path":
-            self.i += 1
-            return Node("path", word)
-        if kind == "kw" and word in ("true", "false"):
-            self.i += 1
-            return Node("bool", word == "true")
-        if self._accept("("):
-            node = self._or()
-            if not self._accept(")"):
-                raise self._fail("')'")
-            return node
-        raise self._fail("a number, a path or '('")
 
 
 def parse_rule(text: str) -> Node:
@@ -200,100 +230,113 @@ def parse_rule(text: str) -> Node:
     return _Parser(text).parse()
 
 
+def _walk(node: Node) -> list[Node]:
+    """The nodes of a tree in pre-order (left to right), without recursion."""
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(reversed(n.args))
+    return out
+
+
 def rule_paths(node: Node) -> list[str]:
     """The distinct view paths a rule reads, in order of first use."""
-    out: dict[str, None] = {}
-
-    def walk(n: Node) -> None:
-        if n.kind == "path":
-            out[n.value] = None
-        for a in n.args:
-            walk(a)
-
-    walk(node)
-    return list(out)
+    return list(dict.fromkeys(n.value for n in _walk(node) if n.kind == "path"))
 
 
-Value = Union[float, bool, None]
-_CMP: dict[str, Callable[[float, float], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
+rp = load("rules")  # the opcodes (the same numbers in both twins)
+_ARITH_OPS = {"+": rp.OP_ADD, "-": rp.OP_SUB, "*": rp.OP_MUL, "/": rp.OP_DIV}
+_CMP_OPS = {"<": rp.OP_LT, "<=": rp.OP_LE, ">": rp.OP_GT, ">=": rp.OP_GE, "==": rp.OP_EQ, "!=": rp.OP_NE,
+            "crosses_above": rp.OP_CROSS_ABOVE, "crosses_below": rp.OP_CROSS_BELOW}
+_PLAIN_OPS = {"neg": rp.OP_NEG, "not": rp.OP_NOT, "and": rp.OP_AND, "or": rp.OP_OR}
 
 
-def _crossing(left: Callable[[], Value], right: Callable[[], Value], above: bool) -> Callable[[], bool]:
-    prev: list[Value] = [None, None]
+@dataclass(frozen=True)
+class Program:
+    """Rules compiled to register code (the arguments of ``RuleProgram``) and its path slots."""
 
-    def crosses() -> bool:
-        a, b = left(), right()
-        pa, pb = prev
-        prev[0], prev[1] = a, b
-        if a is None or b is None or pa is None or pb is None:
-            return False
-        return (a > b and pa <= pb) if above else (a < b and pa >= pb)
-
-    return crosses
+    code: tuple[int, ...]
+    consts: tuple[float, ...]
+    paths: tuple[str, ...]
+    n_outputs: int
 
 
-def _arith(op: str, left: Callable[[], Value], right: Callable[[], Value]) -> Callable[[], Value]:
-    def apply() -> Value:
-        a, b = left(), right()
-        if a is None or b is None:
-            return None
-        if op == "+":
-            r = a + b
-        elif op == "-":
-            r = a - b
-        elif op == "*":
-            r = a * b
-        elif b == 0:
-            return None
-        else:
-            r = a / b
-        return None if r != r else r  # NaN (inf - inf, 0 * inf, inf / inf) is a missing value
+def _compile(trees: list[tuple[int, Node]]) -> Program:
+    """Register code of ``(output, tree)`` pairs, emitted without recursion (children, then the op).
 
-    return apply
+    Slots come first in the register file, then the constants, then temporaries allocated like a
+    stack (an operation frees its operands' temporaries, so the file stays as small as the deepest
+    expression).
+    """
+    slots: dict[str, int] = {}
+    consts: dict[float, int] = {}
+    for _, tree in trees:
+        for n in _walk(tree):
+            if n.kind == "path":
+                slots.setdefault(n.value, len(slots))
+            elif n.kind in ("num", "bool"):
+                consts.setdefault(float(n.value), len(consts))
+    first_temp = len(slots) + len(consts)
+    code: list[int] = []
+    for out, tree in trees:
+        regs: list[int] = []  # operand registers of the nodes done so far
+        temp = first_temp  # next free temporary
+        stack: list[tuple[Node, bool]] = [(tree, False)]
+        while stack:
+            n, ready = stack.pop()
+            if n.args and not ready:
+                stack.append((n, True))
+                stack.extend((a, False) for a in reversed(n.args))
+                continue
+            if n.kind == "path":
+                regs.append(slots[n.value])
+                continue
+            if n.kind in ("num", "bool"):
+                regs.append(len(slots) + consts[float(n.value)])
+                continue
+            operands = [regs.pop() for _ in n.args][::-1]
+            temp -= sum(1 for r in operands if r >= first_temp)
+            op = _ARITH_OPS[n.value] if n.kind == "arith" else _CMP_OPS[n.value] if n.kind == "cmp" else _PLAIN_OPS[n.kind]
+            code += (op, temp, operands[0], operands[1] if len(operands) > 1 else 0)
+            regs.append(temp)
+            temp += 1
+        code += (rp.OP_OUT, out, regs.pop(), 0)
+    return Program(tuple(code), tuple(consts), tuple(slots), max((o for o, _ in trees), default=-1) + 1)
 
 
-def compile_rule(node: Node, handles: dict[str, Any]) -> Callable[[], Value]:
-    """Turn a parsed rule into a no-argument closure.
+def compile_rules(rules: Mapping[str, str]) -> Program:
+    """Parse ``long_entry`` / ``long_exit`` / ``short_entry`` / ``short_exit`` rule text (empty or
+    missing: never true) into one program with those four outputs.
+
+    Raises
+    ------
+    ConfigError
+        A rule that does not parse, or a key that is not one of the four.
+    """
+    trees = []
+    for key, text in rules.items():
+        if key not in rp.RULE_OUTPUTS:
+            raise ConfigError(f"unknown rule {key!r}; rules are {', '.join(rp.RULE_OUTPUTS)}")
+        if text:
+            trees.append((rp.RULE_OUTPUTS.index(key), parse_rule(text)))
+    prog = _compile(trees)
+    return Program(prog.code, prog.consts, prog.paths, len(rp.RULE_OUTPUTS))
+
+
+def compile_rule(node: Node, handles: Mapping[str, Any]) -> Callable[[], bool]:
+    """Turn a parsed rule into a no-argument function returning its truth value.
 
     ``handles`` maps every path of the rule to an object with ``get() -> Optional[float]`` (a
-    ``view.compile(path)`` handle); the closure reads them on each call and does no string work.
+    ``view.compile(path)`` handle); each call reads them and runs the rule's program once (one
+    evaluation: a crossing compares with the previous call).
     """
-    kind = node.kind
-    if kind in ("num", "bool"):
-        const = node.value
-        return lambda: const
-    if kind == "path":
-        getter: Callable[[], Value] = handles[node.value].get
-        return getter
-    subs = [compile_rule(a, handles) for a in node.args]
-    if kind == "neg":
-        inner = subs[0]
-        return lambda: None if (v := inner()) is None else -v
-    if kind == "arith":
-        return _arith(node.value, subs[0], subs[1])
-    if kind == "not":
-        inner_b = subs[0]
-        return lambda: not inner_b()
-    if kind == "and":
-        l_and, r_and = subs
-        return lambda: bool(l_and()) & bool(r_and())  # both sides run: crossings keep their state
-    if kind == "or":
-        l_or, r_or = subs
-        return lambda: bool(l_or()) | bool(r_or())
-    if node.value in ("crosses_above", "crosses_below"):
-        return _crossing(subs[0], subs[1], node.value == "crosses_above")
-    cmp = _CMP[node.value]
-    left, right = subs
+    prog = _compile([(0, node)])
+    program = rp.RuleProgram(prog.code, prog.consts, len(prog.paths), 1)
+    getters = [handles[p].get for p in prog.paths]
 
-    def compare() -> bool:
-        a, b = left(), right()
-        return a is not None and b is not None and cmp(a, b)
+    def evaluate() -> bool:
+        return bool(program.evaluate([g() for g in getters])[0])
 
-    return compare
+    return evaluate

@@ -18,7 +18,7 @@ from typing import Any, Iterator, Mapping, Optional
 
 from ..errors import ConfigError, TimeframeError
 from ..timeframe import from_epoch_ms, normalize_tf, to_epoch_ms, validate_tf_mapping
-from ._validate import bad_value, number_in, optional_fraction
+from .._validate import bad_value, number_in, optional_fraction
 from .indicators import IndicatorSpec, parse_indicator_specs
 from .rules import parse_rule
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable, Mapping, Optional, Sequence
 
+from .._twin import load
 from ..errors import ConfigError
 from .indicators import IndicatorSpec
-from .rules import compile_rule, parse_rule, rule_paths
+from .rules import compile_rules, parse_rule, rule_paths
 
 __all__ = [
-    "Strategy", "RuleStrategy", "PythonStrategy", "ClassStrategy", "as_strategy", "check_rule_paths", "signal_code",
+    "Strategy", "RuleStrategy", "rule_strategy", "PythonStrategy", "ClassStrategy", "as_strategy", "check_rule_paths",
+    "signal_code",
 ]
 
 _ROLE_ALIASES = {"exec": "exec", "ltf": "exec", "mtf": "mtf", "htf": "htf"}
@@ -61,58 +63,23 @@ def check_rule_paths(rules: Mapping[str, str], indicators: Sequence[IndicatorSpe
 # --------------------------------------------------------------------------- rules
 
 
-class _Slot:
-    """The value of one path for the current bar."""
-
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value: Optional[float] = None
-
-    def get(self) -> Optional[float]:
-        return self.value
-
-
-class RuleStrategy:
-    """Entry/exit rules over view paths (see :mod:`btcore.backtest.rules`).
+def rule_strategy(rules: Mapping[str, str], exchange: Any) -> Any:
+    """Entry/exit rules as a strategy: compiled once (:func:`btcore.backtest.rules.compile_rules`)
+    into the twin :class:`RuleStrategy` (compiled: evaluated in C, inside the one C loop of
+    :func:`btcore.backtest.exchange.simulate` when the exchange is compiled too).
 
     Decision per bar, with every rule evaluated on every bar: flat → LONG if ``long_entry`` else
     SHORT if ``short_entry``; long → SHORT (reverse) if ``short_entry`` else FLAT if ``long_exit``;
     short → LONG (reverse) if ``long_entry`` else FLAT if ``short_exit``. A rule that is not given
     is never true. The current position is read from ``exchange.side`` (1, -1, 0).
     """
+    impl = load("rules")
+    prog = compile_rules(rules)
+    return impl.RuleStrategy(impl.RuleProgram(prog.code, prog.consts, len(prog.paths), prog.n_outputs), prog.paths,
+                             exchange)
 
-    def __init__(self, rules: Mapping[str, str], exchange: Any) -> None:
-        self.rules = {k: v for k, v in rules.items() if v}
-        self._trees = {k: parse_rule(v) for k, v in self.rules.items()}
-        self._exchange = exchange
-        never: Callable[[], bool] = lambda: False
-        self._long_entry = self._long_exit = self._short_entry = self._short_exit = never
-        self._reads: list[tuple[_Slot, Any]] = []
 
-    def prepare(self, view: Any) -> None:
-        """Compile every path once (``view.compile``) and the rules into closures.
-
-        A path used by several rules is read once per bar: the closures read a per-path slot
-        that ``__call__`` refreshes from the handle at the start of the bar.
-        """
-        paths = list(dict.fromkeys(p for tree in self._trees.values() for p in rule_paths(tree)))
-        self._reads = [(_Slot(), view.compile(p)) for p in paths]
-        slots = {p: slot for p, (slot, _) in zip(paths, self._reads)}
-        for key, tree in self._trees.items():
-            setattr(self, "_" + key, compile_rule(tree, slots))
-
-    def __call__(self, view: Any) -> int:
-        for slot, handle in self._reads:
-            slot.value = handle.get()
-        le, lx = self._long_entry(), self._long_exit()
-        se, sx = self._short_entry(), self._short_exit()
-        side = self._exchange.side
-        if side == 0:
-            return 1 if le else (-1 if se else 0)
-        if side > 0:
-            return -1 if se else (2 if lx else 0)
-        return 1 if le else (2 if sx else 0)
+RuleStrategy = load("rules").RuleStrategy
 
 
 # --------------------------------------------------------------------------- Python code

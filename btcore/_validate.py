@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any, Optional
 
-from ..errors import ConfigError
+from .errors import ConfigError
 
 __all__ = ["bad_value", "number_in", "optional_fraction", "is_price"]
 

@@ -1,0 +1,279 @@
+"""Compiled rules: a flat program evaluated per bar (pure-Python twin of ``btcore._core.rules``).
+
+:mod:`btcore.backtest.rules` parses rule text and compiles it once into register code over
+numbered path slots and constants; :class:`RuleProgram` runs that code (a flat list of
+instructions, no recursion, any depth), :class:`RuleStrategy` reads the slots from the view, runs
+the program and turns the four rule outcomes into a signal.
+
+Program format: ``code`` is a flat sequence of ``(op, dst, a, b)`` instructions over a register
+file of floats: registers ``[0, n_slots)`` hold the path values of the bar (NaN when a path reads
+None), the next ``len(consts)`` the constants, the rest temporaries (NaN at the start). NaN is
+the missing value; truth values are 1.0 / 0.0. Every instruction runs on every evaluation.
+
+==================  ===================================================================
+op                  effect (``ra``, ``rb``: registers ``a`` and ``b``)
+==================  ===================================================================
+``OP_NEG``          ``r[dst] = -ra``
+``OP_ADD`` ...      ``ra + rb``, ``ra - rb``, ``ra * rb``; ``ra / rb`` is NaN when ``rb == 0``;
+``OP_DIV``          any NaN operand or result (``inf - inf``, ``0 * inf``) is missing (NaN)
+``OP_LT`` ...       ``ra < rb``, ``<=``, ``>``, ``>=``, ``==``, ``!=``: false when either is NaN
+``OP_NE``
+``OP_CROSS_ABOVE``  ``ra > rb`` now and ``ra <= rb`` at the previous evaluation (each crossing
+``/ _BELOW``        instruction keeps its own previous pair); false when any of the four values
+                    is NaN, and on the first evaluation
+``OP_NOT``          logical not of ``ra``
+``OP_AND``/``OR``   of ``ra`` and ``rb`` (both always computed: a crossing keeps its state)
+``OP_OUT``          rule output ``dst`` = the truth of ``ra``
+==================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from ..errors import ConfigError
+from .loop import CythonStrategy
+
+__all__ = [
+    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
+    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
+    "RULE_OUTPUTS", "check_program",
+]
+
+(OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_CROSS_ABOVE, OP_CROSS_BELOW,
+ OP_NOT, OP_AND, OP_OR, OP_OUT) = range(17)
+N_OPS = 17
+#: Outputs of a strategy's program, in order.
+RULE_OUTPUTS = ("long_entry", "long_exit", "short_entry", "short_exit")
+_NAN = math.nan
+_UNARY = (OP_NEG, OP_NOT, OP_OUT)
+_MAX = 1 << 24
+
+
+def check_program(code: Any, consts: Any, n_slots: Any, n_outputs: Any) -> tuple[tuple[int, ...], tuple[float, ...],
+                                                                                   int, int, int]:
+    """Validate a program: (code, consts, n_slots, n_outputs, number of registers).
+
+    Every op must be known and every register and output index in range (an instruction never
+    writes a slot or a constant), so the compiled evaluator can run it unchecked.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first bad instruction.
+    """
+    for name, v in (("n_slots", n_slots), ("n_outputs", n_outputs)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= _MAX:
+            raise ConfigError(f"{name} must be an int in [0, {_MAX}], got {v!r}")
+    try:
+        flat = tuple(int(c) for c in code)
+        cs = tuple(float(c) for c in consts)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError("a rule program is a sequence of int (op, dst, a, b) instructions and a sequence of "
+                          "float constants") from None
+    if len(flat) % 4 or len(flat) > _MAX:
+        raise ConfigError(f"a rule program is (op, dst, a, b) instructions, got {len(flat)} ints")
+    first_temp = n_slots + len(cs)
+    n_regs = max([first_temp] + [flat[pc + 1] + 1 for pc in range(0, len(flat), 4) if flat[pc] != OP_OUT])
+    if n_regs > _MAX:
+        raise ConfigError(f"a rule program may use at most {_MAX} registers, got {n_regs}")
+    for pc in range(0, len(flat), 4):
+        op, dst, a, b = flat[pc:pc + 4]
+        where = f"rule program instruction {pc // 4}"
+        if not 0 <= op < N_OPS:
+            raise ConfigError(f"{where}: unknown op {op}")
+        if op == OP_OUT:
+            if not 0 <= dst < n_outputs:
+                raise ConfigError(f"{where}: output {dst} out of range [0, {n_outputs})")
+        elif not first_temp <= dst < n_regs:
+            raise ConfigError(f"{where}: destination register {dst} out of range [{first_temp}, {n_regs})")
+        if not 0 <= a < n_regs or not 0 <= b < n_regs or (op in _UNARY and b != 0):
+            raise ConfigError(f"{where}: operand register out of range [0, {n_regs}) (a={a}, b={b})")
+    return flat, cs, n_slots, n_outputs, n_regs
+
+
+class RuleProgram:
+    """A compiled rule program (see the module docstring for the format).
+
+    Parameters
+    ----------
+    code : sequence of int
+        ``(op, dst, a, b)`` instructions, flattened.
+    consts : sequence of float
+        The constants (registers ``n_slots`` onwards).
+    n_slots : int
+        Number of path slots the program reads (registers ``0 .. n_slots - 1``).
+    n_outputs : int
+        Number of truth values it produces (``OP_OUT`` destinations).
+
+    Raises
+    ------
+    ConfigError
+        A malformed program (unknown op, a register or an output out of range).
+    """
+
+    def __init__(self, code: Sequence[int], consts: Sequence[float], n_slots: int, n_outputs: int) -> None:
+        self._code, consts_t, self._n_slots, self._n_outputs, n_regs = check_program(code, consts, n_slots, n_outputs)
+        self._regs = [_NAN] * n_slots + list(consts_t) + [_NAN] * (n_regs - n_slots - len(consts_t))
+        self._prev = [_NAN] * (len(self._code) // 2)
+        self.reset()
+
+    @property
+    def n_slots(self) -> int:
+        """Number of path slots the program reads."""
+        return self._n_slots
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of truth values it produces."""
+        return self._n_outputs
+
+    def reset(self) -> None:
+        """Forget the previous values of every crossing (the next run is a first bar)."""
+        self._prev = [_NAN] * len(self._prev)
+
+    def evaluate(self, values: Sequence[Any]) -> tuple[bool, ...]:
+        """Run the program once on slot values (floats; None or NaN is missing); the outputs.
+
+        Each call is one evaluation: crossings compare with the values of the previous call.
+
+        Raises
+        ------
+        ConfigError
+            ``values`` does not hold ``n_slots`` numbers.
+        """
+        if len(values) != self._n_slots:
+            raise ConfigError(f"the program reads {self._n_slots} slot value(s), got {len(values)}")
+        try:
+            slots = [_NAN if v is None else float(v) for v in values]
+        except (TypeError, ValueError):
+            raise ConfigError(f"slot values must be numbers or None, got {list(values)!r:.80}") from None
+        out = [False] * self._n_outputs
+        self._run(slots, out)
+        return tuple(out)
+
+    def _run(self, slots: list[float], out: list[bool]) -> None:
+        code, r, prev = self._code, self._regs, self._prev
+        r[:self._n_slots] = slots
+        for pc in range(0, len(code), 4):
+            op, d, a = code[pc], code[pc + 1], r[code[pc + 2]]
+            if op == OP_NEG:
+                r[d] = -a
+                continue
+            if op == OP_NOT:
+                r[d] = 1.0 if a == 0.0 else 0.0
+                continue
+            if op == OP_OUT:
+                out[d] = a != 0.0
+                continue
+            b = r[code[pc + 3]]
+            if op <= OP_DIV:
+                if op == OP_ADD:
+                    r[d] = a + b
+                elif op == OP_SUB:
+                    r[d] = a - b
+                elif op == OP_MUL:
+                    r[d] = a * b
+                else:
+                    r[d] = _NAN if b == 0.0 else a / b
+                continue
+            if op <= OP_NE:
+                if op == OP_LT:
+                    t = a < b
+                elif op == OP_LE:
+                    t = a <= b
+                elif op == OP_GT:
+                    t = a > b
+                elif op == OP_GE:
+                    t = a >= b
+                elif op == OP_EQ:
+                    t = a == b
+                else:  # != is false for a missing operand
+                    t = a == a and b == b and a != b
+            elif op <= OP_CROSS_BELOW:
+                c = pc // 2
+                pa, pb = prev[c], prev[c + 1]
+                prev[c], prev[c + 1] = a, b
+                if a != a or b != b or pa != pa or pb != pb:
+                    t = False
+                elif op == OP_CROSS_ABOVE:
+                    t = a > b and pa <= pb
+                else:
+                    t = a < b and pa >= pb
+            elif op == OP_AND:
+                t = (a != 0.0) & (b != 0.0)
+            else:
+                t = (a != 0.0) | (b != 0.0)
+            r[d] = 1.0 if t else 0.0
+
+
+class RuleStrategy(CythonStrategy):
+    """Entry/exit rules compiled to one :class:`RuleProgram`, evaluated every bar.
+
+    Decision per bar, with every rule evaluated on every bar: flat → LONG if ``long_entry`` else
+    SHORT if ``short_entry``; long → SHORT (reverse) if ``short_entry`` else FLAT if ``long_exit``;
+    short → LONG (reverse) if ``long_entry`` else FLAT if ``short_exit``. A rule that is not given
+    is never true. The current position is read from ``exchange.side`` (1, -1, 0).
+
+    Parameters
+    ----------
+    program : RuleProgram
+        Four outputs, in :data:`RULE_OUTPUTS` order.
+    paths : sequence of str
+        The view path of each slot (compiled with ``view.compile`` in :meth:`prepare`).
+    exchange : object
+        Anything with ``side``; a compiled loop with the compiled exchange passes the side in C.
+
+    Raises
+    ------
+    ConfigError
+        ``program`` is not a RuleProgram with four outputs and one slot per path.
+    """
+
+    def __init__(self, program: RuleProgram, paths: Sequence[str], exchange: Any) -> None:
+        if not isinstance(program, RuleProgram) or program.n_outputs != len(RULE_OUTPUTS):
+            raise ConfigError(f"program must be a RuleProgram with {len(RULE_OUTPUTS)} outputs, got {program!r}")
+        paths = tuple(paths)
+        if len(paths) != program.n_slots or not all(isinstance(p, str) for p in paths):
+            raise ConfigError(f"paths must be {program.n_slots} path string(s), one per slot, got {paths!r:.80}")
+        self._program = program
+        self._paths = paths
+        self._exchange = exchange
+        self._handles: list[Any] = []
+        self._out = [False] * len(RULE_OUTPUTS)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The view path of each slot."""
+        return self._paths
+
+    @property
+    def program(self) -> RuleProgram:
+        """The compiled program."""
+        return self._program
+
+    def prepare(self, view: Any) -> None:
+        """Compile every path once (``view.compile``) and start the crossings afresh."""
+        self._handles = [view.compile(p).get for p in self._paths]
+        self._program.reset()
+
+    def decide(self, side: int) -> int:
+        """The signal for the outcomes of the last evaluation when holding ``side``."""
+        le, lx, se, sx = self._out
+        if side == 0:
+            return 1 if le else (-1 if se else 0)
+        if side > 0:
+            return -1 if se else (2 if lx else 0)
+        return 1 if le else (2 if sx else 0)
+
+    def on_bar(self, view: Any) -> int:
+        """Evaluate the rules at the view's bar and decide (the loop calls this per bar)."""
+        if len(self._handles) != len(self._paths):
+            raise ConfigError("RuleStrategy.prepare(view) must run before the first bar")
+        self._out = [False] * len(RULE_OUTPUTS)
+        self._program._run([_NAN if (v := get()) is None else v for get in self._handles], self._out)
+        return self.decide(self._exchange.side)
+
+    def __call__(self, view: Any) -> int:
+        return self.on_bar(view)
