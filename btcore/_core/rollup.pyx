@@ -26,7 +26,7 @@ from cpython.long cimport PyLong_AsLongLongAndOverflow
 from libc.math cimport INFINITY, NAN
 
 from btcore._pure import rollup as _p
-from btcore._pure._boundary import already_initialised, as_double, not_initialised
+from btcore._pure._boundary import already_initialised, as_double
 from btcore._pure.rollup import (
     QUOTE_KEYS,
     ROLLUP_KEYS,
@@ -76,7 +76,7 @@ cdef inline double _raw(str name, object value) except? -1.0:
 # The "initialised?" test of every Python-facing member of a quote: a field compare.
 cdef inline int _quote_ok(QuoteState q) except -1:
     if not q._built:
-        raise not_initialised(q)
+        raise _p.unbuilt_quote()
     return 0
 
 

@@ -43,7 +43,7 @@ cdef class _FeedsC:
     cdef dict paths            # path string -> _Spec, bounded (oldest dropped)
     cdef object lock           # threading.Lock serialising inserts/evictions of paths
     cdef Py_ssize_t owner      # id() of the feeds object the tables were built from
-    cdef bint duck             # feeds is not a MultiTFFeedStore: re-check its roles on each use
+    cdef bint duck             # feeds is no MultiTFFeedStore (subclass): re-check its roles on each use
 
     cdef int _same_roles(self, object feeds) except -1
 

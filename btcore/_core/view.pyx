@@ -233,7 +233,7 @@ cdef _FeedsC _build_feeds(object feeds):
     fc.paths = {}
     fc.lock = threading.Lock()
     fc.owner = <Py_ssize_t><void*>feeds
-    fc.duck = type(feeds) is not MultiTFFeedStore
+    fc.duck = not isinstance(feeds, MultiTFFeedStore)  # a MultiTFFeedStore (subclass too) is frozen
     fc.feeds = roles
     return fc
 

@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping, Optional
 from ..errors import NotInitializedError
 
 __all__ = [
-    "not_initialised", "already_initialised", "guarded", "initialised", "is_initialised",
+    "not_initialised", "not_initialised_named", "already_initialised", "guarded", "initialised", "is_initialised",
     "as_intp", "as_int64", "as_double", "INT64_MIN", "INT64_MAX",
 ]
 
@@ -40,7 +40,11 @@ INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 def not_initialised(obj: Any) -> NotInitializedError:
     """The error for any use of ``obj`` before its ``__init__`` ran."""
-    name = type(obj).__name__
+    return not_initialised_named(type(obj).__name__)
+
+
+def not_initialised_named(name: str) -> NotInitializedError:
+    """:func:`not_initialised` for an object of class ``name`` (where the object is not at hand)."""
     return NotInitializedError(
         f"{name} object is not initialised: its __init__ did not run (made with "
         f"{name}.__new__, or a subclass __init__ that did not call super().__init__(...))"

@@ -12,12 +12,13 @@ a NaN is never skipped (a NaN low makes the minimum NaN, a NaN volume makes the 
 bucket reads NaN with a count of 0.
 
 Safety (as in the compiled twin): a quote made with ``__new__`` raises
-:class:`~btcore.errors.NotInitializedError` from every member (it is born as the hidden
-subclass of :func:`btcore._pure._boundary.guarded`); the bucket refuses it, so no aggregate is
-built from an unvalidated quote. A second ``__init__`` of a quote raises ``TypeError``; a
-bucket's ``__init__`` validates everything before it stores anything. A bucket made with
-``__new__`` is empty (a valid bucket). Both pickle through their constructor. Numbers are
-converted as :func:`btcore._pure._boundary.as_double` converts them (never from strings).
+:class:`~btcore.errors.NotInitializedError` from every member (its one slot holds a sentinel
+that raises on any read, so a built quote keeps the plain slot and tuple reads: a quote is built
+per 1-minute bar); the bucket refuses it, so no aggregate is built from an unvalidated quote.
+A second ``__init__`` of a quote raises ``TypeError``; a bucket's ``__init__`` validates
+everything before it stores anything. A bucket made with ``__new__`` is empty (a valid bucket).
+Both pickle through their constructor. Numbers are converted as
+:func:`btcore._pure._boundary.as_double` converts them (never from strings).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import numbers
 import sys
 from typing import Any, Dict, Tuple
 
-from ..errors import DataError
+from ..errors import DataError, NotInitializedError
 from ..timeframe import MAX_EPOCH_MS
-from ._boundary import already_initialised, as_double, guarded, initialised, is_initialised
+from ._boundary import already_initialised, as_double, not_initialised_named
 from .state_tables import MAX_INDEX
 
 __all__ = [
@@ -88,6 +89,11 @@ def bad_range(high: float, low: float) -> DataError:
     return DataError(f"high_1m ({high}) must be >= low_1m ({low})", "BAD_QUOTE")
 
 
+def unbuilt_quote() -> NotInitializedError:
+    """The error for any use of a QuoteState whose ``__init__`` never ran (both twins raise it)."""
+    return not_initialised_named("QuoteState")
+
+
 def bad_volume(value: Any) -> DataError:
     return DataError(f"volume_1m must be a finite number >= 0, got {value!r}", "BAD_QUOTE")
 
@@ -138,7 +144,21 @@ _APPROX, _MARK_1M = "approx_from_ohlcv_1m", "mark_1m"
 _put = object.__setattr__
 
 
-@guarded()
+class _Unbuilt:
+    """``QuoteState._v`` until ``__init__`` ran: indexing, iterating, comparing or hashing it
+    raises NotInitializedError (the fields of a built quote are a plain tuple)."""
+
+    __slots__ = ()
+
+    def _fail(self, *args: Any) -> Any:
+        raise unbuilt_quote()
+
+    __getitem__ = __iter__ = __len__ = __eq__ = __ne__ = __hash__ = _fail
+
+
+_UNBUILT = _Unbuilt()
+
+
 class QuoteState:
     """Quote derived from one closed 1-minute bar (ticker proxy for the simulator).
 
@@ -176,6 +196,11 @@ class QuoteState:
 
     __slots__ = ("_v",)  # the eight field values in _QUOTE_FIELDS order (one store per quote)
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> "QuoteState":
+        self = object.__new__(cls)
+        _put(self, "_v", _UNBUILT)  # every read raises NotInitializedError until __init__ ran
+        return self
+
     def __init__(
         self,
         ts_ms: int,
@@ -187,7 +212,7 @@ class QuoteState:
         mark_source: str,
         volume_1m: float = 0.0,
     ) -> None:
-        if is_initialised(self):
+        if self._v is not _UNBUILT:
             raise already_initialised(self)
         ts = ts_ms if type(ts_ms) is int and 0 < ts_ms <= TS_MAX else check_ts_ms(ts_ms)
         la = last if type(last) is float and 0.0 < last < _INF else _price("last price", last)
@@ -202,7 +227,6 @@ class QuoteState:
         if not (0.0 <= vol < _INF):
             raise bad_volume(volume_1m)
         _put(self, "_v", (ts, la, op, hi, lo, mk, src, vol))  # every value is valid: commit
-        initialised(self)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"QuoteState is immutable: cannot set {name!r}")
@@ -259,13 +283,17 @@ class QuoteState:
         return self._v
 
     def __eq__(self, other: object) -> bool:
-        v = self._v  # NotInitializedError first, as in the compiled twin
+        v = self._v
+        if v is _UNBUILT:  # NotInitializedError first, as in the compiled twin
+            raise unbuilt_quote()
         if type(other) is not type(self):
             return NotImplemented
         return v == other._v  # type: ignore[attr-defined]
 
     def __ne__(self, other: object) -> bool:
         v = self._v
+        if v is _UNBUILT:
+            raise unbuilt_quote()
         if type(other) is not type(self):
             return NotImplemented
         return v != other._v  # type: ignore[attr-defined]
@@ -274,7 +302,10 @@ class QuoteState:
         return hash(self._v)
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        return (type(self), self._v)
+        v = self._v
+        if v is _UNBUILT:
+            raise unbuilt_quote()
+        return (type(self), v)
 
     def __repr__(self) -> str:
         return "QuoteState(" + ", ".join([f"{n}={v!r}" for n, v in zip(_QUOTE_FIELDS, self._v)]) + ")"
@@ -399,10 +430,10 @@ class ExecRollupBucket:
         object with the same attributes is read through them (as :meth:`accumulate_ohlcv`). A
         quote whose ``__init__`` never ran raises NotInitializedError and is not added.
         """
-        if type(quote) is not QuoteState:  # an unbuilt quote too: its fields raise
+        if type(quote) is not QuoteState:
             self.accumulate_ohlcv(quote.open_1m, quote.high_1m, quote.low_1m, quote.last, quote.volume_1m)
             return
-        _, close, open, high, low, _, _, volume = quote._v  # validated floats: no conversion
+        _, close, open, high, low, _, _, volume = quote._v  # validated floats (unbuilt: raises)
         if self._count == 0:
             self._open, self._min, self._max, self._volume = open, low, high, volume
         else:  # a QuoteState holds no NaN, but the running values may (from accumulate_ohlcv)

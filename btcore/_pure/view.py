@@ -20,6 +20,7 @@ from .. import _incremental as incr
 from .. import _viewspec as vs
 from .._arrays import _readonly
 from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
+from ..feed import MultiTFFeedStore
 from ..types import DEFAULT_HISTORY_CONFIG
 from ._boundary import already_initialised, as_double, guarded, initialised, is_initialised
 
@@ -71,7 +72,8 @@ def _feed_table(feed: Any) -> _FeedTable:
 class _FeedsTable:
     """The roles of one feed set, their tables and the bounded parsed-path cache."""
 
-    __slots__ = ("roles", "tables", "cols", "names", "lengths", "counts", "ts_close", "paths", "lock", "__weakref__")
+    __slots__ = ("roles", "tables", "cols", "names", "lengths", "counts", "ts_close", "paths", "lock", "owner",
+                 "duck", "__weakref__")
 
     def __init__(self, feeds: Any) -> None:
         roles = vs.role_feeds(feeds)
@@ -84,13 +86,15 @@ class _FeedsTable:
         self.ts_close = tuple(None if t is None else t.ts_close for t in tables)
         self.paths: dict[str, tuple] = {}
         self.lock = threading.Lock()
+        self.owner = id(feeds)  # a table copied into another feed set's cache is rebuilt there
+        self.duck = not isinstance(feeds, MultiTFFeedStore)
         self.roles = roles
 
 
 def _feeds_table(feeds: Any) -> _FeedsTable:
     cache = getattr(feeds, "_c_cache", None)
     t = cache.get(_FEEDS_KEY) if type(cache) is dict else None
-    if type(t) is not _FeedsTable or not _same_roles(t.roles, feeds):
+    if type(t) is not _FeedsTable or t.owner != id(feeds) or (t.duck and not _same_roles(t.roles, feeds)):
         t = _FeedsTable(feeds)
         if type(cache) is dict:
             cache[_FEEDS_KEY] = t
@@ -409,7 +413,9 @@ class RuntimeSnapshotView:
         incremental_state: Any = None,
     ) -> None:
         # Everything is checked into locals first; the view changes only once nothing can fail.
-        if is_initialised(self):
+        # (The boundary helpers are inlined where a call would cost: a view is built per bar.)
+        real = type(self).__dict__.get("_btcore_uninitialised")  # None once initialised (is_initialised)
+        if real is None:
             raise already_initialised(self)
         ft = _feeds_table(feeds)
         roles, n = ft.roles, ft.lengths
@@ -418,9 +424,10 @@ class RuntimeSnapshotView:
         m = _role_idx(roles[1], mtf_idx, n[1], "mtf_idx")
         h = _role_idx(roles[2], htf_idx, n[2], "htf_idx")
         q = -1 if roles[3] is None else _last_closed_1m(ft.ts_close[3], int(ft.ts_close[0][e]))
-        mark = math.nan if mark_price is None else as_double(mark_price, "mark_price")
-        source = _check_source(mark_price_source)
-        ready = bool(history_ready)
+        mark = (mark_price if type(mark_price) is float else math.nan if mark_price is None
+                else as_double(mark_price, "mark_price"))
+        source = mark_price_source if type(mark_price_source) is str else _check_source(mark_price_source)
+        ready = history_ready if history_ready is True else bool(history_ready)
         config = DEFAULT_HISTORY_CONFIG if history_config is None else (history_config or DEFAULT_HISTORY_CONFIG)
         roll = vs.rollups_from_dict(rollups)
         state = None if incremental_state is None else incr.check_state(incremental_state)
@@ -439,7 +446,7 @@ class RuntimeSnapshotView:
         self._feeds = feeds
         self._roles = roles
         self._fc = ft
-        initialised(self)  # last: from here on the view is initialised
+        object.__setattr__(self, "__class__", real)  # last (_boundary.initialised): initialised from here on
 
     def __reduce__(self) -> tuple:
         args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
