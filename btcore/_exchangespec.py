@@ -28,7 +28,7 @@ __all__ = [
     "EVENT_NONE", "EVENT_DONE", "REJECT_REASONS", "EXIT_REASONS", "SIDE_NAMES", "TRADE_FIELDS",
     "FILL_MASK", "SIG_SHIFT", "SIZED", "reject_code", "reject_reason", "check_args", "keep_int64",
     "trade_dicts", "fill_events", "signal_events", "sizing_budget", "exposure", "orders_rejected",
-    "position_state", "flat_state", "LIQUIDATED_STATE", "optional_price", "check_replay",
+    "position_state", "flat_state", "LIQUIDATED_STATE", "optional_price", "check_replay", "check_range",
 ]
 
 EVENT_NONE = 0
@@ -119,6 +119,16 @@ def _index(name: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= int(value) <= hi:
         raise bad_value(name, f"an int in [{lo}, {hi}]", value)
     return int(value)
+
+
+def check_range(start: Any, end: Any, loop_end: int, exchange_end: int) -> tuple[int, int]:
+    """The validated range of ``simulate_range``: ``0 <= start <= end <= loop_end`` and ``end``
+    the exchange's own end (its last bar is where a signal finds no next bar)."""
+    s = _index("start", start, 0, loop_end)
+    e = _index("end", end, s, loop_end)
+    if e != exchange_end:
+        raise ConfigError(f"end={e} but the exchange was built with end={exchange_end}; build it with end={e}")
+    return s, e
 
 
 def check_replay(n: int, signals: Any, start: Any, end: Any, history_start: Any) -> tuple[NDArray[np.int8], int, int, int]:

@@ -29,9 +29,9 @@ from .strategies import as_strategy, check_rule_paths, rule_strategy
 from .strategy_files import load_python_strategy, strategy_folder_on_path
 from .tracking import ProgressPoller, replay_tracker
 
-__all__ = ["run_backtest", "prepare_data", "check_run_data", "check_data"]
+__all__ = ["run_backtest", "prepare_data", "check_run_data", "check_data", "new_exchange", "run_stats", "make_strategy"]
 
-_RULES = object()  # "the strategy is cfg.rules"
+RULES = _RULES = object()  # "the strategy is cfg.rules" (or cfg.strategy_file)
 
 
 def _say(log: Optional[Callable[[str], Any]], msg: str) -> None:
@@ -80,8 +80,9 @@ def check_run_data(cfg: RunConfig, df1: Optional[pd.DataFrame], feeds: MultiTFFe
     return health, preflight
 
 
-def _strategy(cfg: RunConfig, strategy: Any, params: Mapping[str, Any], exchange: SimExchange,
-              check_paths: bool) -> tuple[Any, str]:
+def make_strategy(cfg: RunConfig, strategy: Any, params: Mapping[str, Any], exchange: SimExchange,
+                  check_paths: bool) -> tuple[Any, str]:
+    """What the loop runs for ``strategy`` (``RULES``: the settings' rules or strategy file) and its description."""
     if strategy is _RULES and cfg.strategy_file is not None:
         strat = load_python_strategy(cfg.strategy_file, cfg.strategy_function, cfg.strategy_params, exchange)
         kind = "CythonStrategy " + type(strat).__name__ if _is_cython(strat) else "python file"
@@ -160,15 +161,9 @@ def run_backtest(
         raise CheckFailed(f"preflight failed: {', '.join(codes)}: {preflight['message']}", codes, preflight)
 
     loop = BarLoop(feeds, start=lo, end=hi, quote_feed=feeds.quote_feed)
-    align = loop.alignment
-    exchange = SimExchange(
-        ex_feed, feeds.quote_feed, np.asarray(align.m1_start), np.asarray(align.m1_end),
-        initial_equity=cfg.initial_equity, commission=cfg.commission, slippage=cfg.slippage,
-        size_fraction=cfg.size_fraction, stop_loss_pct=cfg.stop_loss_pct, take_profit_pct=cfg.take_profit_pct,
-        sizing=cfg.sizing, min_qty=cfg.min_qty, min_notional=cfg.min_notional, qty_step=cfg.qty_step, end=hi,
-    )
+    exchange = new_exchange(cfg, loop, hi)
     with strategy_folder_on_path(cfg.strategy_file if strategy is _RULES else None):
-        strat, strategy_text = _strategy(cfg, strategy, params or {}, exchange,
+        strat, strategy_text = make_strategy(cfg, strategy, params or {}, exchange,
                                          check_paths=not isinstance(data, MultiTFFeedStore))
         _say(log, f"running {hi - lo:,} {cfg.exec_tf} bars ...")
         bar_progress = progress(hi - lo) if progress is not None else None
@@ -185,14 +180,8 @@ def run_backtest(
     replay_tracker(tracker, exchange, loop_result.signals, lo, hi, loop.history_start)
 
     sl = slice(lo, hi)
-    stats = compute_stats(ex_feed.ts_open_ms[sl], ex_feed.ts_close_ms[sl], exchange.equity[sl], exchange.position[sl],
-                          exchange.trades, cfg.initial_equity, ex_feed.open[sl], ex_feed.close[sl])
     loop_s = t_loop1 - t_loop0
-    stats["loop_seconds"] = loop_s
-    stats["bars_per_second"] = (hi - lo) / loop_s if loop_s > 0 else float("nan")
-    stats["orders_filled"] = exchange.orders_filled
-    stats["orders_rejected"] = exchange.orders_rejected
-    stats["liquidated"] = exchange.liquidated
+    stats = run_stats(cfg, ex_feed, exchange, lo, hi, loop_s)
     context = {
         "symbol": cfg.symbol,
         "timeframes": f"{cfg.exec_tf}/{cfg.mtf}/{cfg.htf}",
@@ -224,6 +213,33 @@ def run_backtest(
         indicators=[m.to_dict(serialize_datetime=True) if hasattr(m, "to_dict") else m for m in meta_records],
         context=context, preflight_failed=pf_failed,
     )
+
+
+def new_exchange(cfg: RunConfig, loop: Any, hi: int) -> SimExchange:
+    """The simulated exchange of a run over ``loop``'s feeds, trading up to exec bar ``hi``."""
+    feeds, align = loop.feeds, loop.alignment
+    return SimExchange(
+        feeds.exec_feed, feeds.quote_feed, np.asarray(align.m1_start), np.asarray(align.m1_end),
+        initial_equity=cfg.initial_equity, commission=cfg.commission, slippage=cfg.slippage,
+        size_fraction=cfg.size_fraction, stop_loss_pct=cfg.stop_loss_pct, take_profit_pct=cfg.take_profit_pct,
+        sizing=cfg.sizing, min_qty=cfg.min_qty, min_notional=cfg.min_notional, qty_step=cfg.qty_step, end=hi,
+    )
+
+
+def run_stats(cfg: RunConfig, ex_feed: Any, exchange: SimExchange, lo: int, hi: int,
+              loop_seconds: Optional[float] = None) -> dict[str, Any]:
+    """The statistics of a finished run over exec bars ``[lo, hi)``: :data:`~btcore.backtest.STAT_KEYS`,
+    the loop timings when ``loop_seconds`` is given, then the exchange's order counts."""
+    sl = slice(lo, hi)
+    stats = compute_stats(ex_feed.ts_open_ms[sl], ex_feed.ts_close_ms[sl], exchange.equity[sl], exchange.position[sl],
+                          exchange.trades, cfg.initial_equity, ex_feed.open[sl], ex_feed.close[sl])
+    if loop_seconds is not None:
+        stats["loop_seconds"] = loop_seconds
+        stats["bars_per_second"] = (hi - lo) / loop_seconds if loop_seconds > 0 else float("nan")
+    stats["orders_filled"] = exchange.orders_filled
+    stats["orders_rejected"] = exchange.orders_rejected
+    stats["liquidated"] = exchange.liquidated
+    return stats
 
 
 def _compiled() -> bool:
