@@ -175,7 +175,9 @@ class Backtest:
         strategy = RULES if self._strategy is None else self._strategy
         table = stats_table(run_plans(*prepare_sweep(settings, params, self.data, strategy), executor))
         for j, key in enumerate(keys):
-            table.insert(j, key, [c.values[key] for c in combos])
+            column = [c.values[key] for c in combos]
+            # None (a setting switched off) stays None rather than becoming NaN in a float column
+            table.insert(j, key, pd.Series(column, dtype=object) if None in column else column)
         table.index = pd.RangeIndex(len(table), name="combination")
         return check(table, keys)
 

@@ -31,7 +31,19 @@ from .tracking import ProgressPoller, replay_tracker
 
 __all__ = ["run_backtest", "prepare_data", "check_run_data", "check_data", "new_exchange", "run_stats", "make_strategy"]
 
-RULES = _RULES = object()  # "the strategy is cfg.rules" (or cfg.strategy_file)
+class _Rules:
+    """The strategy is the settings' rules (or strategy file); one object, also after pickling."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RULES"
+
+    def __reduce__(self) -> str:
+        return "RULES"
+
+
+RULES = _RULES = _Rules()
 
 
 def _say(log: Optional[Callable[[str], Any]], msg: str) -> None:

@@ -85,7 +85,7 @@ def _check_key(key: Any, cfg: RunConfig, python_strategy: bool) -> None:
 
 def _settings(cfg: RunConfig, values: Mapping[str, Any]) -> tuple[RunConfig, dict[str, Any]]:
     changes: dict[str, Any] = {}
-    indicators = {s.name: {"name": s.name, "type": s.type, "length": s.length, "source": s.source,
+    indicators: dict[str, dict[str, Any]] = {s.name: {"name": s.name, "type": s.type, "length": s.length, "source": s.source,
                            "roles": list(s.roles)} for s in cfg.indicators}
     params: dict[str, Any] = {}
     for key, value in values.items():
