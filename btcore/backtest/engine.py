@@ -78,9 +78,10 @@ def prepare_data(cfg: RunConfig, data: Any) -> tuple[RunConfig, Optional[pd.Data
     return cfg, df1, feeds, meta, label
 
 
-def check_run_data(cfg: RunConfig, df1: Optional[pd.DataFrame], feeds: MultiTFFeedStore, lo: int, hi: int
-                   ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Data health of the whole 1m frame and the preflight gate of the traded window."""
+def check_run_data(cfg: RunConfig, df1: Optional[pd.DataFrame], feeds: MultiTFFeedStore, lo: int, hi: int,
+                   built: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Data health of the whole 1m frame and the preflight gate of the traded window
+    (``built``: the feeds were built from ``df1``, so the gate reads their open times)."""
     if df1 is None:
         skipped = {"passed": True, "error_codes": [], "message": "skipped: the feeds have no 1m quote feed"}
         return dict(skipped), dict(skipped)
@@ -88,7 +89,8 @@ def check_run_data(cfg: RunConfig, df1: Optional[pd.DataFrame], feeds: MultiTFFe
     ts1 = df1["ts"].to_numpy()
     health = run_health(df1, cfg.symbol, int(ts1[0]), int(ts1[-1]))
     start, end = int(ex.ts_open_ms[lo]), int(ex.ts_close_ms[hi - 1]) - 1
-    preflight = run_preflight(df1, cfg.symbol, cfg.tf_mapping, start, end, warmup_by_role(feeds))
+    preflight = run_preflight(df1, cfg.symbol, cfg.tf_mapping, start, end, warmup_by_role(feeds),
+                              feeds if built else None)
     return health, preflight
 
 
@@ -165,7 +167,7 @@ def run_backtest(
     t_prep = time.perf_counter()
     _say(log, f"{len(ex_feed):,} {cfg.exec_tf} bars; trading from {iso_ms(int(ex_feed.ts_open_ms[lo]))}: {rng.start_note}")
     _say(log, "checking the data (health, preflight) ...")
-    health, preflight = check_run_data(cfg, df1, feeds, lo, hi)
+    health, preflight = check_run_data(cfg, df1, feeds, lo, hi, built=not isinstance(data, MultiTFFeedStore))
     t_checks = time.perf_counter()
     pf_failed = not preflight["passed"]
     if pf_failed and not cfg.allow_preflight_failure:

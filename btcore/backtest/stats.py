@@ -67,7 +67,9 @@ def annual_periods(ts_close_ms: NDArray[Any]) -> int:
     """365 when weekends hold bars (more than 60 % of their calendar share), else 252."""
     if len(ts_close_ms) == 0:
         return 365
-    days = np.unique((ts_close_ms - 1) // _DAY_MS)
+    day = (ts_close_ms - 1) // _DAY_MS
+    # bar times are sorted (a FeedStore guarantees it): the distinct days without a sort
+    days = day[np.r_[True, day[1:] != day[:-1]]] if bool((day[1:] >= day[:-1]).all()) else np.unique(day)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (3); Saturday 5, Sunday 6
     return 365 if float(np.mean(weekday >= 5)) > 2.0 / 7.0 * 0.6 else 252
 

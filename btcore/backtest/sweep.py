@@ -135,13 +135,15 @@ def prepare_sweep(settings: Sequence[RunConfig], params: Sequence[Mapping[str, A
         group_of.update((i, len(feeds) - 1) for i in members)
     plans: list[Plan] = []
     gates: dict[Any, dict[str, Any]] = {}
+    checked: set[Any] = set()
     for i, cfg in enumerate(cfgs):
         g = group_of[i]
         if strategy is RULES and cfg.strategy_file is None:
             if not cfg.rules:
                 raise ConfigError("no strategy: give rules, a Python strategy or a strategy file")
-            if not prebuilt:
+            if not prebuilt and (cfg.rules, cfg.indicators) not in checked:
                 check_rule_paths(cfg.rules, cfg.indicators)
+                checked.add((cfg.rules, cfg.indicators))
         warm = spec_warmups(cfg.indicators) if not prebuilt else None
         rng = run_range(cfg, feeds[g], warm)
         _gate(cfg, feeds[g], frames[g], rng.lo, rng.hi, warm, gates, i)
@@ -159,7 +161,7 @@ def _gate(cfg: RunConfig, feeds: MultiTFFeedStore, df1: Optional[pd.DataFrame], 
     roles = warmup_by_role(feeds, warm)
     key = (id(feeds), start, end, tuple(sorted(roles.items())))
     if key not in gates:
-        gates[key] = run_preflight(df1, cfg.symbol, cfg.tf_mapping, start, end, roles)
+        gates[key] = run_preflight(df1, cfg.symbol, cfg.tf_mapping, start, end, roles, None if warm is None else feeds)
     report = gates[key]
     if not report["passed"] and not cfg.allow_preflight_failure:
         codes = report["error_codes"] or ["PREFLIGHT_FAILED"]

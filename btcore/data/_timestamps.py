@@ -36,7 +36,7 @@ from ..timeframe import to_epoch_ms
 
 __all__ = [
     "UNIT_FACTORS_TO_MS", "TIME_COLUMNS", "detect_epoch_unit", "epoch_to_ms", "to_ms_array", "scalar_ms",
-    "require_ms",
+    "require_ms", "sorted_times", "sorted_unique",
 ]
 
 #: Multiply (``s``) or floor-divide (others) by these to get milliseconds.
@@ -273,3 +273,13 @@ def scalar_ms(value: Any, *, name: str = "time") -> Optional[int]:
         return to_epoch_ms(value)
     except ValueError as exc:
         raise DataError(f"Invalid {name} {value!r}: {exc}", "BAD_TIMESTAMP") from None
+
+
+def sorted_times(ts: np.ndarray) -> np.ndarray:
+    """``ts`` in ascending order: itself when it already is (one O(n) pass instead of a sort)."""
+    return ts if ts.size < 2 or bool((ts[1:] >= ts[:-1]).all()) else np.sort(ts)
+
+
+def sorted_unique(ts: np.ndarray) -> np.ndarray:
+    """The distinct values of ``ts`` in ascending order: itself when strictly increasing."""
+    return ts if ts.size < 2 or bool((ts[1:] > ts[:-1]).all()) else np.unique(ts)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..timeframe import from_epoch_ms, normalize_tf, tf_ms, tf_origin_ms
-from ._timestamps import TIME_COLUMNS, require_ms, to_ms_array
+from ._timestamps import TIME_COLUMNS, require_ms, sorted_unique, to_ms_array
 
 __all__ = [
     "FUNDING_INTERVAL_TOLERANCE",
@@ -166,10 +166,6 @@ class DataHealthReport:
 # --------------------------------------------------------------------------- vectorised kernels
 
 
-def _sorted_unique(ts: np.ndarray) -> np.ndarray:
-    return ts if ts.size < 2 or (ts[1:] > ts[:-1]).all() else np.unique(ts)
-
-
 def find_gaps_ms(ts: np.ndarray, tf: str, start_ms: int, end_ms: int) -> List[Tuple[int, int, int]]:
     """Missing ``tf`` bars of the inclusive window as ``(start_ms, end_ms_exclusive, count)``.
 
@@ -179,7 +175,7 @@ def find_gaps_ms(ts: np.ndarray, tf: str, start_ms: int, end_ms: int) -> List[Tu
     step, origin = tf_ms(tf), tf_origin_ms(tf)
     g0 = origin + ((start_ms - origin) // step) * step
     g1 = origin + ((end_ms - origin) // step) * step
-    t = _sorted_unique(ts[(ts >= g0) & (ts <= g1)])
+    t = sorted_unique(ts[(ts >= g0) & (ts <= g1)])
     if t.size == 0:
         return [(g0, g1 + step, (g1 + step - g0) // step)]
     bounds_lo = np.r_[g0, t + step]
@@ -252,7 +248,7 @@ def _scan(data_rows: Any) -> Tuple[np.ndarray, Dict[str, np.ndarray], Dict[str, 
     masks: Dict[str, np.ndarray] = {f"nan_value:{k}": v for k, v in m.pop("nan").items()}
     masks.update(m)
     dup = np.zeros(ts.size, dtype=bool)
-    first = np.arange(ts.size) if _sorted_unique(ts) is ts else np.unique(ts, return_index=True)[1]
+    first = np.arange(ts.size) if sorted_unique(ts) is ts else np.unique(ts, return_index=True)[1]
     if first.size != ts.size:
         dup[:] = True
         dup[first] = False  # report the repeats, not the first occurrence
