@@ -72,9 +72,9 @@ def test_generic_submit_sends_the_feeds_once_per_chunk(sample, serial):
     ex = Recording(max_workers=3)
     table = Backtest(sample).optimize(GRID, maximize=None, executor=ex)
     pd.testing.assert_frame_equal(table, serial, check_exact=True)
-    # 6 combinations on 3 workers: 6 chunks of one (2 per worker), not one message per bar or
-    # per feed; each message is dominated by the feeds (the 1m quote feed of the sample)
-    assert len(ex.sent) == 6
+    # 6 combinations on 3 workers: 3 chunks of two (one per worker), not one message per run;
+    # each message is dominated by the feeds (the 1m quote feed of the sample)
+    assert len(ex.sent) == 3
     one_feed_set = len(pickle.dumps(Backtest(sample).run().feeds))
     assert all(size < 2 * one_feed_set for size in ex.sent)
 

@@ -1,6 +1,6 @@
 """Where the runs of a sweep go: here, threads, worker processes, a Dask cluster or Ray.
 
-The plans are cut into chunks (about one per worker), and every chunk is one call of
+The plans are cut into one chunk per worker (interleaved, so long and short runs mix), and every chunk is one call of
 :func:`btcore.backtest.sweep_run.run_chunk` with the shared feeds — so the feeds travel to each
 worker once, not once per run:
 
@@ -33,7 +33,6 @@ from .sweep_run import Plan, Shared, run_chunk
 
 __all__ = ["run_plans", "executor_kind", "check_picklable", "named_executor", "EXECUTOR_NAMES"]
 
-_PER_WORKER = 2  # chunks per worker: some balance when runs differ in length, little overhead
 
 
 def executor_kind(executor: Any) -> str:
@@ -141,7 +140,7 @@ def run_plans(shared: Shared, plans: Sequence[Plan], executor: Any = None) -> li
     else:
         if kind != "threads":
             check_picklable(shared.strategy)
-        chunks = _chunks(plans, _workers(executor, kind) * _PER_WORKER)
+        chunks = _chunks(plans, _workers(executor, kind))  # one per worker: one loop, one copy of the feeds
         rows = [row for part in _dispatch(executor, kind, shared, chunks) for row in part]
     by_index = dict(rows)
     return [by_index[p.index] for p in plans]

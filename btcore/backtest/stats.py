@@ -107,9 +107,12 @@ def _drawdown_periods(t_ms: NDArray[Any], series: NDArray[Any]) -> tuple[list[fl
     with np.errstate(divide="ignore", invalid="ignore"):
         dd = np.where(peak > 0, 100.0 * (series / peak - 1.0), 0.0)
     last = len(series) - 1
-    for a, b in zip(starts.tolist(), stops.tolist()):
-        depths.append(float(dd[a:b].min()))
-        durations.append(int(t_ms[min(b, last)] - t_ms[a - 1]))
+    # the runs are disjoint and ordered: one reduceat over (start, stop) pairs, whose even slots
+    # are the runs; one padding element keeps a stop at the very end a valid index
+    bounds = np.empty(2 * starts.size, dtype=np.intp)
+    bounds[0::2], bounds[1::2] = starts, stops
+    depths = np.minimum.reduceat(np.append(dd, 0.0), bounds)[0::2].tolist()
+    durations = (t_ms[np.minimum(stops, last)] - t_ms[starts - 1]).tolist()
     return depths, durations
 
 
