@@ -75,7 +75,8 @@ def prepare_data(cfg: RunConfig, data: Any) -> tuple[RunConfig, Optional[pd.Data
         df1 = as_minute_frame(data)
         label = str(data) if isinstance(data, (str, Path)) else f"{type(data).__module__.split('.')[0]} {type(data).__name__}"
     feeds, meta = build_feeds(cfg, df1)
-    return cfg, df1, feeds, meta, label
+    # from here on the run reads the 1m bars through the quote feed, so the loaded frame can go
+    return cfg, minute_frame_of(feeds), feeds, meta, label
 
 
 def check_run_data(cfg: RunConfig, df1: Optional[pd.DataFrame], feeds: MultiTFFeedStore, lo: int, hi: int,

@@ -105,12 +105,13 @@ def warmup_by_role(feeds: MultiTFFeedStore, warmups: Optional[Mapping[str, int]]
 
 
 def minute_frame_of(feeds: MultiTFFeedStore) -> Optional[pd.DataFrame]:
-    """The canonical 1m frame of a feed set's quote feed (None without one)."""
+    """The canonical 1m frame of a feed set's quote feed (None without one), over its arrays."""
     q = feeds.quote_feed
     if q is None:
         return None
+    # views of the feed's immutable arrays (no copy: the 1m bars are held once, by the feed)
     return pd.DataFrame({"ts": q.ts_open_ms, "open": q.open, "high": q.high, "low": q.low, "close": q.close,
-                         "volume": q.volume})
+                         "volume": q.volume}, copy=False)
 
 
 @dataclass(frozen=True)

@@ -64,12 +64,16 @@ def detect_epoch_unit(values: np.ndarray, *, name: str = "timestamps") -> str:
         ``MIXED_TIMESTAMP_UNITS`` if the smallest and largest positive values fall in different
         magnitude bands (see the module docstring).
     """
-    a = np.abs(np.asarray(values, dtype=np.float64))
-    if a.size == 0:
+    values = np.asarray(values)
+    if values.size == 0:
         return "ms"
-    hi = float(a.max())
-    pos = a[a > 0]
-    lo = float(pos.min()) if pos.size else hi
+    if values.dtype.kind in "iu" and values.min() > 0:  # the usual case: no float copy of the times
+        lo, hi = float(values.min()), float(values.max())
+    else:
+        a = np.abs(values.astype(np.float64))
+        hi = float(a.max())
+        pos = a[a > 0]
+        lo = float(pos.min()) if pos.size else hi
     unit_hi, unit_lo = _band(hi), _band(lo)
     if unit_hi != unit_lo:
         raise DataError(
