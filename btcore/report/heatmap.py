@@ -64,9 +64,9 @@ def _cells(table: Any, x: str, y: str, value: str, agg: str) -> Any:
 def heatmap_figure(table: Any, x: str, y: str, value: str = "sharpe", *, agg: str = "max") -> Any:
     """The bokeh figure of :func:`heatmap` (for a notebook or a page of your own)."""
     _bokeh()
-    from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper  # type: ignore[import-not-found,unused-ignore]
-    from bokeh.palettes import Viridis256  # type: ignore[import-not-found,unused-ignore]
-    from bokeh.plotting import figure  # type: ignore[import-not-found,unused-ignore]
+    from bokeh.models import ColorBar, ColumnDataSource, HoverTool, LinearColorMapper  # type: ignore[attr-defined,import-not-found,unused-ignore]
+    from bokeh.palettes import Viridis256  # type: ignore[attr-defined,import-not-found,unused-ignore]
+    from bokeh.plotting import figure  # type: ignore[attr-defined,import-not-found,unused-ignore]
 
     cells, xs, ys = _cells(table, x, y, value, agg)
     finite = cells["value"][np.isfinite(cells["value"])]
@@ -115,8 +115,8 @@ def heatmap(table: Any, x: str, y: str, value: str = "sharpe", filename: Optiona
         bokeh is not installed (``pip install 'btcore[plot]'``).
     """
     _bokeh()
-    from bokeh.embed import file_html  # type: ignore[import-not-found,unused-ignore]
-    from bokeh.resources import INLINE  # type: ignore[import-not-found,unused-ignore]
+    from bokeh.embed import file_html  # type: ignore[attr-defined,import-not-found,unused-ignore]
+    from bokeh.resources import INLINE  # type: ignore[attr-defined,import-not-found,unused-ignore]
 
     from .files import safe_name
 
