@@ -121,13 +121,21 @@ def _index(name: str, value: Any, lo: int, hi: int) -> int:
     return int(value)
 
 
-def check_range(start: Any, end: Any, loop_end: int, exchange_end: int) -> tuple[int, int]:
-    """The validated range of ``simulate_range``: ``0 <= start <= end <= loop_end`` and ``end``
-    the exchange's own end (its last bar is where a signal finds no next bar)."""
-    s = _index("start", start, 0, loop_end)
-    e = _index("end", end, s, loop_end)
-    if e != exchange_end:
-        raise ConfigError(f"end={e} but the exchange was built with end={exchange_end}; build it with end={e}")
+def check_range(loop: Any, loop_type: type, exchange: Any, exchange_type: type, start: Any, end: Any
+                ) -> tuple[int, int]:
+    """The validated arguments of ``simulate_range`` (each twin passes its own loop and exchange
+    classes): ``0 <= start <= end <= loop.end``, ``end`` the exchange's own end (its last bar is
+    where a signal finds no next bar), the exchange built on the loop's exec feed."""
+    if not isinstance(exchange, exchange_type):
+        raise ConfigError(f"exchange must be a {exchange_type.__module__}.SimExchange, got {type(exchange).__name__}")
+    if not isinstance(loop, loop_type):
+        raise ConfigError(f"loop must be a {loop_type.__module__}.BarLoop, got {type(loop).__name__}")
+    if loop.feeds.exec_feed is not exchange.exec_feed:
+        raise ConfigError("the exchange was built on another exec feed than the loop's")
+    s = _index("start", start, 0, loop.end)
+    e = _index("end", end, s, loop.end)
+    if e != exchange.end:
+        raise ConfigError(f"end={e} but the exchange was built with end={exchange.end}; build it with end={e}")
     return s, e
 
 

@@ -140,13 +140,7 @@ def simulate_range(loop, strategy, exchange, start, end):
         ``loop`` is not a compiled BarLoop, the exchange was built on another exec feed or for
         another end, or ``0 <= start <= end <= loop.end`` does not hold.
     """
-    if not isinstance(exchange, SimExchange):
-        raise ConfigError(f"exchange must be a {SimExchange.__module__}.SimExchange, got {type(exchange).__name__}")
-    if not isinstance(loop, BarLoop):
-        raise ConfigError(f"loop must be a {BarLoop.__module__}.BarLoop, got {type(loop).__name__}")
-    if loop.feeds.exec_feed is not exchange.exec_feed:
-        raise ConfigError("the exchange was built on another exec feed than the loop's")
-    lo, hi = xs.check_range(start, end, loop.end, exchange.end)
+    lo, hi = xs.check_range(loop, BarLoop, exchange, SimExchange, start, end)
     return _fused(<BarLoop>loop, strategy, <SimExchange>exchange, lo, hi)
 
 

@@ -63,13 +63,7 @@ def simulate_range(loop: Any, strategy: Any, exchange: Any, start: int, end: int
     """
     from .loop import BarLoop, LoopResult, signal_code
 
-    if not isinstance(exchange, SimExchange):
-        raise ConfigError(f"exchange must be a {SimExchange.__module__}.SimExchange, got {type(exchange).__name__}")
-    if not isinstance(loop, BarLoop):
-        raise ConfigError(f"loop must be a {BarLoop.__module__}.BarLoop, got {type(loop).__name__}")
-    if loop.feeds.exec_feed is not exchange.exec_feed:
-        raise ConfigError("the exchange was built on another exec feed than the loop's")
-    lo, hi = xs.check_range(start, end, loop.end, exchange.end)
+    lo, hi = xs.check_range(loop, BarLoop, exchange, SimExchange, start, end)
     if not callable(strategy):
         raise ConfigError(f"strategy must be callable or a CythonStrategy, got {type(strategy).__name__}")
     hist = loop.history_start
