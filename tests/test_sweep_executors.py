@@ -8,6 +8,7 @@ message naming what to do. The Dask and Ray executors are in their own files (re
 from __future__ import annotations
 
 import pickle
+import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 
 import pandas as pd
@@ -109,3 +110,10 @@ def test_lambda_or_local_strategy_is_refused_for_processes_with_what_to_do(sampl
         # threads and serial need no pickling
         with ThreadPoolExecutor(1) as pool:
             assert len(Backtest(sample, strategy).optimize({"commission": [0.0]}, executor=pool)) == 1
+
+
+@pytest.mark.parametrize("name, module", [("dask", "distributed"), ("ray", "ray.util.multiprocessing")])
+def test_named_cluster_executor_without_its_extra_names_the_extra(sample, monkeypatch, name, module):
+    monkeypatch.setitem(sys.modules, module, None)  # as if the extra were not installed
+    with pytest.raises(ImportError, match=f"executor='{name}' needs the {name} extra: pip install 'btcore\\[{name}\\]'"):
+        Backtest(sample).optimize({"commission": [0.0]}, executor=name)

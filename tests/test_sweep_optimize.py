@@ -97,8 +97,10 @@ def test_maximize_sorts_best_first_nan_last_and_rerun_gives_the_row(sample):
     assert_row_is_run(table.iloc[0], best.stats)
     assert len(best.trades) == table.iloc[0]["trades"]
     assert table.attrs["grid_keys"] == list(GRID) and table.attrs["maximize"] == "total_return_pct"
-    nan_last = bt.optimize({"stop_loss_pct": [None]}, maximize="sharpe")
-    assert len(nan_last) == 1
+    never = {"long_entry": "indicator.ema_fast > 1e12"}  # no trade: flat equity, Sharpe NaN
+    ranked = bt.optimize({"rules": [never, dict(bt.settings.rules)], "commission": [0.0, 0.001]}, maximize="sharpe")
+    assert ranked["sharpe"].iloc[:2].notna().all() and ranked["sharpe"].iloc[2:].isna().all()
+    assert ranked.index.tolist()[2:] == [0, 1]  # NaN rows last, in grid order
 
 
 def test_maximize_callable_adds_objective(sample):
@@ -182,3 +184,50 @@ def test_prebuilt_feeds_sweep_costs(sample):
     table = Backtest(feeds).optimize({"commission": [0.0, 0.002]}, maximize=None)
     for _, row in table.iterrows():
         assert_row_is_run(row, Backtest(feeds, commission=row["commission"]).run().stats)
+
+
+STRATEGY_FILE = '''
+class Strategy:
+    def __init__(self, low=30.0):
+        self.low = low
+
+    def prepare(self, view):
+        self.rsi = view.compile("indicator.rsi")
+
+    def on_bar(self, view):
+        rsi = self.rsi.get()
+        if rsi is None:
+            return None
+        side = view.exchange.position_side
+        if side is None and rsi < self.low:
+            return "LONG"
+        if side == "long" and rsi > 60:
+            return "FLAT"
+        return None
+'''
+
+
+def test_strategy_file_params_and_indicator_grid_rows_are_runs(sample, tmp_path):
+    path = tmp_path / "rsi_file.py"
+    path.write_text(STRATEGY_FILE)
+    bt = Backtest(sample, str(path))
+    table = bt.optimize({"params.low": [25.0, 40.0], "indicators.rsi.length": [7, 14]}, maximize=None)
+    for _, row in table.iterrows():
+        run = bt.rerun(row)
+        assert run.spec.strategy_params["low"] == row["params.low"]
+        assert_row_is_run(row, run.stats)
+    assert table["trades"].nunique() > 1
+
+
+def test_start_end_and_sizing_grid(sample):
+    bt = Backtest(sample)
+    table = bt.optimize({"start": ["2020-03-10", "2020-03-15"], "sizing": ["btcore", "fee_inclusive"]},
+                        maximize=None)
+    # a grid key that is also a statistic's name gets the column grid.<key>
+    assert list(table.columns[:3]) == ["grid.start", "sizing", "start"]
+    for _, row in table.iterrows():
+        run = Backtest(sample, start=row["grid.start"], sizing=row["sizing"]).run()
+        assert_row_is_run(row, run.stats)
+        assert_row_is_run(row, bt.rerun(row).stats)
+    assert table["grid.start"].tolist() == ["2020-03-10", "2020-03-10", "2020-03-15", "2020-03-15"]
+    assert table["start"].iloc[-1] >= pd.Timestamp("2020-03-15", tz="UTC")

@@ -150,11 +150,12 @@ class Backtest:
         Returns
         -------
         pandas.DataFrame
-            One column per grid key, then the statistics of ``Result.stats`` without the loop
-            timings (:data:`btcore.backtest.sweep.STAT_COLUMNS`); indexed by the combination's
+            One column per grid key (named as the key; ``grid.<key>`` for a key that is also a
+            statistic's name: ``start``, ``end``, ``initial_equity``), then the statistics of
+            ``Result.stats`` without the loop timings (:data:`btcore.backtest.sweep.STAT_COLUMNS`); indexed by the combination's
             number in grid order (index name ``combination``) and sorted best first, so
             ``table.iloc[0]`` is the best row and ``bt.rerun(table.iloc[0])`` its full Result.
-            ``table.attrs`` holds ``grid_keys`` and ``maximize``.
+            ``table.attrs`` holds ``grid_keys``, ``grid_columns`` and ``maximize``.
 
         Raises
         ------
@@ -177,7 +178,7 @@ class Backtest:
         for j, key in enumerate(keys):
             column = [c.values[key] for c in combos]
             # None (a setting switched off) stays None rather than becoming NaN in a float column
-            table.insert(j, key, pd.Series(column, dtype=object) if None in column else column)
+            table.insert(j, grid_column(key), pd.Series(column, dtype=object) if None in column else column)
         table.index = pd.RangeIndex(len(table), name="combination")
         return check(table, keys)
 
@@ -192,7 +193,8 @@ class Backtest:
 
         if not isinstance(row, (Mapping, pd.Series)):
             raise ConfigError(f"rerun takes a row of the optimize table or a mapping of grid keys, got {row!r:.80}")
-        values = {k: v for k, v in dict(row).items() if k not in STAT_COLUMNS and k != "objective"}
+        values = {k.removeprefix(_GRID_PREFIX): v for k, v in dict(row).items()
+                  if k not in STAT_COLUMNS and k != "objective"}
         if not values:
             raise ConfigError("rerun: the row holds no grid key; pass a row of the optimize table")
         _, combos = expand_grid(self.settings, {k: [v] for k, v in values.items()},
@@ -205,6 +207,17 @@ class Backtest:
         return run_backtest(combo.settings, self.data, self._strategy, {**self._params, **combo.params})
 
 
+_GRID_PREFIX = "grid."
+
+
+def grid_column(key: str) -> str:
+    """The table column of grid key ``key``: the key itself, or ``grid.<key>`` for a key that is
+    also a statistic's name (``start``, ``end``, ``initial_equity``)."""
+    from .sweep import STAT_COLUMNS
+
+    return _GRID_PREFIX + key if key in STAT_COLUMNS else key
+
+
 def _objective(maximize: Any) -> Callable[[pd.DataFrame, list[str]], pd.DataFrame]:
     """The sort of an optimize table by ``maximize`` (validated before anything runs)."""
     from .sweep import STAT_COLUMNS
@@ -214,7 +227,8 @@ def _objective(maximize: Any) -> Callable[[pd.DataFrame, list[str]], pd.DataFram
                           f"or None; got {maximize!r}")
 
     def sort(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-        table.attrs.update(grid_keys=list(keys), maximize=getattr(maximize, "__name__", maximize))
+        table.attrs.update(grid_keys=list(keys), grid_columns=[grid_column(k) for k in keys],
+                           maximize=getattr(maximize, "__name__", maximize))
         if maximize is None:
             return table
         column = maximize
