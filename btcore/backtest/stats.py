@@ -15,7 +15,7 @@ return compounds the geometric mean daily return, the annualised volatility is `
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -93,10 +93,12 @@ def _power(base: float, exponent: float) -> float:
     return math.exp(log) if log < 709.0 else _NAN
 
 
-def _drawdown_periods(t_ms: NDArray[Any], series: NDArray[Any]) -> tuple[list[float], list[int]]:
+def _drawdown_periods(t_ms: NDArray[Any], series: NDArray[Any], peak: Optional[NDArray[Any]] = None
+                      ) -> tuple[list[float], list[int]]:
     """(depth in percent, duration in ms) of each drawdown: from the last point at the peak to the
-    first point back at it, or to the last point when the run ends below it."""
-    peak = np.maximum.accumulate(series)
+    first point back at it, or to the last point when the run ends below it (``peak``: the
+    running maximum of ``series``, if already computed)."""
+    peak = np.maximum.accumulate(series) if peak is None else peak
     under = series < peak
     depths: list[float] = []
     durations: list[int] = []
@@ -209,7 +211,7 @@ def compute_stats(
     with np.errstate(divide="ignore", invalid="ignore"):
         dd_all = np.where(peak > 0, 1.0 - series / peak, 0.0)
     max_dd = float(dd_all.max())
-    depths, durations = _drawdown_periods(t, series)
+    depths, durations = _drawdown_periods(t, series, peak)
     o, c = opens[np.isfinite(opens) & (opens > 0)], closes[np.isfinite(closes) & (closes > 0)]
     buy_hold = 100.0 * (float(c[-1]) / float(o[0]) - 1.0) if len(o) and len(c) else _NAN
     beta = _beta(series[1:], closes) if n > 2 else _NAN

@@ -143,7 +143,7 @@ def validate_tf_timestamps(ts: np.ndarray, result: TFPreflightResult, start_ms: 
             f"comes after {from_epoch_ms(int(ts[i])).isoformat()}",
         )
     st = np.sort(ts) if not result.is_monotonic else ts
-    d = np.diff(st)
+    d = np.diff(st) if not result.is_monotonic else diffs_in
     n_dup = int((d == 0).sum())
     result.is_unique = n_dup == 0
     if n_dup:
@@ -172,11 +172,11 @@ def validate_tf_timestamps(ts: np.ndarray, result: TFPreflightResult, start_ms: 
 
 
 def _check_steps(st: np.ndarray, d: np.ndarray, result: TFPreflightResult, step: int, origin: int) -> None:
-    pos = d[d > 0]
-    if 2 * int(np.count_nonzero(pos == step)) > pos.size:
+    n_pos = int(np.count_nonzero(d > 0))
+    if 2 * int(np.count_nonzero(d == step)) > n_pos:
         mode = step  # a strict majority is the mode: no count of every distinct step needed
-    elif pos.size:
-        vals, counts = np.unique(pos, return_counts=True)
+    elif n_pos:
+        vals, counts = np.unique(d[d > 0], return_counts=True)
         mode = int(vals[np.argmax(counts)])
     else:
         mode = step
