@@ -231,3 +231,24 @@ def test_start_end_and_sizing_grid(sample):
         assert_row_is_run(row, bt.rerun(row).stats)
     assert table["grid.start"].tolist() == ["2020-03-10", "2020-03-10", "2020-03-15", "2020-03-15"]
     assert table["start"].iloc[-1] >= pd.Timestamp("2020-03-15", tz="UTC")
+
+
+def test_strategy_instances_are_copied_per_run_and_uncopyable_ones_refused(sample):
+    import threading
+
+    class Counting(Cross):
+        def init(self):
+            super().init()
+            self.runs = getattr(self, "runs", 0) + 1
+            assert self.runs == 1, "a run saw another run's object"
+
+    table = Backtest(sample, Counting()).optimize({"commission": [0.0, 0.001, 0.002]}, maximize=None)
+    assert len(table) == 3
+
+    class Locked(Cross):
+        lock = threading.Lock()
+
+    obj = Locked()
+    obj.own_lock = threading.Lock()  # a lock cannot be copied
+    with pytest.raises(ConfigError, match="cannot be copied .*pass the class instead"):
+        Backtest(sample, obj).optimize({"commission": [0.0]})

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping, Optional
 
+from ..errors import ConfigError
 from ..feed import FeedStore, MultiTFFeedStore
 from .engine import RULES, make_strategy, new_exchange, run_stats
 from .exchange import simulate_range
@@ -112,7 +113,12 @@ def _fresh(strategy: Any) -> Any:
     must not share its state)."""
     if strategy is RULES or inspect.isclass(strategy) or inspect.isfunction(strategy) or inspect.ismethod(strategy):
         return strategy
-    return copy.deepcopy(strategy)
+    try:
+        return copy.deepcopy(strategy)
+    except Exception as exc:  # what a failing copy raises depends on the object
+        raise ConfigError(f"a sweep runs each combination on its own copy of a strategy object, and "
+                          f"{type(strategy).__name__} cannot be copied ({exc}); pass the class instead "
+                          "(each run then creates its own instance)") from None
 
 
 class _Loops:
