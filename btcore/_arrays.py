@@ -1,21 +1,27 @@
 """Array coercion and the small named-array stores a FeedStore holds.
 
 :class:`StructureStore` / :class:`ZoneStore` (market-structure fields by name) and
-:class:`FeatureArrays` (indicator arrays with metadata and warmup) convert every array to a
-read-only C-contiguous float64 copy unless it already is one; see :mod:`btcore.feed` for the
-rules. Import these names from :mod:`btcore.feed`.
+:class:`FeatureArrays` (indicator arrays with metadata and warmup) hold every array as a
+btcore-owned frozen float64 copy (see :func:`_frozen`); see :mod:`btcore.feed` for the rules.
+Import these names from :mod:`btcore.feed`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping as _MappingABC
 from types import MappingProxyType
 from typing import Any, Mapping, Optional
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._twin import load
 from .errors import DataError, UnknownKeyError
-from .timeframe import from_epoch_ms
+from .timeframe import MAX_EPOCH_MS, MIN_EPOCH_MS, from_epoch_ms
+
+_owned = load("_owned")
+# Either twin's frozen arrays are accepted (feeds built in one mode may be read by the other twin).
+_OWNERS = tuple({*_owned.OWNER_TYPES, bytes})
 
 __all__ = ["StructureStore", "ZoneStore", "FeatureArrays"]
 
@@ -23,9 +29,40 @@ __all__ = ["StructureStore", "ZoneStore", "FeatureArrays"]
 # --------------------------------------------------------------------------- array coercion
 
 
+def _frozen(a: Any, dtype: Any = None, add: int = 0) -> np.ndarray:
+    """A C-contiguous copy of ``a`` (converted to ``dtype``) over memory no one can write.
+
+    ``flags.writeable = False`` alone is one assignment away from writeable again, and an array
+    that owns its memory can be ``resize``d under a pointer the compiled core holds. The copy's
+    base is a read-only owner (``btcore._core._owned``, or ``bytes`` in the pure twin): numpy
+    refuses to make it writeable (the base gives no writable buffer) and to resize it (it does
+    not own its memory), and every view of it inherits both. ``add`` is added on the way (the
+    close times are the open times plus the bar length, computed into their final memory).
+    """
+    return _owned.frozen(a, dtype, add)  # type: ignore[no-any-return]
+
+
+def _is_frozen(a: Any) -> bool:
+    """True if ``a`` is a plain ndarray over a read-only owner (made by :func:`_frozen`, or a view)."""
+    if type(a) is not np.ndarray or a.flags.writeable:
+        return False
+    base: Any = a.base
+    while isinstance(base, np.ndarray):
+        base = base.base
+    return type(base) in _OWNERS
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
+    """``a`` frozen (a no-op for an array that already is)."""
+    return a if _is_frozen(a) and a.flags.c_contiguous else _frozen(a)
+
+
+def _check_mapping(what: str, value: Any) -> Mapping[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, _MappingABC):
+        raise DataError(f"{what} must be a mapping of name -> values, got {type(value).__name__}: {value!r:.80}", "BAD_MAPPING")
+    return value
 
 
 def _checked(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
@@ -47,25 +84,60 @@ def _checked(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
 
 
 def _as_values(name: str, values: Any, n: Optional[int] = None) -> np.ndarray:
-    """A fresh read-only C-contiguous float64 1-D copy of ``values`` (never a view of it)."""
+    """``values`` as a frozen C-contiguous float64 1-D array: a copy, or ``values`` itself when
+    it already is one (a frozen array cannot change, so sharing it is safe)."""
     a = _checked(name, values, n)
-    return _readonly(np.array(a, dtype=np.float64, order="C", copy=True))
+    if a.dtype == np.float64 and _is_frozen(a) and a.flags.c_contiguous:
+        return a
+    return _frozen(a, np.float64)
 
 
-def _as_epoch_ms(name: str, values: Any) -> np.ndarray:
-    """int64 epoch-ms 1-D array from int ms or datetime64 input (always a fresh array)."""
+# Coarser datetime64 units, whose conversion to ms multiplies (and can wrap around int64).
+_COARSE_UNITS = {"Y", "M", "W", "D", "h", "m", "s"}
+
+
+def _as_epoch_ms(name: str, values: Any, step_ms: int = 0) -> np.ndarray:
+    """int64 epoch-ms 1-D frozen array from int ms or datetime64 input (always a fresh array).
+
+    Every value, and every value plus ``step_ms`` (the bar's close), must be a time a datetime
+    can show (years 1 to 9999): anything else is a unit mistake (seconds, microseconds) or a
+    value that would wrap around int64.
+    """
     a = np.asarray(values)
     if a.ndim != 1:
         raise DataError(f"{name} must be 1-D, got shape {a.shape}", "BAD_SHAPE")
     if a.dtype.kind == "M":
         if np.isnat(a).any():
             raise DataError(f"{name} contains NaT at row {int(np.argmax(np.isnat(a)))}", "NAT_TIMESTAMP")
-        return a.astype("datetime64[ms]").astype(np.int64)
-    if (a.dtype.kind in "iu" and a.dtype != np.uint64) or a.size == 0:  # [] is float64 in numpy
-        return np.array(a, dtype=np.int64, order="C", copy=True)
-    raise DataError(
-        f"{name} has dtype {a.dtype}; expected int64 epoch milliseconds or datetime64",
-        "BAD_DTYPE",
+        ms = a.astype("datetime64[ms]")
+        if np.datetime_data(a.dtype)[0] in _COARSE_UNITS and (ms.astype(a.dtype) != a).any():
+            i = int(np.argmax(ms.astype(a.dtype) != a))
+            raise DataError(f"{name} row {i} = {a[i]!r} is outside the datetime range (years 1 to 9999)", "TIMESTAMP_RANGE")
+        ts = _frozen(ms.view(np.int64))
+    elif a.dtype.kind in "iu" or a.size == 0:  # [] is float64 in numpy
+        if a.dtype == np.uint64 and a.size and a.max() > np.uint64(MAX_EPOCH_MS):
+            i = int(np.argmax(a > np.uint64(MAX_EPOCH_MS)))
+            raise DataError(_range_message(name, i, int(a[i]), step_ms), "TIMESTAMP_RANGE")
+        ts = _frozen(a, np.int64)
+    else:
+        raise DataError(
+            f"{name} has dtype {a.dtype}; expected int64 epoch milliseconds or datetime64",
+            "BAD_DTYPE",
+        )
+    if ts.size and (ts.min() < MIN_EPOCH_MS or ts.max() > MAX_EPOCH_MS - step_ms):  # no temporaries
+        i = int(np.argmax((ts < MIN_EPOCH_MS) | (ts > MAX_EPOCH_MS - step_ms)))
+        raise DataError(_range_message(name, i, int(ts[i]), step_ms), "TIMESTAMP_RANGE")
+    return ts
+
+
+def _range_message(name: str, row: int, value: int, step_ms: int) -> str:
+    hint = ""
+    if value > MAX_EPOCH_MS:
+        hint = "; these look like microseconds or nanoseconds, not milliseconds"
+    close = f" (the bar closes {step_ms} ms later)" if step_ms else ""
+    return (
+        f"{name} row {row} = {value} ms is outside the supported range {MIN_EPOCH_MS}.."
+        f"{MAX_EPOCH_MS - step_ms}{close}: bar times must be datetimes of years 1 to 9999{hint}"
     )
 
 
@@ -122,7 +194,7 @@ class _Frozen:
 
 def _named_arrays(kind: str, arrays: Optional[Mapping[str, Any]], n: Optional[int]) -> Mapping[str, np.ndarray]:
     out = {}
-    for name, values in (arrays or {}).items():
+    for name, values in _check_mapping(f"{kind}s", arrays).items():
         out[name] = _as_values(f"{kind} {_check_name(kind, name)}", values, n)
     return MappingProxyType(out)
 
@@ -202,7 +274,7 @@ class StructureStore(_Frozen):
                 raise DataError(f"structure {key!r} fields have different lengths {sorted(lengths)}", "LENGTH_MISMATCH")
             length = lengths.pop() if lengths else None
         zs = {}
-        for zk, z in (zones or {}).items():
+        for zk, z in _check_mapping(f"structure {key!r} zones", zones).items():
             zfields = z.fields if isinstance(z, ZoneStore) else z
             zs[zk] = ZoneStore(zk, zfields, length)
         object.__setattr__(self, "key", key)
@@ -214,11 +286,17 @@ class StructureStore(_Frozen):
         return (StructureStore, (self.key, dict(self.fields), {k: dict(z.fields) for k, z in self.zones.items()}, self.length))
 
     def _reattach(self, n: int, order: Optional[np.ndarray]) -> "StructureStore":
-        """This store checked against a feed of ``n`` rows, reordered like the feed if it was sorted."""
-        if order is None and self.length == n:
+        """This store checked against a feed of ``n`` rows, reordered like the feed if it was sorted.
+
+        A subclass is always rebuilt as a plain StructureStore from its fields and zones, so what a
+        feed holds was validated here, whatever the subclass says its length is.
+        """
+        if type(self) is StructureStore and order is None and self.length == n:
             return self
-        zones = {k: _permuted(z.fields, order) for k, z in self.zones.items()}
-        return StructureStore(self.key, _permuted(self.fields, order), zones, n)
+        zones = {k: _permuted(_check_mapping(f"zone {k!r} fields", getattr(z, "fields", z)), order)
+                 for k, z in _check_mapping(f"structure {self.key!r} zones", self.zones).items()}
+        fields = _permuted(_check_mapping(f"structure {self.key!r} fields", self.fields), order)
+        return StructureStore(self.key, fields, zones, n)
 
     def get_field(self, field_name: str, bar_idx: int) -> Optional[float]:
         """Value of ``field_name`` at ``bar_idx``; None if NaN or out of range."""
@@ -266,7 +344,7 @@ class FeatureArrays(_Frozen):
         if len(lengths) > 1:
             raise DataError(f"FeatureArrays arrays have different lengths {sorted(lengths)}", "LENGTH_MISMATCH")
         object.__setattr__(self, "arrays", arrs)
-        object.__setattr__(self, "metadata", MappingProxyType(dict(metadata or {})))
+        object.__setattr__(self, "metadata", MappingProxyType(dict(_check_mapping("FeatureArrays metadata", metadata))))
         object.__setattr__(self, "warmup_bars", _check_warmup(warmup_bars))
         object.__setattr__(self, "length", lengths.pop() if lengths else 0)
 

@@ -13,6 +13,12 @@ this duck-typed surface:
 Resolution of ``structure.<key>.<output>`` (``<output>`` may contain dots): exec structures
 first, then the HTF states in order; a key served by none of them falls through to the exec
 feed's structure blocks. Values are read per call because the engine mutates the object.
+
+Nothing here hands memory to C: the compiled view calls these functions from Python-level code
+and returns what they return (a float made by :func:`value_as_float`, or the raw object from
+:func:`get_structure`); no pointer, index or array ever comes from the state. A path served here
+cannot be compiled into a handle, so the C readers never see it. Both view twins call the same
+functions, so they raise the same exceptions for the same state.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from __future__ import annotations
 import math
 from typing import Any, Optional
 
+from ._pure._boundary import as_double
 from .errors import PathError, UnknownKeyError
 
-__all__ = ["check_state", "resolve", "serves", "value_as_float", "get_structure", "structure_paths"]
+__all__ = ["check_state", "resolve", "read", "serves", "value_as_float", "get_structure", "structure_paths"]
 
 
 def check_state(state: Any) -> Any:
@@ -70,6 +77,27 @@ def resolve(state: Any, path: str) -> tuple[bool, Any]:
         raise PathError(f"Unknown output {output!r} of structure {key!r} in {path!r}: {exc}") from None
 
 
+def read(state: Any, path: Any) -> tuple[bool, Optional[float]]:
+    """``(True, value)`` with the value as the view's ``get(path)`` returns it if ``state`` serves
+    ``path``, else ``(False, None)``: the view then parses ``path`` itself (which also rejects a
+    non-string). A str subclass is read as the plain string it holds.
+
+    Raises
+    ------
+    PathError
+        As :func:`resolve`.
+    TypeError, OverflowError
+        As :func:`value_as_float`.
+    """
+    if not isinstance(path, str):
+        return False, None
+    key = path if type(path) is str else str.__str__(path)
+    if not key.startswith("structure."):
+        return False, None
+    found, value = resolve(state, key)
+    return (True, value_as_float(value, key)) if found else (False, None)
+
+
 def serves(state: Any, path: Any) -> bool:
     """True if ``get(path)`` is answered by ``state`` (its key is one of the state's structures)."""
     if state is None or not isinstance(path, str):
@@ -78,11 +106,19 @@ def serves(state: Any, path: Any) -> bool:
     return len(parts) >= 3 and parts[0] == "structure" and _internal(state, parts[1], "") is not None
 
 
-def value_as_float(value: Any) -> Optional[float]:
-    """A structure value as ``get()`` returns it: a float, or None for None, NaN and strings."""
+def value_as_float(value: Any, path: str = "structure value") -> Optional[float]:
+    """A structure value as ``get()`` returns it: a float, or None for None, NaN and strings.
+
+    Raises
+    ------
+    TypeError
+        A value that is not a real number (bytes, a list ...), naming ``path``.
+    OverflowError
+        An int too large for a float.
+    """
     if value is None or isinstance(value, str):
         return None
-    v = float(value)
+    v = as_double(value, path)
     return None if math.isnan(v) else v
 
 

@@ -39,17 +39,20 @@ from __future__ import annotations
 import math
 import operator
 import sys
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from .errors import DataError, PathError
+from ._arrays import _is_frozen
+from ._pure._boundary import as_double
+from .errors import DataError, PathError, UnknownKeyError
 
 __all__ = [
     "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF", "ROLE_QUOTE", "ROLE_NAMES", "ROLLUP_FIELDS", "OHLCV",
-    "SERIES", "MARK", "ROLLUP", "STRUCT", "ABSENT", "PATH_CACHE_SIZE",
-    "role_index", "role_feeds", "bar_index", "check_feed", "parse_path", "check_count", "check_offset", "not_ready_reasons",
-    "exchange_value", "view_to_dict", "rollups_from_dict",
+    "SERIES", "MARK", "ROLLUP", "STRUCT", "ABSENT", "PATH_CACHE_SIZE", "MAX_LOOKBACK",
+    "role_index", "role_feeds", "bar_index", "check_feed", "parse_path", "path_key", "check_spec",
+    "owned_array", "feed_names", "indicator_row", "check_count", "check_offset", "not_ready_reasons",
+    "exchange_value", "view_to_dict", "rollups_from_dict", "rollups_to_dict", "rebuild_view",
 ]
 
 ROLE_EXEC, ROLE_MTF, ROLE_HTF, ROLE_QUOTE = 0, 1, 2, 3
@@ -69,6 +72,9 @@ _MAX_COUNT = float(2 ** 53)  # counts above this are not exact in a float64
 SERIES, MARK, ROLLUP, STRUCT, ABSENT = 0, 1, 2, 3, 4
 #: Parsed paths kept per feed set; the oldest entry is dropped when full.
 PATH_CACHE_SIZE = 512
+#: Look-backs, offsets and window lengths above this read as this (always before the first bar),
+#: so any Python int gives the same answer in both twins and C index arithmetic cannot overflow.
+MAX_LOOKBACK = 1 << 62
 _NAMESPACES = ["indicator", "price", "px", "structure"]
 _MARK_FIELDS = {"close": None, "high": 1, "low": 2}
 _LAST_FIELDS = {"open": 0, "high": 1, "low": 2, "close": 3}
@@ -114,19 +120,62 @@ def bar_index(feed: Any, idx: Any, name: str) -> int:
 
 
 def check_count(value: Any, name: str, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``; TypeError for non-integers, ValueError naming the value."""
+    """``value`` as an int >= ``minimum`` (at most :data:`MAX_LOOKBACK`); TypeError for
+    non-integers, ValueError naming the value."""
     v = operator.index(value)
     if v < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {v}")
-    return v
+    return min(v, MAX_LOOKBACK)
 
 
 def check_offset(offset: Any) -> int:
-    """A look-back offset: an int >= 0 (negative offsets would read the future)."""
+    """A look-back offset: an int >= 0 (negative offsets would read the future), at most
+    :data:`MAX_LOOKBACK`."""
     v = operator.index(offset)
     if v < 0:
         raise ValueError(f"offset must be >= 0 (bars back from the current one), got {v}; negative offsets would read future bars")
-    return v
+    return min(v, MAX_LOOKBACK)
+
+
+# --------------------------------------------------------------------------- feed tables
+
+
+def owned_array(feed: Any, attr: str, dtype: Any, shape: Optional[tuple[int, ...]]) -> Any:
+    """``feed.<attr>`` if it is a btcore-owned (frozen) C-contiguous array of ``dtype`` and
+    ``shape``; DataError otherwise. What the compiled view points into passes through here."""
+    a: Any = getattr(feed, attr, None)
+    if (not _is_frozen(a) or a.dtype != dtype or not a.flags.c_contiguous
+            or (shape is not None and a.shape != shape) or (shape is None and a.ndim != 1)):
+        got = f"{a.dtype}{a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
+        want = f"{np.dtype(dtype)}{shape if shape is not None else '[n]'}"
+        raise DataError(
+            f"FeedStore {getattr(feed, 'tf', '?')}: {attr} must be a btcore-owned read-only {want} array, "
+            f"got {got}; build feeds with FeedStore.from_arrays / from_dataframe",
+            "BAD_FEED",
+        )
+    return a
+
+
+def feed_names(feed: Any, k: int) -> dict[str, int]:
+    """Indicator name -> matrix row, rebuilt from ``feed.indicator_names`` (``k`` unique strings)."""
+    names = feed.indicator_names
+    if type(names) is not tuple or len(names) != k or not all(type(x) is str for x in names) or len(set(names)) != k:
+        raise DataError(
+            f"FeedStore {getattr(feed, 'tf', '?')}: indicator_names must be a tuple of {k} unique strings "
+            f"(one per indicator_matrix row), got {names!r:.120}",
+            "BAD_FEED",
+        )
+    return {name: j for j, name in enumerate(names)}
+
+
+def indicator_row(names: dict[str, int], feed: Any, name: Any) -> int:
+    """Row of ``name`` in ``names``; UnknownKeyError listing the declared names otherwise."""
+    j = names.get(name)
+    if j is None:
+        raise UnknownKeyError(
+            f"Indicator {name!r} not declared on the {feed.tf} feed. Available indicators: {list(names)}"
+        )
+    return j
 
 
 # --------------------------------------------------------------------------- path grammar
@@ -137,10 +186,9 @@ def _trailing(path: str, parts: list[str], used: int, expected: str) -> None:
         raise PathError(f"Path {path!r} has unexpected trailing segment(s) {parts[used:]}; expected {expected}")
 
 
-def _indicator_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
+def _indicator_spec(path: str, parts: list[str], by_role: tuple[Any, ...], names: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(parts) < 2 or not parts[1]:
         raise PathError(f"Invalid indicator path {path!r} (missing key); expected indicator.<key>[.<role>] with role in {_VALID_ROLES}")
-    by_role = role_feeds(feeds)
     if parts[1] == MARK_PRICE_KEY:  # the reference's rule compiler builds this for mark-price conditions
         if len(parts) == 2 or (len(parts) == 3 and parts[2] in _ROLE_OF):
             return (MARK,)
@@ -155,7 +203,7 @@ def _indicator_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
             return (ABSENT,)
         if key in OHLCV:
             return (SERIES, role, OHLCV.index(key))
-        row = feed._indicator_index.get(key)
+        row = names[role].get(key)
         if row is not None:
             return (SERIES, role, 5 + row)
     key, role = candidates[0]
@@ -169,7 +217,7 @@ def _indicator_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
     )
 
 
-def _price_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
+def _price_spec(path: str, parts: list[str], by_role: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(parts) < 3:
         raise PathError(f"Invalid price path {path!r}; expected price.mark.<{'|'.join(_MARK_FIELDS)}> or price.last.<{'|'.join(_LAST_FIELDS)}>")
     kind, fld = parts[1], parts[2]
@@ -183,7 +231,7 @@ def _price_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
         if fld not in _LAST_FIELDS:
             raise PathError(f"Unknown price.last field {fld!r} in {path!r}. Valid: {list(_LAST_FIELDS)}")
         _trailing(path, parts, 3, f"price.last.{fld}")
-        return (ABSENT,) if role_feeds(feeds)[ROLE_QUOTE] is None else (SERIES, ROLE_QUOTE, _LAST_FIELDS[fld])
+        return (ABSENT,) if by_role[ROLE_QUOTE] is None else (SERIES, ROLE_QUOTE, _LAST_FIELDS[fld])
     raise PathError(f"Unknown price type {kind!r} in {path!r}. Valid: ['mark', 'last']")
 
 
@@ -196,10 +244,10 @@ def _px_spec(path: str, parts: list[str]) -> tuple[Any, ...]:
     return (ROLLUP, _ROLLUP_INDEX[parts[2]])
 
 
-def _structure_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
+def _structure_spec(path: str, parts: list[str], by_role: tuple[Any, ...]) -> tuple[Any, ...]:
     if len(parts) < 3:
         raise PathError(f"Invalid structure path {path!r}; expected structure.<block>.<field> or structure.<block>.zones.<zone>.<field>")
-    blocks = feeds.exec_feed.structures
+    blocks = by_role[ROLE_EXEC].structures
     store = blocks.get(parts[1])
     if store is None:
         raise PathError(f"Unknown structure block {parts[1]!r} in {path!r}. Available blocks: {sorted(blocks)}")
@@ -222,33 +270,76 @@ def _structure_spec(path: str, parts: list[str], feeds: Any) -> tuple[Any, ...]:
     return (STRUCT, arr)
 
 
-def parse_path(path: Any, feeds: Any) -> tuple[Any, ...]:
-    """Resolve ``path`` against a MultiTFFeedStore into a spec tuple (see the module docstring).
+def path_key(path: Any) -> str:
+    """``path`` as an exact ``str`` (a str subclass is copied, so its own ``__eq__``/``__hash__``
+    never reach a path cache); PathError for anything that is not a string."""
+    if type(path) is str:
+        return path
+    if isinstance(path, str):
+        return str.__str__(path)
+    raise PathError(f"A path must be a string like 'indicator.ema.htf', got {type(path).__name__} {path!r:.80}")
+
+
+def parse_path(path: Any, feeds: Any, names: Optional[tuple[Any, ...]] = None) -> tuple[Any, ...]:
+    """Resolve ``path`` into a spec tuple (see the module docstring).
+
+    ``feeds`` is a MultiTFFeedStore or its ``(exec, mtf, htf, quote)`` tuple; ``names`` the
+    per-role name -> row tables to resolve indicators with (default: from ``indicator_names``).
 
     Raises
     ------
     PathError
         For anything that is not a valid path for these feeds; the message names what is valid.
     """
-    if not isinstance(path, str):
-        raise PathError(f"A path must be a string like 'indicator.ema.htf', got {path!r}")
+    path = path_key(path)
+    by_role = feeds if type(feeds) is tuple else role_feeds(feeds)
+    if names is None:
+        names = tuple(None if f is None else {k: j for j, k in enumerate(f.indicator_names)} for f in by_role)
     parts = path.split(".")
     ns = parts[0]
     if ns == "indicator":
-        return _indicator_spec(path, parts, feeds)
+        return _indicator_spec(path, parts, by_role, names)
     if ns == "price":
-        return _price_spec(path, parts, feeds)
+        return _price_spec(path, parts, by_role)
     if ns == "px":
         return _px_spec(path, parts)
     if ns == "structure":
-        return _structure_spec(path, parts, feeds)
+        return _structure_spec(path, parts, by_role)
     raise PathError(f"Unknown path namespace {ns!r} in {path!r}. Valid namespaces: {_NAMESPACES}")
 
 
+def check_spec(spec: tuple[Any, ...], path: str, lengths: tuple[Any, ...], counts: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``spec`` if every index it holds fits the feeds it will be read from; DataError otherwise.
+
+    ``lengths[r]`` / ``counts[r]`` are role ``r``'s bar and indicator counts (None: no feed). The
+    compiled view reads a spec without checks, so this is the boundary it relies on.
+    """
+    kind = spec[0] if type(spec) is tuple and spec else None
+    ok = kind in (MARK, ABSENT)
+    if kind == SERIES:
+        role, src = spec[1], spec[2]
+        ok = (type(role) is int and 0 <= role < 4 and lengths[role] is not None
+              and type(src) is int and 0 <= src < 5 + counts[role])
+    elif kind == ROLLUP:
+        ok = type(spec[1]) is int and 0 <= spec[1] < len(ROLLUP_FIELDS)
+    elif kind == STRUCT:
+        a = spec[1]
+        ok = (_is_frozen(a) and a.dtype == np.float64 and a.ndim == 1 and a.flags.c_contiguous
+              and a.shape[0] == lengths[ROLE_EXEC])
+        if not ok and isinstance(a, np.ndarray):
+            raise DataError(
+                f"path {path!r} reads a structure array of {a.dtype}{a.shape}; it must be a btcore-owned "
+                f"float64 array with one value per exec bar ({lengths[ROLE_EXEC]})", "BAD_STRUCTURE")
+    if not ok:
+        raise DataError(f"path {path!r} resolved to {spec!r:.100}, which does not fit the feeds it is read from", "BAD_PATH_SPEC")
+    return spec
+
+
 def structure_paths(feeds: Any) -> list[Any]:
-    """Every valid ``structure.*`` path of the exec feed."""
+    """Every valid ``structure.*`` path of the exec feed (of a feed set or its roles tuple)."""
     out = []
-    for key, store in feeds.exec_feed.structures.items():
+    exec_feed = feeds[ROLE_EXEC] if type(feeds) is tuple else feeds.exec_feed
+    for key, store in exec_feed.structures.items():
         out += [f"structure.{key}.{f}" for f in store.fields]
         for zk, zone in store.zones.items():
             out += [f"structure.{key}.zones.{zk}.{f}" for f in zone.fields]
@@ -281,9 +372,12 @@ def rollups_from_dict(rollups: Any) -> list[Any]:
     PathError
         For an unknown key.
     DataError
-        For a count that is not a whole number >= 0 (NaN, inf, negative or fractional).
+        For ``rollups`` that is not a mapping, or a count that is not a whole number >= 0 (NaN,
+        inf, negative or fractional).
+    TypeError
+        For a value that is not a real number (see :func:`btcore._pure._boundary.as_double`).
     """
-    if not rollups:
+    if rollups is None:
         return list(_NO_ROLLUPS)
     if type(rollups) is dict and len(rollups) == 6:  # the frozen bucket's dict: one pass, no parsing
         get = rollups.get
@@ -295,17 +389,38 @@ def rollups_from_dict(rollups: Any) -> list[Any]:
             return vals if n > 0 else list(_NO_ROLLUPS)
     out = [math.nan] * 6
     out[2] = 0.0
+    if not isinstance(rollups, Mapping):
+        raise DataError(f"rollups must be a dict of 'px.rollup.<field>' -> value, got {type(rollups).__name__}", "BAD_ROLLUPS")
     for key, value in rollups.items():
         name = key[10:] if isinstance(key, str) and key.startswith("px.rollup.") else key
-        i = _ROLLUP_INDEX.get(name)
+        i = _ROLLUP_INDEX.get(name) if isinstance(name, str) else None
         if i is None:
             raise PathError(f"Unknown rollup key {key!r}. Valid: {['px.rollup.' + f for f in ROLLUP_FIELDS]}")
-        out[i] = (0.0 if i == 2 else math.nan) if value is None else float(value)
+        out[i] = (0.0 if i == 2 else math.nan) if value is None else as_double(value, f"rollups[{key!r}]")
     if not (0.0 <= out[2] <= _MAX_COUNT and out[2] == int(out[2])):
         raise DataError(f"px.rollup.bars_1m must be a whole number >= 0 (a count of 1m bars), got {out[2]!r}", "BAD_ROLLUP")
     if out[2] == 0:  # no 1m bar: the reference froze inf/-inf/0.0 here, which are not prices
         out = list(_NO_ROLLUPS)
     return out
+
+
+def rollups_to_dict(values: Any) -> Optional[dict[str, float]]:
+    """The ``rollups=`` dict that rebuilds six fixed rollup values (None when they are empty)."""
+    if not values[2] > 0:
+        return None
+    return {k: float(v) for k, v in zip(ROLLUP_KEYS_FULL, values)}
+
+
+def rebuild_view(base: Any, cls: Any, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:
+    """Unpickle/copy a view of ``cls``: through ``base.__init__`` (everything checked again), then
+    the 1-minute row and the rollups (shared by both twins)."""
+    view = cls.__new__(cls)
+    base.__init__(view, *args)
+    if (-1 if view.m1_idx is None else view.m1_idx) != m1_idx:
+        view._move(args[1], args[2], args[3], m1_idx)
+    if rollup_matrix is not None:
+        view._attach_rollups(rollup_matrix)
+    return view
 
 
 def rollup_index(key: Any) -> int:

@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ._arrays import _readonly
 from .errors import DataError, TimeframeError
 
 __all__ = ["ROLLUP_FIELDS", "Alignment", "align_feeds", "compute_rollups"]
@@ -32,15 +33,12 @@ ROLLUP_FIELDS = ("min_1m", "max_1m", "bars_1m", "open_1m", "close_1m", "volume_1
 _ONE_MINUTE_MS = 60_000
 
 
-def _readonly(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    a.flags.writeable = False
-    return a
-
-
 @dataclass(frozen=True)
 class Alignment:
-    """Per-exec-bar indices into the other feeds and the 1-minute rollups (all arrays read-only).
+    """Per-exec-bar indices into the other feeds and the 1-minute rollups.
+
+    Every array is btcore-owned and immutable (over a read-only owner: it can be made neither
+    writeable nor resized), because the compiled loop reads feed rows at these indices unchecked.
 
     Attributes
     ----------
@@ -147,9 +145,12 @@ def compute_rollups(
 ) -> np.ndarray:
     """Reduce 1-minute rows ``[m1_start[i], m1_end[i])`` into a float64[6, n] rollup matrix.
 
-    Requires ``0 <= m1_start[i] <= m1_end[i] <= len(low)``. Min and max use segment reductions; the volume is summed left to right, in the same order as the streaming
-    :class:`~btcore.rollup.ExecRollupBucket`, so both agree bit for bit.
+    Requires ``0 <= m1_start[i] <= m1_end[i] <= len(low)`` and five columns of one length (a
+    DataError otherwise). Min and max use segment reductions; the volume is summed left to right,
+    in the same order as the streaming :class:`~btcore.rollup.ExecRollupBucket`, so both agree
+    bit for bit.
     """
+    m1_start, m1_end = _check_ranges(m1_start, m1_end, open_, high, low, close, volume)
     n = m1_start.shape[0]
     out = np.full((6, n), np.nan, dtype=np.float64)
     counts = (m1_end - m1_start).astype(np.int64)
@@ -180,6 +181,21 @@ def compute_rollups(
         acc[:m] += volume[s_sorted[:m] + k]
     out[5, full[order]] = acc
     return out
+
+
+def _check_ranges(start: Any, end: Any, *cols: Any) -> tuple[np.ndarray, np.ndarray]:
+    s, e = np.asarray(start), np.asarray(end)
+    lengths = {np.shape(c) for c in cols}
+    if s.ndim != 1 or s.shape != e.shape or s.dtype.kind not in "iu" or e.dtype.kind not in "iu":
+        raise DataError(f"m1_start/m1_end must be two integer arrays of one length, got {s.dtype}{s.shape} and {e.dtype}{e.shape}", "BAD_SHAPE")
+    if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+        raise DataError(f"the five 1-minute columns must be 1-D of one length, got shapes {sorted(lengths)}", "BAD_SHAPE")
+    m = next(iter(lengths))[0]
+    bad = (s < 0) | (s > e) | (e > m)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(f"rollup range {i} is [{int(s[i])}, {int(e[i])}); need 0 <= start <= end <= {m}", "BAD_RANGE")
+    return s.astype(np.int64, copy=False), e.astype(np.int64, copy=False)
 
 
 def align_feeds(feeds: Any, quote_feed: Optional[Any] = None) -> Alignment:

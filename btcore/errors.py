@@ -17,6 +17,7 @@ __all__ = [
     "ConfigError",
     "UnknownKeyError",
     "ExtensionMissingError",
+    "NotInitializedError",
 ]
 
 
@@ -64,3 +65,12 @@ class UnknownKeyError(BtcoreError, KeyError):
 
 class ExtensionMissingError(BtcoreError, ImportError):
     """``BTCORE_REQUIRE_EXTENSIONS=1`` is set but a compiled module could not be imported."""
+
+
+class NotInitializedError(BtcoreError, AttributeError):
+    """An object was used before its ``__init__`` ran.
+
+    Raised by every method and property of an object made with ``cls.__new__(cls)``, or of a
+    subclass whose ``__init__`` did not call ``super().__init__(...)``. It subclasses
+    ``AttributeError`` because that is what a half-built pure-Python object raises.
+    """

@@ -5,11 +5,15 @@ OHLCV, a float64 ``[k, n]`` indicator matrix and optional market-structure array
 C-contiguous and read-only, so the compiled view can take memoryviews of it once and trust them.
 
 Array ownership
-    Every input array is copied into a fresh C-contiguous, read-only array owned by the store,
-    whatever its flags: a read-only input is not proof of immutability (pandas hands out
-    read-only views of DataFrame columns, yet an in-place ``df.loc[...] = x`` writes through
-    them). A caller can therefore never change a FeedStore through an array it passed in. The
-    copy is a memcpy-speed O(n) step (about 2 ms for the 525,766-row 2020 file).
+    Every input array is copied into a fresh C-contiguous array whose memory belongs to a
+    read-only owner (``btcore._core._owned``; ``bytes`` in the pure twin), whatever its flags: a
+    read-only input is not proof of immutability (pandas hands out read-only views of DataFrame
+    columns, yet an in-place ``df.loc[...] = x`` writes through them), and a read-only array that
+    owns its memory can be made writeable again (``a.flags.writeable = True``) or resized. numpy
+    refuses both for an array over such an owner, and for every view of it, so nothing reachable
+    from a FeedStore can change the memory the compiled view points into. Arrays that already are such btcore-owned arrays (another
+    FeedStore's, or a pickled one's) are shared instead of copied. The copy is a memcpy-speed
+    O(n) step (a few ms for the 525,766-row 2020 file).
 Dtypes
     Prices, volumes, indicators and structure fields are always float64: float32 or integer input
     is widened (float32 values keep their float32 rounding, e.g. ``2.3`` reads back as
@@ -18,7 +22,10 @@ Time
     ``ts_open_ms`` must be strictly increasing. Unsorted input raises :class:`~btcore.errors.DataError`
     unless ``sort=True`` is passed, which reorders every column (OHLCV, indicators, structures)
     with one stable permutation. Duplicate open times are always an error.
-    ``ts_close_ms = ts_open_ms + tf_ms`` (exclusive end). Lookups by time use binary search on the
+    ``ts_close_ms = ts_open_ms + tf_ms`` (exclusive end). Every open and close time must be a
+    datetime of years 1 to 9999 (:data:`~btcore.timeframe.MIN_EPOCH_MS` ..
+    :data:`~btcore.timeframe.MAX_EPOCH_MS`): a value outside is a unit mistake (microseconds or
+    nanoseconds) or would wrap around int64, and raises :class:`~btcore.errors.DataError`. Lookups by time use binary search on the
     int64 arrays; Python-facing datetimes are aware UTC.
 """
 
@@ -38,11 +45,13 @@ from ._arrays import (
     ZoneStore,
     _as_epoch_ms,
     _as_values,
+    _check_mapping,
     _check_name,
     _check_order,
     _check_warmup,
     _checked,
     _Frozen,
+    _frozen,
     _readonly,
 )
 from .errors import DataError, PathError, TimeframeError, UnknownKeyError
@@ -115,7 +124,7 @@ class FeedStore(_Frozen):
     indicator_metadata: Mapping[str, Any]
     warmup_bars: int
     structures: Mapping[str, StructureStore]
-    _indicator_index: dict[str, int]
+    _indicator_index: Mapping[str, int]
     _c_cache: dict[str, Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -176,9 +185,10 @@ class FeedStore(_Frozen):
             Invalid ``tf``.
         """
         tf = normalize_tf(tf)
+        step = tf_ms(tf)
         if not isinstance(symbol, str):
             raise DataError(f"symbol must be a string, got {symbol!r}", "BAD_SYMBOL")
-        ts = _as_epoch_ms("ts_open_ms", ts_open_ms)
+        ts = _as_epoch_ms("ts_open_ms", ts_open_ms, step)
         n = ts.shape[0]
         order = _check_order(ts, sort)
 
@@ -187,7 +197,7 @@ class FeedStore(_Frozen):
             return a if order is None else _readonly(a[order])
 
         ohlcv = [values(name, v) for name, v in zip(OHLCV_FIELDS, (open, high, low, close, volume))]
-        indicators = dict(indicators or {})
+        indicators = dict(_check_mapping("indicators", indicators))
         names = tuple(_check_name("indicator", k) for k in indicators)
         clash = sorted(set(names) & set(OHLCV_FIELDS))
         if clash:
@@ -199,19 +209,18 @@ class FeedStore(_Frozen):
         for j, name in enumerate(names):
             a = _checked(f"indicator {name}", indicators[name], n)
             matrix[j] = a if order is None else a[order]
-        _readonly(matrix)
-        metadata = dict(indicator_metadata or {})
+        matrix = _readonly(matrix)
+        metadata = dict(_check_mapping("indicator_metadata", indicator_metadata))
         extra = sorted(set(metadata) - set(names))
         if extra:
             warnings.warn(f"FeedStore {tf}: metadata for undeclared indicators {extra} is kept but unused", stacklevel=2)
         blocks = {}
-        for key, st in (structures or {}).items():
+        for key, st in _check_mapping("structures", structures).items():
             store = st if isinstance(st, StructureStore) else StructureStore(key, st)
             blocks[_check_name("structure block", key)] = store._reattach(n, order)
 
         if order is not None:
             ts = ts[order]
-        step = tf_ms(tf)
         _check_spacing(ts, step, tf)
         self = object.__new__(cls)
         put = object.__setattr__
@@ -221,7 +230,7 @@ class FeedStore(_Frozen):
             ("tf_ms", step),
             ("length", n),
             ("ts_open_ms", _readonly(ts)),
-            ("ts_close_ms", _readonly(ts + step)),
+            ("ts_close_ms", _frozen(ts, np.int64, step)),
             *zip(OHLCV_FIELDS, ohlcv),
             ("indicator_names", names),
             ("indicator_matrix", matrix),
@@ -229,7 +238,7 @@ class FeedStore(_Frozen):
             ("indicator_metadata", MappingProxyType(metadata)),
             ("warmup_bars", _check_warmup(warmup_bars)),
             ("structures", MappingProxyType(blocks)),
-            ("_indicator_index", {k: j for j, k in enumerate(names)}),
+            ("_indicator_index", MappingProxyType({k: j for j, k in enumerate(names)})),
             ("_c_cache", {}),
         ):
             put(self, name, v)
@@ -566,7 +575,11 @@ class MultiTFFeedStore(_Frozen):
             raise TimeframeError(f"quote_feed must be a 1m feed, got {quote_feed.tf!r}")
         mtf_tf = mtf_feed.tf if mtf_feed is not None else exec_feed.tf
         mapping = {"exec": exec_feed.tf, "ltf": exec_feed.tf, "mtf": mtf_tf, "htf": htf_feed.tf if htf_feed is not None else mtf_tf}
+        if tf_mapping is not None and not isinstance(tf_mapping, Mapping):
+            raise TimeframeError(f"tf_mapping must be a mapping of role -> timeframe, got {type(tf_mapping).__name__}: {tf_mapping!r:.80}")
         for role, tf in (tf_mapping or {}).items():
+            if not isinstance(role, str) or role not in mapping:
+                raise TimeframeError(f"tf_mapping has unknown role {role!r}; valid roles: {list(mapping)}")
             feed = {"exec": exec_feed, "ltf": exec_feed, "mtf": mtf_feed, "htf": htf_feed}.get(role)
             if feed is not None and tf_ms(tf) != feed.tf_ms:
                 raise TimeframeError(f"tf_mapping[{role!r}] = {tf!r} but the {role} feed is {feed.tf!r}")

@@ -22,6 +22,8 @@ from .errors import TimeframeError
 
 __all__ = [
     "MS_PER_MINUTE",
+    "MIN_EPOCH_MS",
+    "MAX_EPOCH_MS",
     "parse_tf",
     "tf_ms",
     "tf_duration",
@@ -37,6 +39,10 @@ __all__ = [
 ]
 
 MS_PER_MINUTE = 60_000
+#: Earliest and latest epoch ms a Python datetime can show (0001-01-01 .. 9999-12-31T23:59:59.999Z).
+MIN_EPOCH_MS = -62_135_596_800_000
+MAX_EPOCH_MS = 253_402_300_799_999
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 1_440, "w": 10_080}
 _TF_RE = re.compile(r"^\s*(\d+)\s*([mhdwHDW])\s*$")
 # 1970-01-05 was the first Monday after the epoch (a Thursday).
@@ -159,12 +165,15 @@ def to_epoch_ms(value: Any) -> int:
     Raises
     ------
     DataError-compatible ValueError (:class:`TimeframeError` subclass of ValueError)
-        For ``None``, NaT, floats, booleans and unparseable strings.
+        For ``None``, NaT, floats, booleans, unparseable strings and integers outside int64.
     """
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise TimeframeError(f"Cannot convert {value!r} to epoch milliseconds")
     if isinstance(value, (int, np.integer)):
-        return int(value)
+        ms = int(value)
+        if not _INT64_MIN <= ms <= _INT64_MAX:
+            raise TimeframeError(f"epoch milliseconds {ms} do not fit in int64")
+        return ms
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -193,8 +202,20 @@ def to_epoch_ms(value: Any) -> int:
 
 
 def from_epoch_ms(ms: int) -> datetime:
-    """Aware UTC :class:`datetime` for epoch milliseconds ``ms``."""
-    return _EPOCH + timedelta(milliseconds=int(ms))
+    """Aware UTC :class:`datetime` for epoch milliseconds ``ms``.
+
+    Raises
+    ------
+    TimeframeError
+        If ``ms`` is outside ``MIN_EPOCH_MS .. MAX_EPOCH_MS`` (years 1 to 9999).
+    """
+    v = int(ms)
+    if not MIN_EPOCH_MS <= v <= MAX_EPOCH_MS:
+        raise TimeframeError(
+            f"epoch milliseconds {v} are outside the datetime range {MIN_EPOCH_MS}..{MAX_EPOCH_MS} "
+            "(years 1 to 9999)"
+        )
+    return _EPOCH + timedelta(milliseconds=v)
 
 
 def ceil_to_tf_close(dt: Any, tf: str) -> datetime:

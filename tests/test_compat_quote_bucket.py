@@ -19,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from btcore.errors import DataError
+from btcore._pure.state_tables import MAX_INDEX
+from btcore.errors import DataError, NotInitializedError
+from btcore.timeframe import MAX_EPOCH_MS
 
 GOOD = dict(ts_ms=1_600_000_000_000, last=101.0, open_1m=100.0, high_1m=102.0, low_1m=99.0,
             mark=101.0, mark_source="approx_from_ohlcv_1m", volume_1m=3.0)
@@ -67,6 +69,7 @@ def test_quote_keyword_construction_and_values(twin):
 
 def test_quote_accepts_numpy_numbers_and_ints(twin):
     m = twin("rollup")
+    assert m.QuoteState(**{**GOOD, "ts_ms": MAX_EPOCH_MS}).ts_ms == MAX_EPOCH_MS  # the last ms of year 9999
     q = m.QuoteState(np.int64(5), np.float32(2.5), 2, np.float64(3.0), 1, 2.0, "mark_1m", np.int32(4))
     assert (q.ts_ms, q.last, q.open_1m, q.high_1m, q.low_1m, q.volume_1m) == (5, 2.5, 2.0, 3.0, 1.0, 4.0)
     assert type(q.ts_ms) is int and type(q.last) is float and type(q.volume_1m) is float
@@ -78,6 +81,7 @@ def test_quote_accepts_numpy_numbers_and_ints(twin):
         ("ts_ms", True, DataError, "ts_ms"),
         ("ts_ms", -5, DataError, "ts_ms"),
         ("ts_ms", 1 << 70, DataError, "ts_ms"),
+        ("ts_ms", MAX_EPOCH_MS + 1, DataError, "up to 253402300799999 .year 9999."),
         ("ts_ms", "1", DataError, "ts_ms"),
         ("last", "101", DataError, "last price must be a real number"),
         ("last", None, DataError, "last price must be a real number"),
@@ -104,20 +108,33 @@ def test_quote_is_immutable_and_refuses_reinit(twin):
     for name in ("last", "ts_ms", "mark_source", "anything"):
         with pytest.raises(AttributeError):
             setattr(q, name, 1.0)
-    with pytest.raises(AttributeError, match="immutable"):
+    with pytest.raises(TypeError, match="already initialised"):  # as every btcore object
         q.__init__(**{**GOOD, "last": 5.0})
     assert q.last == 101.0  # nothing changed
 
 
-def test_quote_is_safe_before_init(twin):
+@pytest.mark.parametrize("how", ["new", "subclass"])
+def test_quote_is_safe_before_init(twin, how):
     m = twin("rollup")
-    q = m.QuoteState.__new__(m.QuoteState)
-    assert q.ts_ms == 0 and math.isnan(q.last) and math.isnan(q.volume_1m) and q.mark_source == ""
+    if how == "new":
+        q = m.QuoteState.__new__(m.QuoteState)
+    else:
+        q = type("Skipping", (m.QuoteState,), {"__init__": lambda self, *a, **k: None})()
+    for use in (lambda: q.ts_ms, lambda: q.last, lambda: q.mark_source, lambda: q.is_mark_approximated,
+                lambda: q == q, lambda: hash(q), lambda: repr(q), lambda: pickle.dumps(q), lambda: copy.copy(q)):
+        with pytest.raises(NotInitializedError, match="QuoteState object is not initialised"):
+            use()
     b = m.ExecRollupBucket()
-    b.accumulate(q)  # an unbuilt quote is all NaN: it poisons the aggregates instead of crashing
-    assert math.isnan(b.freeze()["px.rollup.min_1m"])
-    q.__init__(**GOOD)  # the first __init__ still builds it
-    assert q.last == 101.0
+    b.accumulate_ohlcv(1.0, 2.0, 0.5, 1.5, 3.0)
+    before = b.freeze()
+    with pytest.raises(NotInitializedError):  # an unvalidated quote never reaches an aggregate
+        b.accumulate(q)
+    assert b.freeze() == before
+    if how == "new":
+        q.__init__(**GOOD)  # the first __init__ still builds it
+        assert q.last == 101.0 and q == m.QuoteState(**GOOD)
+        b.accumulate(q)
+        assert b.bar_count_1m == 2
 
 
 def test_quote_equality_hash_pickle_copy(twin):
@@ -145,9 +162,10 @@ def test_bucket_reference_constructor(twin):
 @pytest.mark.parametrize(
     "kwargs,match",
     [
-        ({"bar_count_1m": -1}, "bar_count_1m must be an int >= 0"),
-        ({"bar_count_1m": 1.5}, "bar_count_1m must be an int >= 0"),
-        ({"bar_count_1m": True}, "bar_count_1m must be an int >= 0"),
+        ({"bar_count_1m": -1}, "bar_count_1m must be an int in 0..4611686018427387903"),
+        ({"bar_count_1m": 1.5}, "bar_count_1m must be an int in 0.."),
+        ({"bar_count_1m": True}, "bar_count_1m must be an int in 0.."),
+        ({"bar_count_1m": MAX_INDEX + 1, "min_price_1m": 1.0, "max_price_1m": 2.0}, "bar_count_1m must be an int in 0.."),
         ({"min_price_1m": 5.0}, "empty bucket holds no values"),
         ({"volume_1m": 2.0}, "empty bucket holds no values"),
         ({"bar_count_1m": 2, "min_price_1m": 9.0, "max_price_1m": 1.0}, "must be <= max_price_1m"),
@@ -177,6 +195,27 @@ def test_bucket_pickles_with_nan_and_counts(twin):
     got, want = c.freeze(), b.freeze()
     assert list(got) == list(want)
     assert all(g == w or (math.isnan(g) and math.isnan(w)) for g, w in zip(got.values(), want.values()))
+
+
+def test_bucket_takes_real_numbers_only(both):
+    """accumulate_ohlcv converts as a C double argument does: numbers (NaN, inf, numpy, Decimal)
+    pass, strings and other objects raise TypeError in both twins and leave the bucket as it was."""
+    from decimal import Decimal
+
+    messages = []
+    for m in both("rollup"):
+        b = m.ExecRollupBucket()
+        b.accumulate_ohlcv(np.float32(1.5), 2, Decimal("0.5"), np.int64(1), math.nan)
+        assert b.bar_count_1m == 1 and b.max_price_1m == 2.0 and b.open_price_1m == 1.5
+        before = b.freeze()
+        for bad in ("1.5", b"1", None, [1.0], 1 + 2j):
+            with pytest.raises(TypeError) as ei:
+                b.accumulate_ohlcv(1.0, 2.0, 0.5, bad, 1.0)
+            messages.append(str(ei.value))
+            with pytest.raises(TypeError):
+                b.accumulate(_DuckQuote(open_1m=1.0, high_1m=2.0, low_1m=0.5, last=1.0, volume_1m=bad))
+        assert str(b.freeze()) == str(before)
+    assert messages[:5] == messages[5:] and "close must be a real number" in messages[0]
 
 
 class _DuckQuote:

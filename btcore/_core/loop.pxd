@@ -21,11 +21,11 @@ cimport cython
 
 @cython.final
 cdef class BarLoop:
-    cdef object _feeds                    # MultiTFFeedStore of the run
+    cdef object _feeds                    # MultiTFFeedStore of the run (with the quote feed it runs on)
     cdef object _alignment                # btcore.align.Alignment (owns the index arrays below)
     cdef object _history_config           # HistoryConfig
     cdef object _initial_exchange         # view.exchange at the start of every run
-    cdef RuntimeSnapshotView _view        # the one view moved from bar to bar
+    cdef RuntimeSnapshotView _view        # the one view moved from bar to bar; None until __init__ ran
     cdef const int64_t[::1] _htf          # HTF index per exec bar (-1 = not ready)
     cdef const int64_t[::1] _mtf          # MTF index per exec bar (-1 = not ready)
     cdef const int64_t[::1] _m1_last      # last closed 1m row per exec bar (-1 = none)
@@ -33,6 +33,9 @@ cdef class BarLoop:
     cdef intp_t _start                    # first exec bar of the run
     cdef intp_t _end                      # one past the last exec bar
     cdef intp_t _history_start            # first exec bar with full history windows
+    cdef intp_t _n                        # exec bars (rows of every array above)
+
+    cdef int _check(self) except -1       # NotInitializedError until __init__ ran
 
     # Unchecked: 0 <= i < n_exec is the caller's promise (every entry point ranges i itself).
     cdef inline void _c_move(self, intp_t i) noexcept

@@ -1,3 +1,4 @@
+# cython: auto_pickle=False
 """The bar loop: one reusable view moved from exec bar to exec bar, a strategy called per bar.
 
 Compiled twin of ``btcore._pure.loop`` (see there for the per-bar order of calls).
@@ -8,6 +9,12 @@ too, so both twins reject the same inputs with the same messages.
 Per bar the compiled loop moves the view with inline C code (``_c_move`` from ``view.pxd``: a
 few stores, no allocation), converts the usual signal values without Python calls, and calls a
 :class:`CythonStrategy` through its C method ``c_on_bar``.
+
+Those moves are unchecked, so ``__init__`` checks once what they rely on: the alignment arrays are
+btcore-owned (immutable) int64 arrays of one row per exec bar, every index in range for the feed
+the view reads at it, and the view reads the very feed set the alignment was computed for (a
+``quote_feed=`` argument is merged into it). The loop keeps its own typed views of those arrays
+and its own bar count, so nothing reachable from Python can change them afterwards.
 """
 
 import time
@@ -19,7 +26,11 @@ from cpython.long cimport PyLong_AsLongAndOverflow
 
 from btcore._core.tracker cimport StateTracker
 
+from btcore._arrays import _is_frozen
+from btcore._pure._boundary import already_initialised, not_initialised
+from btcore.errors import DataError
 from btcore._pure.loop import (
+    _new_strategy,
     SIGNAL_FLAT,
     SIGNAL_LONG,
     SIGNAL_NONE,
@@ -74,8 +85,11 @@ cdef class CythonStrategy:
     def prepare(self, view):
         """Called once with the loop's view before the first bar (e.g. to compile paths)."""
 
-    def __call__(self, RuntimeSnapshotView view):
+    def __call__(self, RuntimeSnapshotView view not None):
         return self.c_on_bar(view)
+
+    def __reduce__(self):
+        return (_new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
 
 
 cdef class _Hooks:
@@ -128,6 +142,8 @@ cdef class _BarIter:
         return self
 
     def __next__(self):
+        if self._loop is None:
+            raise not_initialised(self)
         if self._i >= self._loop._end:
             raise StopIteration
         self._loop._c_move(self._i)
@@ -147,7 +163,8 @@ cdef class BarLoop:
         Exec bar range ``[start, end)`` to run; ``end`` defaults to the number of exec bars.
         Bars before ``start`` are warmup (readable through history, never evaluated).
     quote_feed : FeedStore, optional
-        The 1-minute feed, if ``feeds`` has none.
+        The 1-minute feed, if ``feeds`` has none: the loop then runs on (and :attr:`feeds` is) a
+        copy of ``feeds`` with it. A different feed than ``feeds.quote_feed`` is a ConfigError.
     history_config : HistoryConfig, optional
         History windows the strategy needs; the strategy runs only once they are full.
     initial_exchange : object, optional
@@ -163,53 +180,85 @@ cdef class BarLoop:
 
     def __init__(self, feeds, start=0, end=None, quote_feed=None, history_config=None,
                  initial_exchange=None):
-        (self._feeds, self._start, self._end, self._history_config, self._alignment,
-         self._history_start) = _setup(feeds, start, end, quote_feed, history_config)
-        self._initial_exchange = initial_exchange
-        al = self._alignment
-        self._htf = al.htf_idx
-        self._mtf = al.mtf_idx
-        self._m1_last = al.m1_last
-        self._close = feeds.exec_feed.close
-        self._view = RuntimeSnapshotView(
-            feeds, 0, None, None, initial_exchange, float(self._close[0]), "close",
-            history_config=self._history_config, history_ready=self._history_start == 0,
+        # Everything is checked (and the view built) first; the loop changes only at the end.
+        cdef RuntimeSnapshotView view
+        if self._view is not None:
+            raise already_initialised(self)
+        feeds, lo, hi, config, al, hist = _setup(feeds, start, end, quote_feed, history_config)
+        roles = (feeds.exec_feed, feeds.mtf_feed, feeds.htf_feed, feeds.quote_feed)
+        n = roles[0].length
+        close = roles[0].close
+        htf = _index_array(al.htf_idx, "htf_idx", n, roles[2])
+        mtf = _index_array(al.mtf_idx, "mtf_idx", n, roles[1])
+        m1 = _index_array(al.m1_last, "m1_last", n, roles[3])
+        if not (_is_frozen(close) and close.dtype == np.float64 and close.shape == (n,)):
+            raise DataError(f"the exec feed's close must be a btcore-owned float64 array of {n} rows", "BAD_FEED")
+        view = RuntimeSnapshotView(
+            feeds, 0, None, None, initial_exchange, float(close[0]), "close",
+            history_config=config, history_ready=hist == 0,
         )
-        self._view._attach_rollups(al.rollups)
+        view._attach_rollups(al.rollups)
+        if view._r[0].n != n or view._r[1].n != (0 if roles[1] is None else roles[1].length) or \
+                view._r[2].n != (0 if roles[2] is None else roles[2].length) or \
+                view._r[3].n != (0 if roles[3] is None else roles[3].length):
+            raise DataError("the view and the alignment disagree on the feed lengths", "BAD_FEED")
+        self._htf, self._mtf, self._m1_last, self._close = htf, mtf, m1, close
+        self._n = n
+        self._feeds, self._start, self._end, self._history_config = feeds, lo, hi, config
+        self._alignment, self._history_start = al, hist
+        self._initial_exchange = initial_exchange
+        self._view = view  # last: from here on the loop is initialised
+
+    cdef int _check(self) except -1:
+        if self._view is None:
+            raise not_initialised(self)
+        return 0
+
+    def __reduce__(self):
+        self._check()
+        return (_rebuild_loop, (type(self), self._feeds, self._start, self._end, self._history_config,
+                                self._initial_exchange))
 
     # ---- properties ------------------------------------------------------------------------
 
     @property
     def feeds(self):
         """The MultiTFFeedStore of the run."""
+        self._check()
         return self._feeds
 
     @property
     def alignment(self):
         """Per-exec-bar HTF/MTF/1-minute indices and rollups."""
+        self._check()
         return self._alignment
 
     @property
     def view(self):
         """The one view the loop moves from bar to bar."""
+        self._check()
         return self._view
 
     @property
     def start(self):
         """First exec bar of the run."""
+        self._check()
         return self._start
 
     @property
     def end(self):
         """One past the last exec bar of the run."""
+        self._check()
         return self._end
 
     @property
     def history_start(self):
         """First exec bar whose history windows are full (``n_exec`` if never)."""
+        self._check()
         return self._history_start
 
     def __len__(self):
+        self._check()
         return self._end - self._start
 
     # ---- per bar -----------------------------------------------------------------------------
@@ -260,6 +309,7 @@ cdef class BarLoop:
         exchange (set ``view.exchange`` / ``view.mark_price`` as needed); ``view.ready`` tells
         whether HTF/MTF contexts and history are available.
         """
+        self._check()
         self._view.exchange = self._initial_exchange
         cdef _BarIter it = _BarIter.__new__(_BarIter)
         it._loop = self
@@ -306,6 +356,7 @@ cdef class BarLoop:
             int8_t[::1] signals
             object ex_bar = None, ex_signal = None, state
             _Hooks tr = None
+        self._check()
         ex_hooks, hooks = _check_run_args(strategy, exchange, tracker, on_snapshot)
         has_exchange = ex_hooks is not None
         if has_exchange:
@@ -314,10 +365,12 @@ cdef class BarLoop:
         if has_hooks:
             tr = _make_hooks(tracker, hooks)
         has_snapshot = on_snapshot is not None
-        typed = isinstance(strategy, CythonStrategy)
+        # A CythonStrategy is called through c_on_bar unless its class overrides __call__ (then
+        # like any callable, as the pure loop does).
+        typed = isinstance(strategy, CythonStrategy) and type(strategy).__call__ is CythonStrategy.__call__
         if typed:
             cstrat = <CythonStrategy>strategy
-        signals_arr = np.zeros(self._alignment.n_exec, dtype=np.int8)
+        signals_arr = np.zeros(self._n, dtype=np.int8)
         signals = signals_arr
         view.exchange = self._initial_exchange
         self._c_move(start if start < end else max(end - 1, 0))
@@ -364,3 +417,20 @@ cdef class BarLoop:
                 tr.finish()
         elapsed = time.perf_counter() - t0
         return LoopResult._build(signals_arr, start, end, first_eval, elapsed)
+
+
+cdef object _index_array(object a, str name, intp_t n, object feed):
+    """``a`` if it is a btcore-owned int64 array of ``n`` rows, each in ``-1 .. len(feed) - 1``."""
+    cdef intp_t m = 0 if feed is None else feed.length
+    if not (_is_frozen(a) and a.dtype == np.int64 and a.shape == (n,)):
+        raise DataError(f"alignment {name} must be a btcore-owned int64 array of {n} rows", "BAD_ALIGNMENT")
+    if n and (a.min() < -1 or a.max() >= m):
+        raise DataError(f"alignment {name} holds indices outside -1..{m - 1}", "BAD_ALIGNMENT")
+    return a
+
+
+def _rebuild_loop(cls, feeds, start, end, history_config, initial_exchange):
+    # pickle/copy: a new loop over the same feeds and range, checked again.
+    loop = cls.__new__(cls)
+    BarLoop.__init__(loop, feeds, start, end, None, history_config, initial_exchange)
+    return loop

@@ -1,3 +1,4 @@
+# cython: auto_pickle=False
 """1-minute quotes and the streaming rollup of the 1-minute bars inside one exec bar.
 
 Compiled twin of ``btcore._pure.rollup`` (same names, signatures, docstrings, behaviour and
@@ -10,6 +11,14 @@ rollup at once. The bucket is the streaming equivalent (live feeds, custom drive
 accumulate one :class:`QuoteState` per 1-minute bar) and follows the same NaN policy, bit for bit:
 a NaN is never skipped (a NaN low makes the minimum NaN, a NaN volume makes the sum NaN); an empty
 bucket reads NaN with a count of 0.
+
+Safety: a quote made with ``__new__`` holds NaN prices and ``ts_ms`` 0 in C (the C readers stay
+defined) and raises :class:`~btcore.errors.NotInitializedError` from every Python member; the
+bucket refuses it, so no aggregate is built from an unvalidated quote. A second ``__init__`` of
+a quote raises ``TypeError``; a bucket's ``__init__`` validates everything before it stores
+anything. A bucket made with ``__new__`` is empty (a valid bucket). Both pickle through their
+constructor (Cython's auto-pickle, which would restore raw fields, is off). Numbers are converted
+as :func:`btcore._pure._boundary.as_double` converts them (never from strings), in both twins.
 """
 
 from cpython.float cimport PyFloat_AS_DOUBLE
@@ -17,6 +26,7 @@ from cpython.long cimport PyLong_AsLongLongAndOverflow
 from libc.math cimport INFINITY, NAN
 
 from btcore._pure import rollup as _p
+from btcore._pure._boundary import already_initialised, as_double
 from btcore._pure.rollup import (
     QUOTE_KEYS,
     ROLLUP_KEYS,
@@ -38,6 +48,7 @@ cdef str _K_MIN = _p._K_MIN, _K_MAX = _p._K_MAX, _K_BARS = _p._K_BARS
 cdef str _K_OPEN = _p._K_OPEN, _K_CLOSE = _p._K_CLOSE, _K_VOLUME = _p._K_VOLUME
 cdef str _APPROX = "approx_from_ohlcv_1m"
 cdef str _MARK_1M = "mark_1m"
+cdef long long _TS_MAX = _p.TS_MAX
 cdef tuple _QUOTE_FIELDS = ("ts_ms", "last", "open_1m", "high_1m", "low_1m", "mark", "mark_source", "volume_1m")
 
 
@@ -53,6 +64,20 @@ cdef inline double _price(str name, object value) except? -1.0:
     if not (0.0 < v < INFINITY):  # NaN fails this too
         raise _p.bad_price(name, value)
     return v
+
+
+cdef inline double _raw(str name, object value) except? -1.0:
+    # accumulate_ohlcv's values: anything as_double takes (NaN and inf pass, strings do not)
+    if type(value) is float:
+        return PyFloat_AS_DOUBLE(value)
+    return as_double(value, name)
+
+
+# The "initialised?" test of every Python-facing member of a quote: a field compare.
+cdef inline int _quote_ok(QuoteState q) except -1:
+    if not q._built:
+        raise _p.unbuilt_quote()
+    return 0
 
 
 # --------------------------------------------------------------------------- QuoteState
@@ -83,15 +108,18 @@ cdef class QuoteState:
     Raises
     ------
     DataError
-        (a ``ValueError``) if ``ts_ms`` is not a positive int, a price is not finite and > 0
+        (a ``ValueError``) if ``ts_ms`` is not a positive int epoch ms (at most
+        :data:`~btcore.timeframe.MAX_EPOCH_MS`, year 9999), a price is not finite and > 0
         (NaN included), ``high_1m < low_1m``, the volume is negative or NaN, ``mark_source`` is
         unknown, or a value is not a real number.
-    AttributeError
-        If ``__init__`` is called again on an existing quote (it is immutable).
+    NotInitializedError
+        (an ``AttributeError``) from every member of a quote whose ``__init__`` never ran.
+    TypeError
+        If ``__init__`` is called again on an existing quote (it is immutable: build a new one).
     """
 
     def __cinit__(self):
-        # readable (and obviously invalid) before __init__ ran
+        # what a C reader (c_accumulate_quote) sees before __init__ ran: NaN, never garbage
         self._last = self._open_1m = self._high_1m = self._low_1m = self._mark = NAN
         self._volume_1m = NAN
         self._mark_source = ""
@@ -102,10 +130,10 @@ cdef class QuoteState:
         cdef double la, op, hi, lo, mk, vol
         cdef str src
         if self._built:
-            raise _p.quote_re_init()
+            raise already_initialised(self)
         if type(ts_ms) is int:
             ts = PyLong_AsLongLongAndOverflow(ts_ms, &overflow)
-        if type(ts_ms) is not int or overflow or ts <= 0:
+        if type(ts_ms) is not int or overflow or ts <= 0 or ts > _TS_MAX:
             ts = _p.check_ts_ms(ts_ms)
         la = _price("last price", last)
         op = _price("open_1m", open_1m)
@@ -135,58 +163,70 @@ cdef class QuoteState:
     @property
     def ts_ms(self):
         """Epoch ms (UTC) of the quote."""
+        _quote_ok(self)
         return self._ts_ms
 
     @property
     def last(self):
         """Last trade price (the 1-minute close)."""
+        _quote_ok(self)
         return self._last
 
     @property
     def open_1m(self):
         """Open of the 1-minute bar."""
+        _quote_ok(self)
         return self._open_1m
 
     @property
     def high_1m(self):
         """High of the 1-minute bar."""
+        _quote_ok(self)
         return self._high_1m
 
     @property
     def low_1m(self):
         """Low of the 1-minute bar."""
+        _quote_ok(self)
         return self._low_1m
 
     @property
     def mark(self):
         """Mark price."""
+        _quote_ok(self)
         return self._mark
 
     @property
     def mark_source(self):
         """``"mark_1m"`` or ``"approx_from_ohlcv_1m"``."""
+        _quote_ok(self)
         return self._mark_source
 
     @property
     def volume_1m(self):
         """Volume of the 1-minute bar."""
+        _quote_ok(self)
         return self._volume_1m
 
     @property
     def is_mark_approximated(self):
         """True if the mark price was approximated from 1-minute OHLCV."""
+        _quote_ok(self)
         return self._mark_source == _APPROX
 
     def _key(self):
+        _quote_ok(self)
         return (self._ts_ms, self._last, self._open_1m, self._high_1m, self._low_1m, self._mark,
                 self._mark_source, self._volume_1m)
 
     def __eq__(self, other):
+        _quote_ok(self)
         if type(other) is not type(self):
             return NotImplemented
         return self._key() == other._key()
 
     def __ne__(self, other):
+        _quote_ok(self)
         if type(other) is not type(self):
             return NotImplemented
         return self._key() != other._key()
@@ -292,20 +332,29 @@ cdef class ExecRollupBucket:
         self.c_reset()
 
     def accumulate_ohlcv(self, open, high, low, close, volume):
-        """Add one 1-minute bar given as raw values (NaN propagates, nothing is validated)."""
-        self.c_accumulate(float(open), float(high), float(low), float(close), float(volume))
+        """Add one 1-minute bar given as raw values (NaN propagates; only the number types are
+        checked: TypeError for a string or any other object that is not a real number)."""
+        self._add(open, high, low, close, volume)
+
+    cdef int _add(self, object open, object high, object low, object close, object volume) except -1:
+        # every value converted before the bucket changes (a bad one leaves it as it was)
+        cdef double o = _raw("open", open), h = _raw("high", high), l = _raw("low", low)
+        cdef double c = _raw("close", close), v = _raw("volume", volume)
+        self.c_accumulate(o, h, l, c, v)
+        return 0
 
     def accumulate(self, quote):
         """Add the 1-minute bar behind ``quote`` (open, high, low, close = ``last``, volume).
 
         A :class:`QuoteState` is read field by field at C level in the compiled build; any other
-        object with the same attributes is read through them.
+        object with the same attributes is read through them (as :meth:`accumulate_ohlcv`). A
+        quote whose ``__init__`` never ran raises NotInitializedError and is not added.
         """
         if type(quote) is QuoteState:
+            _quote_ok(<QuoteState>quote)
             self.c_accumulate_quote(<QuoteState>quote)
         else:
-            self.c_accumulate(float(quote.open_1m), float(quote.high_1m), float(quote.low_1m),
-                              float(quote.last), float(quote.volume_1m))
+            self._add(quote.open_1m, quote.high_1m, quote.low_1m, quote.last, quote.volume_1m)
 
     def freeze(self):
         """A new dict keyed by :data:`ROLLUP_KEYS`; the bucket is unchanged."""

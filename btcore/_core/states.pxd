@@ -108,10 +108,12 @@ cdef class GateContext:
 
 
 cdef class BlockState(_Value):
+    # signal / action / gate are properties over _signal / _action / _gate: a block made with
+    # __new__ (no __cinit__: make_block runs once per bar) reads them as NONE / IDLE / pass.
     cdef readonly int64_t bar_idx          # the bar
-    cdef readonly SignalState signal       # signal state at the end of the bar
-    cdef readonly ActionState action       # action state at the end of the bar
-    cdef readonly GateResult gate          # gate result of the bar
+    cdef SignalState _signal               # signal state at the end of the bar (None: NONE)
+    cdef ActionState _action               # action state at the end of the bar (None: IDLE)
+    cdef GateResult _gate                  # gate result of the bar (None: pass)
     cdef readonly int raw_signal_direction # strategy output: 1, -1, 0, or 2 (FLAT)
     cdef int64_t sig_trig                  # signal triggers of the bar, packed (TRIGGER_BITS each)
     cdef int64_t act_trig                  # action triggers of the bar, packed

@@ -1,8 +1,15 @@
+# cython: auto_pickle=False
 """Signal, action, gate and block state objects (compiled twin of ``btcore._pure.states``).
 
 The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar functions in
 ``btcore._core.transitions`` derive triggers from their inputs and apply them through those tables.
 State objects are immutable: unchanged states are shared between consecutive blocks.
+
+An object made with ``cls.__new__(cls)`` (as the tracker makes its blocks) starts from the
+defaults of ``cls()`` in ``__cinit__``, so every method is safe on it; the pure twin reads an
+unset field as the same default. Bars, ids and counts given to a constructor are ints in
+``-1 .. MAX_INDEX`` (converted as C converts them), in both twins; pickling goes through the
+constructor.
 """
 
 cimport cython
@@ -28,6 +35,9 @@ from btcore._pure.state_tables import (
     next_signal_value,
 )
 from btcore._pure.state_tables import (
+    _check_bar,
+    _check_raw_direction,
+    _value,
     _action_repr,
     _action_to_dict,
     _block_summary,
@@ -40,6 +50,7 @@ from btcore._pure.state_tables import (
     _signal_to_dict,
     _unpack_triggers,
 )
+from btcore._pure._boundary import as_double
 from btcore._pure.states import _context_repr
 
 __all__ = [
@@ -119,6 +130,11 @@ cdef class GateResult(_Value):
         Why the first failing gate failed (None for a pass).
     """
 
+    def __cinit__(self):
+        self.passed = True
+        self.code = _GATE_MEMBERS[0]
+        self.codes = (_GATE_MEMBERS[0],)
+
     def __init__(self, passed, code, codes=(), reason=None):
         self.passed = bool(passed)
         self.code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
@@ -141,6 +157,9 @@ cdef class GateResult(_Value):
 
     def _key(self):
         return (self.passed, self.code_c, tuple(int(c) for c in self.codes), self.reason)
+
+    def __reduce__(self):
+        return (_value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
@@ -190,13 +209,23 @@ cdef class SignalState(_Value):
             raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
         if gate_result is not None and not isinstance(gate_result, GateResult):
             raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
-        self.value_c = int(_check_member(_SIG_MEMBERS, value, "SignalState.value"))
+        value_c = int(_check_member(_SIG_MEMBERS, value, "SignalState.value"))
+        bars = (_check_bar(detected_bar, "SignalState.detected_bar"),
+                _check_bar(confirmed_bar, "SignalState.confirmed_bar"),
+                _check_bar(consumed_bar, "SignalState.consumed_bar"))
+        sid = _check_bar(signal_id, "SignalState.signal_id", 0)
+        self.value_c = value_c
         self.direction = direction
-        self.detected_bar = detected_bar
-        self.confirmed_bar = confirmed_bar
-        self.consumed_bar = consumed_bar
+        self.detected_bar, self.confirmed_bar, self.consumed_bar = bars
         self.gate_result = gate_result
-        self.signal_id = signal_id
+        self.signal_id = sid
+
+    def __cinit__(self):
+        self.detected_bar = self.confirmed_bar = self.consumed_bar = -1
+
+    def __reduce__(self):
+        return (_value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
+                                      self.consumed_bar, self.gate_result, self.signal_id), {}))
 
     @property
     def value(self):
@@ -301,13 +330,24 @@ cdef class ActionState(_Value):
                  filled_bar=-1, reject_reason=None, *, signal_id=0):
         if direction not in (-1, 0, 1):
             raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
-        self.value_c = int(_check_member(_ACT_MEMBERS, value, "ActionState.value"))
+        value_c = int(_check_member(_ACT_MEMBERS, value, "ActionState.value"))
+        size = as_double(size_usdt, "ActionState.size_usdt")
+        bars = (_check_bar(submitted_bar, "ActionState.submitted_bar"),
+                _check_bar(filled_bar, "ActionState.filled_bar"))
+        sid = _check_bar(signal_id, "ActionState.signal_id", 0)
+        self.value_c = value_c
         self.direction = direction
-        self.size_usdt = size_usdt
-        self.submitted_bar = submitted_bar
-        self.filled_bar = filled_bar
+        self.size_usdt = size
+        self.submitted_bar, self.filled_bar = bars
         self.reject_reason = None if reject_reason is None else str(reject_reason)
-        self.signal_id = signal_id
+        self.signal_id = sid
+
+    def __cinit__(self):
+        self.submitted_bar = self.filled_bar = -1
+
+    def __reduce__(self):
+        return (_value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
+                                      self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
 
     @property
     def value(self):
@@ -418,6 +458,21 @@ cdef class GateContext:
         self.risk_policy_passed = risk_policy_passed
         self.risk_policy_reason = risk_policy_reason
         self.required_history_bars = required_history_bars
+
+    def __cinit__(self):
+        # The non-zero defaults of GateContext() (the rest start at 0 / None).
+        self.cache_ready = self.risk_policy_passed = True
+        self.max_drawdown_limit_pct = self.max_exposure_pct = 100.0
+        self.max_positions = 100
+        self.available_margin = INFINITY
+
+    def __reduce__(self):
+        return (_value, (type(self), (self.bar_idx, self.warmup_bars, self.history_bars, self.cache_ready,
+                                      self.current_drawdown_pct, self.max_drawdown_limit_pct,
+                                      self.available_margin, self.required_margin, self.position_count,
+                                      self.max_positions, self.current_exposure_pct, self.max_exposure_pct,
+                                      self.cooldown_bars_remaining, self.risk_policy_passed,
+                                      self.risk_policy_reason, self.required_history_bars), {}))
 
     def __repr__(self):
         return _context_repr(self)
@@ -535,6 +590,18 @@ def evaluate_margin_gate(float64_t available_margin, float64_t required_margin):
 # ---------------------------------------------------------------------------------------------
 # Block state
 
+cdef inline SignalState _signal_of(BlockState b):
+    return b._signal if b._signal is not None else SIGNAL_NONE
+
+
+cdef inline ActionState _action_of(BlockState b):
+    return b._action if b._action is not None else ACTION_IDLE
+
+
+cdef inline GateResult _gate_of(BlockState b):
+    return b._gate if b._gate is not None else PASS_RESULT
+
+
 @cython.no_gc
 cdef class BlockState(_Value):
     """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
@@ -561,13 +628,36 @@ cdef class BlockState(_Value):
                                ("gate", gate, GateResult)):
             if obj is not None and not isinstance(obj, cls):
                 raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
-        self.bar_idx = bar_idx
-        self.signal = SIGNAL_NONE if signal is None else signal
-        self.action = ACTION_IDLE if action is None else action
-        self.gate = PASS_RESULT if gate is None else gate
-        self.raw_signal_direction = raw_signal_direction
-        self.sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
-        self.act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
+        bar = _check_bar(bar_idx, "BlockState.bar_idx")
+        raw = _check_raw_direction(raw_signal_direction, "BlockState.raw_signal_direction")
+        sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
+        act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
+        self.bar_idx = bar
+        self._signal = SIGNAL_NONE if signal is None else signal
+        self._action = ACTION_IDLE if action is None else action
+        self._gate = PASS_RESULT if gate is None else gate
+        self.raw_signal_direction = raw
+        self.sig_trig = sig_trig
+        self.act_trig = act_trig
+
+    @property
+    def signal(self):
+        """Signal state at the end of the bar."""
+        return _signal_of(self)
+
+    @property
+    def action(self):
+        """Action state at the end of the bar."""
+        return _action_of(self)
+
+    @property
+    def gate(self):
+        """Gate result of the bar."""
+        return _gate_of(self)
+
+    def __reduce__(self):
+        return (_value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
+                         {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
 
     def _key(self):
         return (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction,
@@ -586,48 +676,48 @@ cdef class BlockState(_Value):
     @property
     def is_actionable(self):
         """Gate passed, signal CONFIRMED and the action IDLE or ACTIONABLE (a trade may start)."""
-        return (self.gate.passed and self.signal.value_c == SIG_CONFIRMED
-                and self.action.value_c <= ACT_ACTIONABLE)
+        return (_gate_of(self).passed and _signal_of(self).value_c == SIG_CONFIRMED
+                and _action_of(self).value_c <= ACT_ACTIONABLE)
 
     @property
     def is_blocked(self):
         """True when a gate failed."""
-        return not self.gate.passed
+        return not _gate_of(self).passed
 
     @property
     def block_reason(self):
         """Reason of the first failing gate (None when passed)."""
-        return None if self.gate.passed else self.gate.reason
+        return None if _gate_of(self).passed else _gate_of(self).reason
 
     @property
     def block_code(self):
         """Code of the first failing gate (``G_PASS`` when passed)."""
-        return self.gate.code
+        return _gate_of(self).code
 
     @property
     def signal_detected(self):
         """True when a signal is active (signal state not NONE)."""
-        return self.signal.value_c != SIG_NONE
+        return _signal_of(self).value_c != SIG_NONE
 
     @property
     def signal_confirmed(self):
         """True when the signal is CONFIRMED."""
-        return self.signal.value_c == SIG_CONFIRMED
+        return _signal_of(self).value_c == SIG_CONFIRMED
 
     @property
     def signal_consumed(self):
         """True when the signal is CONSUMED."""
-        return self.signal.value_c == SIG_CONSUMED
+        return _signal_of(self).value_c == SIG_CONSUMED
 
     @property
     def action_filled(self):
         """True when the action is FILLED."""
-        return self.action.value_c == ACT_FILLED
+        return _action_of(self).value_c == ACT_FILLED
 
     @property
     def action_rejected(self):
         """True when the action is REJECTED."""
-        return self.action.value_c == ACT_REJECTED
+        return _action_of(self).value_c == ACT_REJECTED
 
     def summary(self):
         """One line: ``bar=<i> | signal=<STATE>(<DIR>) | action=<STATE> | blocked=<CODE>``."""
@@ -645,9 +735,9 @@ cdef BlockState make_block(int64_t bar_idx, SignalState signal, ActionState acti
                            int raw_direction, int64_t sig_trig, int64_t act_trig):
     cdef BlockState b = BlockState.__new__(BlockState)
     b.bar_idx = bar_idx
-    b.signal = signal
-    b.action = action
-    b.gate = gate
+    b._signal = signal
+    b._action = action
+    b._gate = gate
     b.raw_signal_direction = raw_direction
     b.sig_trig = sig_trig
     b.act_trig = act_trig

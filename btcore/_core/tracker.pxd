@@ -10,7 +10,7 @@ cdef enum:
     N_EVENTS = 5   # sizing, submitted, filled, rejected, canceled (order of EVENT_NAMES)
 
 cdef class StateTracker:
-    cdef object _cfg                      # the StateTrackerConfig (frozen); property config
+    cdef object _cfg                      # the StateTrackerConfig (frozen); None until __init__ ran
     # configuration, copied to C once
     cdef int64_t cfg_warmup_bars          # gate 1 minimum warmup index
     cdef int64_t cfg_max_positions        # gate 8 limit
@@ -70,6 +70,8 @@ cdef class StateTracker:
     cdef int64_t _gate_any[N_GATE_CODES]
     cdef int64_t _ignored[N_EVENTS]
 
+    cdef int _check(self) except -1       # NotInitializedError until __init__ ran
+    cdef int _reset(self) except -1       # what reset() does (__init__ calls this, not reset())
     cpdef void reset(self)
     cpdef void on_bar_start(self, intp_t bar_idx)
     cpdef void on_signal_evaluated(self, intp_t direction)

@@ -1,3 +1,4 @@
+# cython: auto_pickle=False
 """Bounded per-bar state tracker (compiled twin of ``btcore._pure.tracker``).
 
 The engine reports what happens inside a bar through the hooks, then ``on_bar_end`` evaluates the
@@ -5,6 +6,11 @@ gates, advances the signal and action machines (several steps when the bar repor
 events) and records one :class:`BlockState`. The last ``max_history`` blocks are kept in a ring
 indexed by bar for O(1) ``get_block_at``; ``summary_stats`` comes from running counters, so it is
 exact for the whole run while memory stays flat.
+
+The ring is written at ``bar_idx % max_history`` without bounds checks, so its length and
+``max_history`` are set together, once (``__init__`` refuses to run twice, and a tracker made with
+``__new__`` raises NotInitializedError from every hook); bar indices and config counts are at
+most ``MAX_INDEX`` so no int64 sum of two can wrap; pickling restores a checked state.
 """
 
 from libc.math cimport INFINITY
@@ -22,12 +28,24 @@ from btcore._core.transitions cimport (
 )
 
 from btcore.errors import DataError, IllegalTransitionError
-from btcore._pure.state_tables import StateTrackerConfig
-from btcore._pure.tracker import summary_dict
+from btcore._pure._boundary import already_initialised, not_initialised
+from btcore._pure.state_tables import MAX_INDEX, StateTrackerConfig
+from btcore._pure.tracker import _check_state, summary_dict
 
 __all__ = ["StateTracker", "StateTrackerConfig", "create_state_tracker"]
 
 cdef int[N_EVENTS] _EVENT_BITS = [EV_SIZING, EV_SUBMIT, EV_FILL, EV_REJECT, EV_CANCEL]
+
+
+# MAX_INDEX as a C constant: comparing a C index with the Python int would box it every call.
+cdef int64_t _MAX_INDEX = MAX_INDEX
+
+
+cdef inline int _tracker_ok(StateTracker t) except -1:
+    # The "initialised?" test of every Python-facing method: a pointer compare on the normal path.
+    if t._cfg is None:
+        raise not_initialised(t)
+    return 0
 
 
 cdef class StateTracker:
@@ -52,29 +70,111 @@ cdef class StateTracker:
     """
 
     def __init__(self, config=None):
+        # The config is checked (StateTrackerConfig ranges every field) and copied to C locals
+        # first; the tracker changes only once nothing can fail.
+        cdef int64_t warmup, positions, cooldown, history, required, confirmation, expiry
+        cdef float64_t drawdown, exposure
+        if self._cfg is not None:
+            raise already_initialised(self)
         if config is None:
             config = StateTrackerConfig()
         elif not isinstance(config, StateTrackerConfig):
             raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
-        self._cfg = config
-        self.cfg_warmup_bars = config.warmup_bars
-        self.cfg_max_positions = config.max_positions
-        self.cfg_cooldown_bars = config.cooldown_bars
-        self.cfg_max_history = config.max_history
-        self.cfg_required_history = config.required_history_bars
-        self.cfg_confirmation_bars = config.confirmation_bars
-        self.cfg_expiry_bars = config.expiry_bars
-        self.cfg_max_drawdown_pct = config.max_drawdown_pct
-        self.cfg_max_exposure_pct = config.max_exposure_pct
-        self.reset()
+        warmup, positions, cooldown = config.warmup_bars, config.max_positions, config.cooldown_bars
+        history, required = config.max_history, config.required_history_bars
+        confirmation, expiry = config.confirmation_bars, config.expiry_bars
+        drawdown, exposure = config.max_drawdown_pct, config.max_exposure_pct
+        for v in (warmup, positions, cooldown, history, required, confirmation, expiry):
+            if not 0 <= v <= _MAX_INDEX:
+                raise ValueError(f"config value {v} out of range 0..{MAX_INDEX}")
+        self.cfg_warmup_bars = warmup
+        self.cfg_max_positions = positions
+        self.cfg_cooldown_bars = cooldown
+        self.cfg_max_history = history
+        self.cfg_required_history = required
+        self.cfg_confirmation_bars = confirmation
+        self.cfg_expiry_bars = expiry
+        self.cfg_max_drawdown_pct = drawdown
+        self.cfg_max_exposure_pct = exposure
+        self._reset()
+        self._cfg = config  # last: from here on the tracker is initialised
+
+    cdef int _check(self) except -1:
+        if self._cfg is None:
+            raise not_initialised(self)
+        return 0
+
+    def __reduce__(self):
+        _tracker_ok(self)
+        return (_rebuild_tracker, (type(self), self._cfg, self._state()))
+
+    def _state(self):
+        # Everything the next bars depend on, as plain values (the layout of the pure twin's).
+        return {
+            "signal": self._signal, "action": self._action, "signal_counter": self._signal_counter,
+            "in_bar": self._in_bar, "bar": self._bar, "last_bar": self._last_bar,
+            "first_bar": self._first_bar, "cooldown_until": self._cooldown_until,
+            "direction": self._direction, "n_events": list(self._n_events), "size": self._size,
+            "reject_reason": self._reject_reason, "cancel_reason": self._cancel_reason,
+            "warmup_ok": self._warmup_ok, "warmup_end": self._warmup_end,
+            "history_bars": self._history_bars, "cache_ready": self._cache_ready,
+            "risk_passed": self._risk_passed, "risk_reason": self._risk_reason,
+            "drawdown": self._drawdown, "avail": self._avail, "req": self._req,
+            "positions": self._positions, "exposure": self._exposure, "ring": list(self._ring),
+            "total": self._total, "abandoned": self._abandoned, "blocked": self._blocked,
+            "sig_bars": list(self._sig_bars), "act_bars": list(self._act_bars),
+            "sig_events": list(self._sig_events), "act_events": list(self._act_events),
+            "gate_primary": list(self._gate_primary), "gate_any": list(self._gate_any),
+            "ignored": list(self._ignored),
+        }
+
+    def _set_state(self, state):
+        # Restore a pickled state; _check_state validates every value first (ring length included).
+        cdef int i
+        _tracker_ok(self)
+        st = _check_state(state, self.cfg_max_history, SignalState, ActionState, BlockState)
+        self._reset()
+        self._signal, self._action = st["signal"], st["action"]
+        self._signal_counter = st["signal_counter"]
+        self._in_bar, self._bar, self._last_bar = st["in_bar"], st["bar"], st["last_bar"]
+        self._first_bar, self._cooldown_until = st["first_bar"], st["cooldown_until"]
+        self._direction, self._size = st["direction"], st["size"]
+        self._reject_reason, self._cancel_reason = st["reject_reason"], st["cancel_reason"]
+        self._warmup_ok, self._warmup_end = st["warmup_ok"], st["warmup_end"]
+        self._history_bars, self._cache_ready = st["history_bars"], st["cache_ready"]
+        self._risk_passed, self._risk_reason = st["risk_passed"], st["risk_reason"]
+        self._drawdown, self._avail, self._req = st["drawdown"], st["avail"], st["req"]
+        self._positions, self._exposure = st["positions"], st["exposure"]
+        self._total, self._abandoned, self._blocked = st["total"], st["abandoned"], st["blocked"]
+        for i in range(N_EVENTS):
+            self._n_events[i] = st["n_events"][i]
+            self._ignored[i] = st["ignored"][i]
+        for i in range(N_SIG_STATES):
+            self._sig_bars[i] = st["sig_bars"][i]
+        for i in range(N_ACT_STATES):
+            self._act_bars[i] = st["act_bars"][i]
+        for i in range(N_SIG_TRIGGERS):
+            self._sig_events[i] = st["sig_events"][i]
+        for i in range(N_ACT_TRIGGERS):
+            self._act_events[i] = st["act_events"][i]
+        for i in range(N_GATE_CODES):
+            self._gate_primary[i] = st["gate_primary"][i]
+            self._gate_any[i] = st["gate_any"][i]
+        self._ring = st["ring"]
+        self._index = st["index"]
 
     @property
     def config(self):
         """The (frozen) configuration."""
+        _tracker_ok(self)
         return self._cfg
 
     cpdef void reset(self):
         """Forget everything: machines, hook values, counters and the block ring."""
+        _tracker_ok(self)
+        self._reset()
+
+    cdef int _reset(self) except -1:
         # Bounded: slot bar_idx % cap holds bar bar_idx, so lookups need no dict (bars increase).
         # Unbounded (max_history=0): a list plus a bar index.
         self._ring = [None] * self.cfg_max_history if self.cfg_max_history else []
@@ -111,6 +211,7 @@ cdef class StateTracker:
         memset(self._gate_primary, 0, sizeof(self._gate_primary))
         memset(self._gate_any, 0, sizeof(self._gate_any))
         memset(self._ignored, 0, sizeof(self._ignored))
+        return 0
 
     cdef void _clear_bar_events(self) noexcept:
         self._direction = 0
@@ -120,6 +221,8 @@ cdef class StateTracker:
         self._cancel_reason = None
 
     cdef int _require_bar(self, str hook) except -1:
+        if self._cfg is None:
+            raise not_initialised(self)
         if not self._in_bar:
             raise IllegalTransitionError(
                 f"{hook} called outside a bar; allowed now: on_bar_start(bar_idx)")
@@ -129,8 +232,9 @@ cdef class StateTracker:
 
     cpdef void on_bar_start(self, intp_t bar_idx):
         """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
-        if bar_idx < 0:
-            raise ValueError(f"bar_idx must be >= 0, got {bar_idx!r}")
+        _tracker_ok(self)
+        if bar_idx < 0 or bar_idx > _MAX_INDEX:
+            raise ValueError(f"bar_idx must be in 0..{MAX_INDEX}, got {bar_idx!r}")
         if bar_idx <= self._last_bar:
             raise DataError(f"bar_idx must increase: got {bar_idx} after recorded bar "
                             f"{self._last_bar}", "BAR_IDX_NOT_INCREASING")
@@ -284,12 +388,12 @@ cdef class StateTracker:
 
     cdef int _count(self, BlockState block, int64_t sig_trig, int64_t act_trig, int used) except -1:
         cdef int i, t
-        cdef GateResult gate = block.gate
+        cdef GateResult gate = block._gate
         self._total += 1
         if self._first_bar < 0:
             self._first_bar = block.bar_idx
-        self._sig_bars[block.signal.value_c] += 1
-        self._act_bars[block.action.value_c] += 1
+        self._sig_bars[block._signal.value_c] += 1
+        self._act_bars[block._action.value_c] += 1
         if not gate.passed:
             self._blocked += 1
             self._gate_primary[gate.code_c] += 1
@@ -320,10 +424,12 @@ cdef class StateTracker:
 
     def get_current_signal_state(self):
         """Signal state after the last recorded bar."""
+        _tracker_ok(self)
         return self._signal
 
     def get_current_action_state(self):
         """Action state after the last recorded bar."""
+        _tracker_ok(self)
         return self._action
 
     cpdef object get_block_at(self, intp_t bar_idx):
@@ -335,6 +441,7 @@ cdef class StateTracker:
         """
         cdef int64_t cap = self.cfg_max_history
         cdef BlockState block
+        _tracker_ok(self)
         if not cap:
             return self._index.get(bar_idx)
         if bar_idx < 0 or not (self._last_bar - cap < bar_idx <= self._last_bar):
@@ -345,6 +452,7 @@ cdef class StateTracker:
     @property
     def block_history(self):
         """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
+        _tracker_ok(self)
         cap = self.cfg_max_history
         if not cap:
             return list(self._ring)
@@ -356,6 +464,7 @@ cdef class StateTracker:
     @property
     def total_bars(self):
         """Number of bars recorded since construction or ``reset()``."""
+        _tracker_ok(self)
         return self._total
 
     cpdef dict summary_stats(self):
@@ -370,10 +479,19 @@ cdef class StateTracker:
         ``ignored_events`` (reported order events the action machine could not use),
         ``first_bar_idx``, ``last_bar_idx``, ``max_history``.
         """
+        _tracker_ok(self)
         return summary_dict(self._total, self._blocked, self._abandoned, self._signal_counter,
                             self._first_bar, self._last_bar, self.cfg_max_history, self._sig_bars, self._act_bars,
                             self._sig_events, self._act_events, self._gate_primary,
                             self._gate_any, self._ignored)
+
+
+def _rebuild_tracker(cls, config, state):
+    # pickle/copy: a tracker built from its config, then the checked state.
+    t = cls.__new__(cls)
+    StateTracker.__init__(t, config)
+    t._set_state(state)
+    return t
 
 
 def create_state_tracker(warmup_bars=0, max_positions=100, max_drawdown_pct=100.0,

@@ -15,7 +15,8 @@ from btcore._core.states cimport (
     SignalState, make_action, make_signal,
 )
 
-from btcore._pure.state_tables import ACTION_TABLE, SIGNAL_TABLE
+from btcore._pure._boundary import as_double
+from btcore._pure.state_tables import ACTION_TABLE, SIGNAL_TABLE, _check_bar, _transition_ints
 from btcore._pure.transitions import (
     REASON_NOT_SUBMITTED,
     REASON_SIGNAL_GONE,
@@ -284,9 +285,9 @@ def transition_signal_state(prev_state, bar_idx, signal_detected,
     direction = _check_direction(signal_direction, bool(signal_detected), "signal_direction")
     cdef int64_t packed
     cdef bint fresh
-    return advance_signal_c(prev_state, bar_idx, direction, _check_gate(gate_result, GateResult),
-                            bool(action_taken), next_signal_id, confirmation_bars, expiry_bars,
-                            &packed, &fresh)
+    bar, sid, conf, exp = _transition_ints(bar_idx, next_signal_id, confirmation_bars, expiry_bars)
+    return advance_signal_c(prev_state, bar, direction, _check_gate(gate_result, GateResult),
+                            bool(action_taken), sid, conf, exp, &packed, &fresh)
 
 
 def transition_action_state(prev_state, bar_idx, signal_confirmed,
@@ -332,7 +333,9 @@ def transition_action_state(prev_state, bar_idx, signal_confirmed,
     direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
     cdef int64_t packed
     cdef int used
-    return advance_action_c(prev_state, bar_idx, bool(signal_confirmed), direction, signal_id,
-                            _check_gate(gate_result, GateResult), bool(size_computed), size_usdt,
+    bar, sid = _check_bar(bar_idx, "bar_idx", 0), _check_bar(signal_id, "signal_id", 0)
+    return advance_action_c(prev_state, bar, bool(signal_confirmed), direction, sid,
+                            _check_gate(gate_result, GateResult), bool(size_computed),
+                            as_double(size_usdt, "size_usdt"),
                             bool(order_submitted), bool(order_filled), bool(order_rejected),
                             bool(order_canceled), reject_reason, cancel_reason, &packed, &used)

@@ -2,8 +2,11 @@
 #
 #     from btcore._core.view cimport RuntimeSnapshotView, ROLE_EXEC, ROLE_HTF
 #
-# Everything a strategy reads per bar goes through raw pointers into the FeedStore arrays, which
-# are immutable and kept alive by the view's reference to the feeds.
+# Everything a strategy reads per bar goes through raw pointers into the FeedStore arrays. Those
+# arrays live in memory of a read-only owner (they can be made neither writeable nor resized), the
+# pointers are taken once per feed after checking dtype, contiguity and every length, and the
+# object holding the pointers (_FeedC) holds the arrays themselves, so no attribute assignment
+# anywhere can re-point or free the memory a view reads.
 from libc.math cimport NAN
 
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
@@ -25,29 +28,44 @@ cdef struct RoleData:
     bint present               # the role has a feed
 
 
+cdef class _FeedC:
+    cdef RoleData d            # validated pointers into one FeedStore's arrays
+    cdef tuple keep            # the arrays d points into (holding them pins the memory)
+    cdef dict names            # indicator name -> matrix row, built from indicator_names (< d.k)
+    cdef object owner          # weakref to the FeedStore (a cache entry is used only by its feed)
+
+
 cdef class _FeedsC:
-    cdef RoleData r[4]         # per role, ROLE_* order
-    cdef tuple feeds           # (exec, mtf, htf, quote) FeedStores or None; keeps the arrays alive
-    cdef tuple names           # per role: indicator name -> row dict, or None
+    cdef RoleData r[4]         # per role, ROLE_* order (copies of the _FeedC's d)
+    cdef tuple feeds           # (exec, mtf, htf, quote) FeedStores or None; None until built
+    cdef tuple fcs             # per role: the _FeedC (pins the arrays r points into), or None
+    cdef tuple names           # per role: the _FeedC's indicator name -> row dict, or None
     cdef dict paths            # path string -> _Spec, bounded (oldest dropped)
+    cdef object lock           # threading.Lock serialising inserts/evictions of paths
+    cdef Py_ssize_t owner      # id() of the feeds object the tables were built from
+    cdef bint duck             # feeds is no MultiTFFeedStore (subclass): re-check its roles on each use
+
+    cdef int _same_roles(self, object feeds) except -1
 
 
 cdef class _Spec:
     cdef int kind              # SERIES / MARK / ROLLUP / STRUCT / ABSENT (see btcore._viewspec)
     cdef int role              # SERIES: ROLE_*
     cdef intp_t src            # SERIES: 0..4 OHLCV, 5 + j indicator row j; ROLLUP: field
-    cdef const float64_t* ptr  # STRUCT: the structure array (exec length)
+    cdef const float64_t* ptr  # STRUCT: the structure array (exec length, checked)
     cdef object keep           # STRUCT: the array behind ptr
 
 
 cdef class TFContext:
     cdef RoleData _d           # pointers into the feed's arrays
+    cdef _FeedC _fc            # owner of the pointers; None until __init__ ran
     cdef object _feed          # the FeedStore
     cdef intp_t _idx           # current bar, -1 = no bar closed yet
     cdef bint _ready           # has a bar and was not marked not ready
     cdef public object not_ready_reason  # why it is not ready (str or None)
 
     cdef double _value(self, intp_t src) noexcept nogil
+    cdef int _check(self) except -1
 
 
 cdef class RuntimeSnapshotView:
@@ -58,7 +76,7 @@ cdef class RuntimeSnapshotView:
     cdef object _feeds                   # the MultiTFFeedStore
     cdef tuple _roles                    # (exec, mtf, htf, quote) FeedStores or None
     cdef object _history_config          # HistoryConfig
-    cdef _FeedsC _fc                     # per-feed-set pointers and path cache
+    cdef _FeedsC _fc                     # per-feed-set pointers and path cache; None until __init__ ran
     cdef RoleData _r[4]                  # copy of _fc.r (one load less per read; _fc keeps the arrays alive)
     cdef intp_t _absent[4]               # per role: -1 without a feed, else 0 (or-ed into moved indices)
     cdef intp_t _idx[4]                  # current index per role, -1 = not ready / absent
@@ -71,6 +89,7 @@ cdef class RuntimeSnapshotView:
     cdef list _ctx                       # lazily built TFContext per role
     cdef object _incr                    # the engine's incremental structure state, or None
 
+    cdef int _check(self) except -1
     cdef void _c_clear_fixed(self) noexcept nogil
     cdef void _c_aim_rollups(self) noexcept nogil
     cdef double _series(self, int role, intp_t src) noexcept nogil
@@ -79,10 +98,11 @@ cdef class RuntimeSnapshotView:
     cdef double _rollup(self, int field) noexcept nogil
     cdef _Spec _spec(self, object path)
     cdef double _eval(self, _Spec spec) noexcept
-    cpdef intp_t indicator_col(self, str name, str role=*) except -1
+    cpdef intp_t indicator_col(self, object name, object role=*) except -1
 
     # ---- the per-bar C API: inline, so a cimporting strategy and the loop make no call ---------
-    # Unchecked reads; the invariants they rely on (every entry point that sets an index ranges it):
+    # Unchecked reads; the invariants they rely on (every entry point that sets an index ranges it;
+    # a view made with __new__ points at a one-row all-NaN exec feed, so these stay in bounds):
     #   0 <= _idx[0] < _r[0].n always (a view needs a non-empty exec feed), so every
     #     _r[0].col[j][_idx[0]] is in range;
     #   _idx[r] is -1 or in [0, _r[r].n), and -1 whenever role r has no feed (_absent[r] == -1);
@@ -132,8 +152,9 @@ cdef class RuntimeSnapshotView:
 
 
 cdef class PathHandle:
-    cdef RuntimeSnapshotView _view       # the view it reads (moves with it)
+    cdef RuntimeSnapshotView _view       # the view it reads (moves with it); None until __init__ ran
     cdef _Spec _spec                     # the resolved path
     cdef str _path                       # the path string
 
+    cdef int _check(self) except -1
     cdef double c_get(self) noexcept

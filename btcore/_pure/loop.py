@@ -33,9 +33,12 @@ from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
+from .._arrays import _readonly
 from ..align import Alignment, align_feeds
 from ..errors import ConfigError, DataError
 from ..types import DEFAULT_HISTORY_CONFIG, HistoryConfig
+from ._boundary import already_initialised, guarded, initialised, is_initialised
+from .view import RuntimeSnapshotView as _View
 
 __all__ = [
     "SIGNAL_NONE",
@@ -133,7 +136,7 @@ class LoopResult:
 
     @classmethod
     def _build(cls, signals: np.ndarray, start: int, end: int, first_eval: int, elapsed_s: float) -> "LoopResult":
-        signals.flags.writeable = False
+        signals = _readonly(signals)  # immutable, not just flagged read-only
         return cls(
             signals=signals,
             start=start,
@@ -164,7 +167,17 @@ class CythonStrategy:
         """Called once with the loop's view before the first bar (e.g. to compile paths)."""
 
     def __call__(self, view: Any) -> int:
+        if not isinstance(view, _View):
+            raise TypeError(f"a strategy is called with a RuntimeSnapshotView, got {type(view).__name__}")
         return signal_code(self.on_bar(view))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
+
+
+def _new_strategy(cls: Any) -> Any:
+    # pickle/copy of a strategy (both twins): a new object of its class, then its attributes.
+    return cls.__new__(cls)
 
 
 def _checked_index(name: str, value: Any, low: int, high: int) -> int:
@@ -184,11 +197,21 @@ def _hooks(obj: Any, role: str, names: tuple[str, ...]) -> tuple[Any, ...]:
 
 
 def _setup(feeds: Any, start: Any, end: Any, quote_feed: Any, history_config: Any) -> tuple[Any, ...]:
-    """Validate the BarLoop arguments and align the feeds (shared by both implementations)."""
-    from ..feed import MultiTFFeedStore
+    """Validate the BarLoop arguments and align the feeds (shared by both implementations).
+
+    A ``quote_feed`` is merged into the feed set the loop runs on, so the view reads the very
+    1-minute feed the alignment was computed against.
+    """
+    from ..feed import FeedStore, MultiTFFeedStore
 
     if not isinstance(feeds, MultiTFFeedStore):
         raise DataError(f"feeds must be a MultiTFFeedStore, got {type(feeds).__name__}", "BAD_FEED")
+    if quote_feed is not None and quote_feed is not feeds.quote_feed:
+        if not isinstance(quote_feed, FeedStore):
+            raise DataError(f"quote_feed must be a FeedStore or None, got {type(quote_feed).__name__}", "BAD_FEED")
+        if feeds.quote_feed is not None:
+            raise ConfigError("quote_feed is a different feed from feeds.quote_feed; give the 1-minute feed once")
+        feeds = MultiTFFeedStore(feeds.exec_feed, feeds.htf_feed, feeds.mtf_feed, dict(feeds.tf_mapping), quote_feed)
     exec_feed: Any = getattr(feeds, "exec_feed")
     n = len(exec_feed)
     if n == 0:
@@ -199,8 +222,15 @@ def _setup(feeds: Any, start: Any, end: Any, quote_feed: Any, history_config: An
         history_config = DEFAULT_HISTORY_CONFIG
     if not isinstance(history_config, HistoryConfig):
         raise ConfigError(f"history_config must be a HistoryConfig or None, got {type(history_config).__name__}")
-    alignment = align_feeds(feeds, quote_feed)
+    alignment = align_feeds(feeds)
     return feeds, start, end, history_config, alignment, alignment.history_start(history_config)
+
+
+def _rebuild_loop(cls: Any, feeds: Any, start: int, end: int, history_config: Any, initial_exchange: Any) -> Any:
+    # pickle/copy: a new loop over the same feeds and range, checked again (state: the subclass's).
+    loop = cls.__new__(cls)
+    BarLoop.__init__(loop, feeds, start, end, None, history_config, initial_exchange)
+    return loop
 
 
 def _check_run_args(strategy: Any, exchange: Any, tracker: Any, on_snapshot: Any) -> tuple[Any, ...]:
@@ -214,6 +244,7 @@ def _check_run_args(strategy: Any, exchange: Any, tracker: Any, on_snapshot: Any
     return ex_hooks, tr_hooks
 
 
+@guarded()
 class BarLoop:
     """Drive one run over the exec bars of ``feeds`` with one reusable view.
 
@@ -225,7 +256,8 @@ class BarLoop:
         Exec bar range ``[start, end)`` to run; ``end`` defaults to the number of exec bars.
         Bars before ``start`` are warmup (readable through history, never evaluated).
     quote_feed : FeedStore, optional
-        The 1-minute feed, if ``feeds`` has none.
+        The 1-minute feed, if ``feeds`` has none: the loop then runs on (and :attr:`feeds` is) a
+        copy of ``feeds`` with it. A different feed than ``feeds.quote_feed`` is a ConfigError.
     history_config : HistoryConfig, optional
         History windows the strategy needs; the strategy runs only once they are full.
     initial_exchange : object, optional
@@ -244,6 +276,10 @@ class BarLoop:
     _history_start: int
     _alignment: Alignment
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if "_btcore_uninitialised" not in cls.__dict__:  # the guard's own hidden subclass
+            raise TypeError("BarLoop is final (as the compiled one); wrap it instead of subclassing")
+
     def __init__(
         self,
         feeds: Any,
@@ -255,15 +291,26 @@ class BarLoop:
     ) -> None:
         from .view import RuntimeSnapshotView
 
-        (self._feeds, self._start, self._end, self._history_config, self._alignment,
-         self._history_start) = _setup(feeds, start, end, quote_feed, history_config)
-        self._initial_exchange = initial_exchange
-        self._close = feeds.exec_feed.close
-        self._view = RuntimeSnapshotView(
-            feeds, 0, None, None, initial_exchange, float(self._close[0]), "close",
-            history_config=self._history_config, history_ready=self._history_start == 0,
+        # Everything is checked (and the view built) first; the loop changes only at the end.
+        if is_initialised(self):
+            raise already_initialised(self)
+        feeds, lo, hi, config, al, hist = _setup(feeds, start, end, quote_feed, history_config)
+        close = feeds.exec_feed.close
+        view = RuntimeSnapshotView(
+            feeds, 0, None, None, initial_exchange, float(close[0]), "close",
+            history_config=config, history_ready=hist == 0,
         )
-        self._view._attach_rollups(self._alignment.rollups)
+        view._attach_rollups(al.rollups)
+        self._feeds, self._start, self._end, self._history_config = feeds, lo, hi, config
+        self._alignment, self._history_start = al, hist
+        self._initial_exchange = initial_exchange
+        self._close = close
+        self._view = view
+        initialised(self)  # last: from here on the loop is initialised
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_loop, (type(self), self._feeds, self._start, self._end, self._history_config,
+                                self._initial_exchange))
 
     # ---- properties ------------------------------------------------------------------------
 

@@ -10,6 +10,15 @@ rollup at once. The bucket is the streaming equivalent (live feeds, custom drive
 accumulate one :class:`QuoteState` per 1-minute bar) and follows the same NaN policy, bit for bit:
 a NaN is never skipped (a NaN low makes the minimum NaN, a NaN volume makes the sum NaN); an empty
 bucket reads NaN with a count of 0.
+
+Safety (as in the compiled twin): a quote made with ``__new__`` raises
+:class:`~btcore.errors.NotInitializedError` from every member (its one slot holds a sentinel
+that raises on any read, so a built quote keeps the plain slot and tuple reads: a quote is built
+per 1-minute bar); the bucket refuses it, so no aggregate is built from an unvalidated quote.
+A second ``__init__`` of a quote raises ``TypeError``; a bucket's ``__init__`` validates
+everything before it stores anything. A bucket made with ``__new__`` is empty (a valid bucket).
+Both pickle through their constructor. Numbers are converted as
+:func:`btcore._pure._boundary.as_double` converts them (never from strings).
 """
 
 from __future__ import annotations
@@ -19,7 +28,10 @@ import numbers
 import sys
 from typing import Any, Dict, Tuple
 
-from ..errors import DataError
+from ..errors import DataError, NotInitializedError
+from ..timeframe import MAX_EPOCH_MS
+from ._boundary import already_initialised, as_double, not_initialised_named
+from .state_tables import MAX_INDEX
 
 __all__ = [
     "QuoteState",
@@ -31,6 +43,8 @@ __all__ = [
 ]
 
 MARK_SOURCES = ("mark_1m", "approx_from_ohlcv_1m")
+#: Latest quote time: the last millisecond of year 9999 (every btcore time is a datetime).
+TS_MAX = MAX_EPOCH_MS
 _NAN = float("nan")
 _INF = float("inf")
 
@@ -52,12 +66,13 @@ def bad_price(name: str, value: Any) -> DataError:
 
 
 def check_ts_ms(value: Any) -> int:
-    """``value`` as an int epoch ms > 0 (int or numpy integer; not bool, not float)."""
+    """``value`` as an int epoch ms in ``1 .. TS_MAX`` (int or numpy integer; not bool, not float)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise DataError(f"ts_ms must be a positive int (epoch ms), got {value!r}", "BAD_QUOTE")
     v = int(value)
-    if v <= 0 or v >= 1 << 63:
-        raise DataError(f"ts_ms must be a positive int (epoch ms), got {value!r}", "BAD_QUOTE")
+    if v <= 0 or v > TS_MAX:
+        raise DataError(f"ts_ms must be a positive int (epoch ms) up to {TS_MAX} (year 9999), got {value!r}",
+                        "BAD_QUOTE")
     return v
 
 
@@ -74,12 +89,13 @@ def bad_range(high: float, low: float) -> DataError:
     return DataError(f"high_1m ({high}) must be >= low_1m ({low})", "BAD_QUOTE")
 
 
+def unbuilt_quote() -> NotInitializedError:
+    """The error for any use of a QuoteState whose ``__init__`` never ran (both twins raise it)."""
+    return not_initialised_named("QuoteState")
+
+
 def bad_volume(value: Any) -> DataError:
     return DataError(f"volume_1m must be a finite number >= 0, got {value!r}", "BAD_QUOTE")
-
-
-def quote_re_init() -> AttributeError:
-    return AttributeError("QuoteState is immutable: build a new QuoteState instead of calling __init__ again")
 
 
 def check_bucket(values: Tuple[Any, ...]) -> Tuple[float, float, int, float, float, float]:
@@ -88,11 +104,11 @@ def check_bucket(values: Tuple[Any, ...]) -> Tuple[float, float, int, float, flo
     A count of 0 is an empty bucket: the other values must be the reference's empty defaults
     (``inf, -inf, 0.0, 0.0, 0.0``) or NaN, and the bucket reads NaN. A count > 0 resumes a
     partly filled bucket: every value must be a real number (NaN allowed, it propagates) and
-    ``min <= max`` when neither is NaN.
+    ``min <= max`` when neither is NaN. The count is at most ``MAX_INDEX`` (a C index).
     """
     lo, hi, count, op, cl, vol = values
-    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 0:
-        raise DataError(f"bar_count_1m must be an int >= 0, got {count!r}", "BAD_ROLLUP")
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or not 0 <= count <= MAX_INDEX:
+        raise DataError(f"bar_count_1m must be an int in 0..{MAX_INDEX}, got {count!r}", "BAD_ROLLUP")
     names = ("min_price_1m", "max_price_1m", "open_price_1m", "close_price_1m", "volume_1m")
     nums = [real(n, v) for n, v in zip(names, (lo, hi, op, cl, vol))]
     if count == 0:
@@ -116,13 +132,31 @@ def _price(name: str, value: Any) -> float:
     return v
 
 
+def _raw(name: str, value: Any) -> float:
+    # accumulate_ohlcv's values: anything as_double takes (NaN and inf pass, strings do not)
+    return value if type(value) is float else as_double(value, name)
+
+
 # --------------------------------------------------------------------------- QuoteState
 
 _QUOTE_FIELDS = ("ts_ms", "last", "open_1m", "high_1m", "low_1m", "mark", "mark_source", "volume_1m")
 _APPROX, _MARK_1M = "approx_from_ohlcv_1m", "mark_1m"
-_UNBUILT = (0, _NAN, _NAN, _NAN, _NAN, _NAN, "", _NAN)
-_TS_LIMIT = 1 << 63
 _put = object.__setattr__
+
+
+class _Unbuilt:
+    """``QuoteState._v`` until ``__init__`` ran: indexing, iterating, comparing or hashing it
+    raises NotInitializedError (the fields of a built quote are a plain tuple)."""
+
+    __slots__ = ()
+
+    def _fail(self, *args: Any) -> Any:
+        raise unbuilt_quote()
+
+    __getitem__ = __iter__ = __len__ = __eq__ = __ne__ = __hash__ = _fail
+
+
+_UNBUILT = _Unbuilt()
 
 
 class QuoteState:
@@ -150,18 +184,21 @@ class QuoteState:
     Raises
     ------
     DataError
-        (a ``ValueError``) if ``ts_ms`` is not a positive int, a price is not finite and > 0
+        (a ``ValueError``) if ``ts_ms`` is not a positive int epoch ms (at most
+        :data:`~btcore.timeframe.MAX_EPOCH_MS`, year 9999), a price is not finite and > 0
         (NaN included), ``high_1m < low_1m``, the volume is negative or NaN, ``mark_source`` is
         unknown, or a value is not a real number.
-    AttributeError
-        If ``__init__`` is called again on an existing quote (it is immutable).
+    NotInitializedError
+        (an ``AttributeError``) from every member of a quote whose ``__init__`` never ran.
+    TypeError
+        If ``__init__`` is called again on an existing quote (it is immutable: build a new one).
     """
 
     __slots__ = ("_v",)  # the eight field values in _QUOTE_FIELDS order (one store per quote)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "QuoteState":
         self = object.__new__(cls)
-        _put(self, "_v", _UNBUILT)  # readable (and obviously invalid) before __init__ ran
+        _put(self, "_v", _UNBUILT)  # every read raises NotInitializedError until __init__ ran
         return self
 
     def __init__(
@@ -176,8 +213,8 @@ class QuoteState:
         volume_1m: float = 0.0,
     ) -> None:
         if self._v is not _UNBUILT:
-            raise quote_re_init()
-        ts = ts_ms if type(ts_ms) is int and 0 < ts_ms < _TS_LIMIT else check_ts_ms(ts_ms)
+            raise already_initialised(self)
+        ts = ts_ms if type(ts_ms) is int and 0 < ts_ms <= TS_MAX else check_ts_ms(ts_ms)
         la = last if type(last) is float and 0.0 < last < _INF else _price("last price", last)
         op = open_1m if type(open_1m) is float and 0.0 < open_1m < _INF else _price("open_1m", open_1m)
         hi = high_1m if type(high_1m) is float and 0.0 < high_1m < _INF else _price("high_1m", high_1m)
@@ -246,20 +283,29 @@ class QuoteState:
         return self._v
 
     def __eq__(self, other: object) -> bool:
+        v = self._v
+        if v is _UNBUILT:  # NotInitializedError first, as in the compiled twin
+            raise unbuilt_quote()
         if type(other) is not type(self):
             return NotImplemented
-        return self._v == other._v  # type: ignore[attr-defined]
+        return v == other._v  # type: ignore[attr-defined]
 
     def __ne__(self, other: object) -> bool:
+        v = self._v
+        if v is _UNBUILT:
+            raise unbuilt_quote()
         if type(other) is not type(self):
             return NotImplemented
-        return self._v != other._v  # type: ignore[attr-defined]
+        return v != other._v  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
         return hash(self._v)
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        return (type(self), self._v)
+        v = self._v
+        if v is _UNBUILT:
+            raise unbuilt_quote()
+        return (type(self), v)
 
     def __repr__(self) -> str:
         return "QuoteState(" + ", ".join([f"{n}={v!r}" for n, v in zip(_QUOTE_FIELDS, self._v)]) + ")"
@@ -361,8 +407,10 @@ class ExecRollupBucket:
         self._count = 0
 
     def accumulate_ohlcv(self, open: float, high: float, low: float, close: float, volume: float) -> None:
-        """Add one 1-minute bar given as raw values (NaN propagates, nothing is validated)."""
-        open, high, low, close, volume = float(open), float(high), float(low), float(close), float(volume)
+        """Add one 1-minute bar given as raw values (NaN propagates; only the number types are
+        checked: TypeError for a string or any other object that is not a real number)."""
+        open, high, low, close, volume = (_raw("open", open), _raw("high", high), _raw("low", low),
+                                          _raw("close", close), _raw("volume", volume))
         if self._count == 0:
             self._open, self._min, self._max, self._volume = open, low, high, volume
         else:
@@ -379,12 +427,13 @@ class ExecRollupBucket:
         """Add the 1-minute bar behind ``quote`` (open, high, low, close = ``last``, volume).
 
         A :class:`QuoteState` is read field by field at C level in the compiled build; any other
-        object with the same attributes is read through them.
+        object with the same attributes is read through them (as :meth:`accumulate_ohlcv`). A
+        quote whose ``__init__`` never ran raises NotInitializedError and is not added.
         """
         if type(quote) is not QuoteState:
             self.accumulate_ohlcv(quote.open_1m, quote.high_1m, quote.low_1m, quote.last, quote.volume_1m)
             return
-        _, close, open, high, low, _, _, volume = quote._v  # validated floats: no conversion
+        _, close, open, high, low, _, _, volume = quote._v  # validated floats (unbuilt: raises)
         if self._count == 0:
             self._open, self._min, self._max, self._volume = open, low, high, volume
         else:  # a QuoteState holds no NaN, but the running values may (from accumulate_ohlcv)

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Optional
 
 from ..errors import ConfigError, IllegalTransitionError
+from ._boundary import as_intp
 
 __all__ = [
     "SignalStateValue",
@@ -37,6 +38,7 @@ __all__ = [
     "next_signal_value",
     "next_action_value",
     "format_gate_reason",
+    "MAX_INDEX",
     "StateTrackerConfig",
 ]
 
@@ -259,6 +261,42 @@ def _check_member(members: tuple[Any, ...], value: Any, what: str) -> Any:
     return members[i]
 
 
+def _config_float(v: Any) -> float:
+    """A config percentage as a float; NaN for anything that is not a real number (or too big)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        return math.nan
+    try:
+        return float(v)
+    except OverflowError:
+        return math.nan
+
+
+def _check_bar(value: Any, what: str, low: int = -1) -> int:
+    """A bar index, count or id: an int (``__index__``) in ``low..MAX_INDEX``."""
+    i = as_intp(value, what)
+    if not low <= i <= MAX_INDEX:
+        raise ValueError(f"{what} must be in {low}..{MAX_INDEX}, got {value!r}")
+    return i
+
+
+def _transition_ints(bar_idx: Any, next_signal_id: Any, confirmation_bars: Any, expiry_bars: Any) -> tuple[int, int, int, int]:
+    """The integer arguments of ``transition_signal_state``, checked alike in both twins."""
+    return (_check_bar(bar_idx, "bar_idx", 0), _check_bar(next_signal_id, "next_signal_id", 0),
+            _check_bar(confirmation_bars, "confirmation_bars", 1), _check_bar(expiry_bars, "expiry_bars", 0))
+
+
+def _check_raw_direction(value: Any, what: str) -> int:
+    d = as_intp(value, what)
+    if d not in (-1, 0, 1, 2):
+        raise ValueError(f"{what} must be 1, -1, 0 or 2 (FLAT), got {value!r}")
+    return d
+
+
+def _value(cls: type, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+    """Rebuild a state object through its (validating) constructor: the pickle/copy path of both twins."""
+    return cls(*args, **kwargs)
+
+
 def _pack_triggers(triggers: Iterable[int], enum: type, table: Any) -> int:
     packed = 0
     names = {t for (_, t) in table}
@@ -374,6 +412,11 @@ def format_gate_reason(code: int, a: float, b: float, risk_reason: Optional[str]
 # ---------------------------------------------------------------------------------------------
 # Tracker configuration (one frozen dataclass used by both twins).
 
+#: Largest bar index, count or signal id the machines take. The compiled core does its bar
+#: arithmetic (``bar + cooldown_bars``, ``confirmed_bar + expiry_bars`` ...) in int64: with every
+#: operand at most 2**62 - 1 no sum can wrap, so both twins compute the same gates.
+MAX_INDEX = (1 << 62) - 1
+
 @dataclass(frozen=True)
 class StateTrackerConfig:
     """Configuration of a :class:`StateTracker`; every field is used.
@@ -418,11 +461,12 @@ class StateTrackerConfig:
                      "required_history_bars", "expiry_bars", "confirmation_bars"):
             v = getattr(self, name)
             low = 1 if name == "confirmation_bars" else 0
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                raise ConfigError(f"StateTrackerConfig.{name} must be an int >= {low}, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not low <= int(v) <= MAX_INDEX:
+                raise ConfigError(f"StateTrackerConfig.{name} must be an int in {low}..{MAX_INDEX}, got {v!r}")
             object.__setattr__(self, name, int(v))
         for name in ("max_drawdown_pct", "max_exposure_pct"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+            f = _config_float(v)
+            if math.isnan(f):
                 raise ConfigError(f"StateTrackerConfig.{name} must be a number (not NaN), got {v!r}")
-            object.__setattr__(self, name, float(v))
+            object.__setattr__(self, name, f)

@@ -4,6 +4,10 @@ The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar fun
 triggers from their inputs and apply them through those tables, several per bar when the inputs
 call for it (``docs/STATE_MACHINES.md`` gives the rules). State objects are immutable: a function
 returns the same object when nothing changed, so consecutive blocks share unchanged states.
+
+As in the compiled twin: an object made with ``cls.__new__(cls)`` reads as ``cls()`` (an unset
+field reads as its default), constructor arguments are converted as C converts them (bars, ids
+and counts in ``-1 .. MAX_INDEX``), and pickling goes through the constructor.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Optional
 
+from ._boundary import as_double, as_int64
 from .state_tables import (
+    _check_bar,
+    _check_raw_direction,
+    _value,
     _action_repr,
     _action_to_dict,
     _block_summary,
@@ -54,6 +62,19 @@ _A = ActionStateValue
 _SIG_MEMBERS = tuple(SignalStateValue)
 _ACT_MEMBERS = tuple(ActionStateValue)
 _GATE_MEMBERS = tuple(GateCode)
+
+
+def _with_defaults(cls: type, defaults: dict[str, Any]) -> None:
+    """``cls.__new__(cls)`` gives an object reading as ``cls()`` (the compiled ``__cinit__`` does
+    the same); the machines' own constructors use ``object.__new__`` and set every field."""
+
+    def __new__(klass: type, *args: Any, **kwargs: Any) -> Any:
+        obj: Any = object.__new__(klass)
+        for name, value in defaults.items():
+            object.__setattr__(obj, name, value)
+        return obj
+
+    cls.__new__ = __new__  # type: ignore[method-assign,assignment]
 
 
 class _Frozen:
@@ -123,6 +144,9 @@ class GateResult(_Frozen):
     def _key(self) -> tuple[Any, ...]:
         return (self.passed, int(self.code), tuple(int(c) for c in self.codes), self.reason)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
         return _gate_to_dict(self)
@@ -132,6 +156,8 @@ class GateResult(_Frozen):
 
 
 _PASS = GateResult(True, GateCode.G_PASS, (GateCode.G_PASS,), None)
+_with_defaults(GateResult,
+    {"passed": True, "code": GateCode.G_PASS, "codes": (GateCode.G_PASS,), "reason": None})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,14 +197,23 @@ class SignalState(_Frozen):
             raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
         if gate_result is not None and not isinstance(gate_result, GateResult):
             raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
+        member = _check_member(_SIG_MEMBERS, value, "SignalState.value")
+        bars = (_check_bar(detected_bar, "SignalState.detected_bar"),
+                _check_bar(confirmed_bar, "SignalState.confirmed_bar"),
+                _check_bar(consumed_bar, "SignalState.consumed_bar"))
+        sid = _check_bar(signal_id, "SignalState.signal_id", 0)
         sa = object.__setattr__
-        sa(self, "value", _check_member(_SIG_MEMBERS, value, "SignalState.value"))
-        sa(self, "direction", int(direction))
-        sa(self, "detected_bar", int(detected_bar))
-        sa(self, "confirmed_bar", int(confirmed_bar))
-        sa(self, "consumed_bar", int(consumed_bar))
+        sa(self, "value", member)
+        sa(self, "direction", as_int64(direction, "SignalState.direction"))
+        sa(self, "detected_bar", bars[0])
+        sa(self, "confirmed_bar", bars[1])
+        sa(self, "consumed_bar", bars[2])
         sa(self, "gate_result", gate_result)
-        sa(self, "signal_id", int(signal_id))
+        sa(self, "signal_id", sid)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
+                                      self.consumed_bar, self.gate_result, self.signal_id), {}))
 
     def _key(self) -> tuple[Any, ...]:
         return (int(self.value), self.direction, self.detected_bar, self.confirmed_bar,
@@ -235,6 +270,9 @@ class SignalState(_Frozen):
 
 
 _SIGNAL_NONE = SignalState()
+_with_defaults(SignalState,
+    {"value": _S.NONE, "direction": 0, "detected_bar": -1, "confirmed_bar": -1, "consumed_bar": -1,
+     "gate_result": None, "signal_id": 0})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,14 +313,23 @@ class ActionState(_Frozen):
                  reject_reason: Optional[str] = None, *, signal_id: int = 0) -> None:
         if direction not in (-1, 0, 1):
             raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
+        member = _check_member(_ACT_MEMBERS, value, "ActionState.value")
+        size = as_double(size_usdt, "ActionState.size_usdt")
+        bars = (_check_bar(submitted_bar, "ActionState.submitted_bar"),
+                _check_bar(filled_bar, "ActionState.filled_bar"))
+        sid = _check_bar(signal_id, "ActionState.signal_id", 0)
         sa = object.__setattr__
-        sa(self, "value", _check_member(_ACT_MEMBERS, value, "ActionState.value"))
-        sa(self, "direction", int(direction))
-        sa(self, "size_usdt", float(size_usdt))
-        sa(self, "submitted_bar", int(submitted_bar))
-        sa(self, "filled_bar", int(filled_bar))
+        sa(self, "value", member)
+        sa(self, "direction", as_int64(direction, "ActionState.direction"))
+        sa(self, "size_usdt", size)
+        sa(self, "submitted_bar", bars[0])
+        sa(self, "filled_bar", bars[1])
         sa(self, "reject_reason", None if reject_reason is None else str(reject_reason))
-        sa(self, "signal_id", int(signal_id))
+        sa(self, "signal_id", sid)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
+                                      self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
 
     def _key(self) -> tuple[Any, ...]:
         return (int(self.value), self.direction, self.size_usdt, self.submitted_bar,
@@ -321,10 +368,40 @@ class ActionState(_Frozen):
 
 
 _ACTION_IDLE = ActionState()
+_with_defaults(ActionState,
+    {"value": _A.IDLE, "direction": 0, "size_usdt": 0.0, "submitted_bar": -1, "filled_bar": -1,
+     "reject_reason": None, "signal_id": 0})
 
 
 # ---------------------------------------------------------------------------------------------
 # Gates
+
+_CONTEXT_FIELDS = ("bar_idx", "warmup_bars", "history_bars", "cache_ready", "current_drawdown_pct",
+                   "max_drawdown_limit_pct", "available_margin", "required_margin", "position_count",
+                   "max_positions", "current_exposure_pct", "max_exposure_pct",
+                   "cooldown_bars_remaining", "risk_policy_passed", "risk_policy_reason",
+                   "required_history_bars")
+
+
+class _Field:
+    """A GateContext field, converted on assignment as the compiled twin's C field converts it."""
+
+    def __init__(self, convert: Any) -> None:
+        self.convert = convert
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        return self if obj is None else getattr(obj, self.slot)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if self.convert is as_int64 or self.convert is as_double:
+            value = self.convert(value, f"GateContext.{self.name}")
+        elif self.convert is bool:
+            value = bool(value)
+        setattr(obj, self.slot, value)
+
 
 class GateContext:
     """Inputs of the gates of one bar (mutable; ``evaluate_gates`` reads it).
@@ -353,11 +430,23 @@ class GateContext:
         Reason reported for gate 4.
     """
 
-    __slots__ = ("bar_idx", "warmup_bars", "history_bars", "cache_ready", "current_drawdown_pct",
-                 "max_drawdown_limit_pct", "available_margin", "required_margin", "position_count",
-                 "max_positions", "current_exposure_pct", "max_exposure_pct",
-                 "cooldown_bars_remaining", "risk_policy_passed", "risk_policy_reason",
-                 "required_history_bars")
+    __slots__ = tuple("_" + name for name in _CONTEXT_FIELDS)
+    bar_idx = _Field(as_int64)
+    warmup_bars = _Field(as_int64)
+    history_bars = _Field(as_int64)
+    cache_ready = _Field(bool)
+    current_drawdown_pct = _Field(as_double)
+    max_drawdown_limit_pct = _Field(as_double)
+    available_margin = _Field(as_double)
+    required_margin = _Field(as_double)
+    position_count = _Field(as_int64)
+    max_positions = _Field(as_int64)
+    current_exposure_pct = _Field(as_double)
+    max_exposure_pct = _Field(as_double)
+    cooldown_bars_remaining = _Field(as_int64)
+    risk_policy_passed = _Field(bool)
+    risk_policy_reason = _Field(None)
+    required_history_bars = _Field(as_int64)
 
     def __init__(self, bar_idx: int = 0, warmup_bars: int = 0, history_bars: int = 0,
                  cache_ready: bool = True, current_drawdown_pct: float = 0.0,
@@ -366,28 +455,33 @@ class GateContext:
                  current_exposure_pct: float = 0.0, max_exposure_pct: float = 100.0,
                  cooldown_bars_remaining: int = 0, risk_policy_passed: bool = True,
                  risk_policy_reason: Optional[str] = None, required_history_bars: int = 0) -> None:
-        self.bar_idx = int(bar_idx)
-        self.warmup_bars = int(warmup_bars)
-        self.history_bars = int(history_bars)
-        self.cache_ready = bool(cache_ready)
-        self.current_drawdown_pct = float(current_drawdown_pct)
-        self.max_drawdown_limit_pct = float(max_drawdown_limit_pct)
-        self.available_margin = float(available_margin)
-        self.required_margin = float(required_margin)
-        self.position_count = int(position_count)
-        self.max_positions = int(max_positions)
-        self.current_exposure_pct = float(current_exposure_pct)
-        self.max_exposure_pct = float(max_exposure_pct)
-        self.cooldown_bars_remaining = int(cooldown_bars_remaining)
-        self.risk_policy_passed = bool(risk_policy_passed)
+        self.bar_idx = bar_idx
+        self.warmup_bars = warmup_bars
+        self.history_bars = history_bars
+        self.cache_ready = cache_ready
+        self.current_drawdown_pct = current_drawdown_pct
+        self.max_drawdown_limit_pct = max_drawdown_limit_pct
+        self.available_margin = available_margin
+        self.required_margin = required_margin
+        self.position_count = position_count
+        self.max_positions = max_positions
+        self.current_exposure_pct = current_exposure_pct
+        self.max_exposure_pct = max_exposure_pct
+        self.cooldown_bars_remaining = cooldown_bars_remaining
+        self.risk_policy_passed = risk_policy_passed
         self.risk_policy_reason = risk_policy_reason
-        self.required_history_bars = int(required_history_bars)
+        self.required_history_bars = required_history_bars
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_value, (type(self), tuple(getattr(self, k) for k in _CONTEXT_FIELDS), {}))
 
     def __repr__(self) -> str:
         return _context_repr(self)
 
 
-_CONTEXT_FIELDS = GateContext.__slots__
+_with_defaults(GateContext,
+    {"_" + k: v for k, v in zip(_CONTEXT_FIELDS, (0, 0, 0, True, 0.0, 100.0, math.inf, 0.0, 0, 100, 0.0, 100.0, 0,
+                                                 True, None, 0))})
 
 
 def _context_repr(ctx: Any) -> str:
@@ -417,8 +511,8 @@ def _gate_result(bar_idx: int, warmup_bars: int, history_bars: int, required_his
               (expo, max_expo))
     codes = tuple(code for code, f in zip(GATE_ORDER, fails) if f)
     first = codes[0]
-    a, b = values[first - 1]
-    return GateResult(False, first, codes, format_gate_reason(first, a, b, risk_reason))
+    a, b = values[first - 1]  # as doubles, as the compiled twin formats them
+    return GateResult(False, first, codes, format_gate_reason(first, float(a), float(b), risk_reason))
 
 
 def evaluate_gates(ctx: GateContext) -> GateResult:
@@ -437,14 +531,14 @@ def evaluate_gates(ctx: GateContext) -> GateResult:
 
 def evaluate_warmup_gate(bar_idx: int, warmup_bars: int) -> GateResult:
     """Gate 1 alone: fails while ``bar_idx < warmup_bars``."""
-    return _gate_result(int(bar_idx), int(warmup_bars), 0, 0, True, True, None, 0.0, 100.0,
-                        math.inf, 0.0, 0, 0, 1, 0.0, 100.0)
+    return _gate_result(as_int64(bar_idx, "bar_idx"), as_int64(warmup_bars, "warmup_bars"), 0, 0, True, True,
+                        None, 0.0, 100.0, math.inf, 0.0, 0, 0, 1, 0.0, 100.0)
 
 
 def evaluate_margin_gate(available_margin: float, required_margin: float) -> GateResult:
     """Gate 6 alone: fails unless ``available_margin >= required_margin`` (NaN fails)."""
-    return _gate_result(0, 0, 0, 0, True, True, None, 0.0, 100.0, float(available_margin),
-                        float(required_margin), 0, 0, 1, 0.0, 100.0)
+    return _gate_result(0, 0, 0, 0, True, True, None, 0.0, 100.0, as_double(available_margin, "available_margin"),
+                        as_double(required_margin, "required_margin"), 0, 0, 1, 0.0, 100.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,14 +581,22 @@ class BlockState(_Frozen):
                                ("gate", gate, GateResult)):
             if obj is not None and not isinstance(obj, cls):
                 raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
+        bar = _check_bar(bar_idx, "BlockState.bar_idx")
+        raw = _check_raw_direction(raw_signal_direction, "BlockState.raw_signal_direction")
+        sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
+        act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
         sa = object.__setattr__
-        sa(self, "bar_idx", int(bar_idx))
+        sa(self, "bar_idx", bar)
         sa(self, "signal", _SIGNAL_NONE if signal is None else signal)
         sa(self, "action", _ACTION_IDLE if action is None else action)
         sa(self, "gate", _PASS if gate is None else gate)
-        sa(self, "raw_signal_direction", int(raw_signal_direction))
-        sa(self, "_sig_trig", _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE))
-        sa(self, "_act_trig", _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE))
+        sa(self, "raw_signal_direction", raw)
+        sa(self, "_sig_trig", sig_trig)
+        sa(self, "_act_trig", act_trig)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
+                         {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
 
     def _key(self) -> tuple[Any, ...]:
         return (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction,
@@ -568,10 +670,15 @@ class BlockState(_Frozen):
         return f"BlockState({self.summary()})"
 
 
+_with_defaults(BlockState,
+    {"bar_idx": 0, "signal": _SIGNAL_NONE, "action": _ACTION_IDLE, "gate": _PASS, "raw_signal_direction": 0,
+     "_sig_trig": 0, "_act_trig": 0})
+
+
 def _make_block(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,
                 raw_direction: int, sig_trig: int, act_trig: int) -> BlockState:
     # The tracker's constructor: parts already validated, triggers already packed.
-    block = BlockState.__new__(BlockState)
+    block = object.__new__(BlockState)
     sa = object.__setattr__
     sa(block, "bar_idx", bar_idx)
     sa(block, "signal", signal)
@@ -581,6 +688,28 @@ def _make_block(bar_idx: int, signal: SignalState, action: ActionState, gate: Ga
     sa(block, "_sig_trig", sig_trig)
     sa(block, "_act_trig", act_trig)
     return block
+
+
+def _make_signal(value: int, direction: int, detected: int, confirmed: int, consumed: int,
+                 gate: Optional[GateResult], signal_id: int) -> SignalState:
+    # The machines' constructor: values already valid (the compiled make_signal).
+    s = object.__new__(SignalState)
+    for name, v in zip(_SIGNAL_FIELDS, (_SIG_MEMBERS[value], direction, detected, confirmed, consumed, gate, signal_id)):
+        object.__setattr__(s, name, v)
+    return s
+
+
+def _make_action(value: int, direction: int, size: float, submitted: int, filled: int, reason: Optional[str],
+                 signal_id: int) -> ActionState:
+    # The machines' constructor: values already valid (the compiled make_action).
+    a = object.__new__(ActionState)
+    for name, v in zip(_ACTION_FIELDS, (_ACT_MEMBERS[value], direction, size, submitted, filled, reason, signal_id)):
+        object.__setattr__(a, name, v)
+    return a
+
+
+_SIGNAL_FIELDS = SignalState.__slots__
+_ACTION_FIELDS = ActionState.__slots__
 
 
 def create_block_state(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,

@@ -5,6 +5,10 @@ gates, advances the signal and action machines (several steps when the bar repor
 events) and records one :class:`BlockState`. The last ``max_history`` blocks are kept in a ring
 indexed by bar for O(1) ``get_block_at``; ``summary_stats`` comes from running counters, so it is
 exact for the whole run while memory stays flat.
+
+Arguments are converted as the compiled twin's C arguments are (:mod:`btcore._pure._boundary`),
+bar indices and config counts are at most ``MAX_INDEX``, a tracker made with ``__new__`` raises
+NotInitializedError, ``__init__`` refuses to run twice, and pickling restores a checked state.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import math
 from typing import Any, Optional, Sequence
 
 from ..errors import DataError, IllegalTransitionError
+from ._boundary import already_initialised, as_double, as_intp, guarded, initialised, is_initialised
 from .state_tables import (
+    MAX_INDEX,
     ActionStateValue,
     ActionTrigger,
     GateCode,
@@ -48,16 +54,20 @@ _CONFIRMED = int(SignalStateValue.CONFIRMED)
 _CONSUMED = int(SignalStateValue.CONSUMED)
 
 
-def _index(value: Any, what: str, low: int = 0) -> int:
-    try:
-        i = value.__index__()
-    except (AttributeError, TypeError):
-        raise TypeError(f"{what} must be an int, got {value!r}") from None
-    if i < low:
-        raise ValueError(f"{what} must be >= {low}, got {value!r}")
-    return int(i)
+def _index(value: Any, what: str, low: int = 0, high: int = (1 << 63) - 1) -> int:
+    i = as_intp(value, what)
+    if not low <= i <= high:
+        raise ValueError(f"{what} must be in {low}..{high}, got {value!r}")
+    return i
 
 
+def _ranged(i: int, what: str, low: int = 0, high: int = (1 << 63) - 1) -> int:
+    if not low <= i <= high:
+        raise ValueError(f"{what} must be in {low}..{high}, got {i!r}")
+    return i
+
+
+@guarded()
 class StateTracker:
     """Records signal / action / gate state per bar, with bounded memory.
 
@@ -80,12 +90,42 @@ class StateTracker:
     """
 
     def __init__(self, config: Optional[StateTrackerConfig] = None) -> None:
+        if is_initialised(self):
+            raise already_initialised(self)
         if config is None:
             config = StateTrackerConfig()
         elif not isinstance(config, StateTrackerConfig):
             raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
+        for name in ("warmup_bars", "max_positions", "cooldown_bars", "max_history", "required_history_bars",
+                     "confirmation_bars", "expiry_bars"):  # as the compiled twin's C copy checks them
+            _index(getattr(config, name), f"config {name}", 0, MAX_INDEX)
+        for name in ("max_drawdown_pct", "max_exposure_pct"):
+            as_double(getattr(config, name), f"config {name}")
+        self._reset(config.max_history)
         self._config = config
-        self.reset()
+        initialised(self)  # last: from here on the tracker is initialised
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_tracker, (type(self), self._config, self._state()))
+
+    def _state(self) -> dict[str, Any]:
+        # Everything the next bars depend on, as plain values (the layout of the compiled twin's).
+        names = ("signal", "action", "signal_counter", "in_bar", "bar", "last_bar", "first_bar",
+                 "cooldown_until", "direction", "n_events", "size", "reject_reason", "cancel_reason",
+                 "warmup_ok", "warmup_end", "history_bars", "cache_ready", "risk_passed", "risk_reason",
+                 "drawdown", "avail", "req", "positions", "exposure", "ring", "total", "abandoned",
+                 "blocked", "sig_bars", "act_bars", "sig_events", "act_events", "gate_primary",
+                 "gate_any", "ignored")
+        out = {k: getattr(self, "_" + k) for k in names}
+        return {k: list(v) if isinstance(v, list) else v for k, v in out.items()}
+
+    def _set_state(self, state: Any) -> None:
+        # Restore a pickled state; _check_state validates every value first.
+        st = _check_state(state, self._config.max_history, SignalState, ActionState, BlockState)
+        index = st.pop("index")
+        for k, v in st.items():
+            setattr(self, "_" + k, v)
+        setattr(self, "_index", index)
 
     @property
     def config(self) -> StateTrackerConfig:
@@ -94,7 +134,9 @@ class StateTracker:
 
     def reset(self) -> None:
         """Forget everything: machines, hook values, counters and the block ring."""
-        cap = self._config.max_history
+        self._reset(self._config.max_history)
+
+    def _reset(self, cap: int) -> None:
         # Bounded: slot bar_idx % cap holds bar bar_idx, so lookups need no dict (bars increase).
         # Unbounded (max_history=0): a list plus a bar index.
         self._ring: list[Optional[BlockState]] = [None] * cap if cap else []
@@ -148,7 +190,10 @@ class StateTracker:
 
     def on_bar_start(self, bar_idx: int) -> None:
         """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
-        bar_idx = _index(bar_idx, "bar_idx")
+        # As in the compiled twin: the argument is converted first, then the tracker is checked.
+        bar_idx = as_intp(bar_idx, "bar_idx")
+        self._config  # NotInitializedError before __init__
+        bar_idx = _ranged(bar_idx, "bar_idx", 0, MAX_INDEX)
         if bar_idx <= self._last_bar:
             raise DataError(f"bar_idx must increase: got {bar_idx} after recorded bar "
                             f"{self._last_bar}", "BAR_IDX_NOT_INCREASING")
@@ -160,44 +205,49 @@ class StateTracker:
 
     def on_signal_evaluated(self, direction: int) -> None:
         """Raw strategy output of this bar: 1 long, -1 short, 0 none, 2 FLAT (not an entry)."""
+        d = as_intp(direction, "direction")
         self._require_bar("on_signal_evaluated")
-        d = _index(direction, "direction", low=-1)
-        if d > 2:
+        if not -1 <= d <= 2:
             raise ValueError(f"direction must be 1, -1, 0 or 2 (FLAT), got {direction!r}")
         self._direction = d
 
     def on_warmup_check(self, warmup_ok: bool, warmup_end_idx: int) -> None:
         """Warmup ends at ``warmup_end_idx``; ``warmup_ok=False`` fails gate 1 regardless."""
+        ok, end = bool(warmup_ok), as_intp(warmup_end_idx, "warmup_end_idx")
         self._require_bar("on_warmup_check")
-        self._warmup_end = _index(warmup_end_idx, "warmup_end_idx")
-        self._warmup_ok = bool(warmup_ok)
+        self._warmup_end = _ranged(end, "warmup_end_idx")
+        self._warmup_ok = ok
 
     def on_history_check(self, history_ok: bool, history_bars: int) -> None:
         """History length (gate 2, against ``required_history_bars``) and readiness (gate 3)."""
+        ok, bars = bool(history_ok), as_intp(history_bars, "history_bars")
         self._require_bar("on_history_check")
-        self._history_bars = _index(history_bars, "history_bars")
-        self._cache_ready = bool(history_ok)
+        self._history_bars = _ranged(bars, "history_bars")
+        self._cache_ready = ok
 
     def on_risk_check(self, passed: bool, reason: Optional[str] = None, drawdown_pct: float = 0.0,
                       available_margin: float = math.inf, required_margin: float = 0.0) -> None:
         """Risk-policy verdict (gate 4), drawdown (gate 5) and margin (gate 6)."""
+        passed = bool(passed)
+        dd, avail = as_double(drawdown_pct, "drawdown_pct"), as_double(available_margin, "available_margin")
+        req = as_double(required_margin, "required_margin")
         self._require_bar("on_risk_check")
-        self._risk_passed = bool(passed)
+        self._risk_passed = passed
         self._risk_reason = None if reason is None else str(reason)
-        self._drawdown = float(drawdown_pct)
-        self._avail = float(available_margin)
-        self._req = float(required_margin)
+        self._drawdown, self._avail, self._req = dd, avail, req
 
     def on_position_check(self, position_count: int, exposure_pct: float = 0.0) -> None:
         """Open positions (gate 8) and exposure in percent (gate 9)."""
+        count, exposure = as_intp(position_count, "position_count"), as_double(exposure_pct, "exposure_pct")
         self._require_bar("on_position_check")
-        self._positions = _index(position_count, "position_count")
-        self._exposure = float(exposure_pct)
+        self._positions = _ranged(count, "position_count")
+        self._exposure = exposure
 
     def on_sizing_computed(self, size_usdt: float) -> None:
         """The engine sized an order of ``size_usdt`` on this bar."""
+        size = as_double(size_usdt, "size_usdt")
         self._require_bar("on_sizing_computed")
-        self._size = float(size_usdt)
+        self._size = size
         self._n_events[0] += 1
 
     def on_order_submitted(self) -> None:
@@ -310,7 +360,7 @@ class StateTracker:
         <= last_bar``), so it holds exactly the last ``max_history`` blocks when bars are
         contiguous, fewer when some bar indices were skipped.
         """
-        i = _index(bar_idx, "bar_idx", low=-(1 << 62))
+        i = as_intp(bar_idx, "bar_idx")
         cap = self._config.max_history
         if not cap:
             return self._index.get(i)
@@ -351,6 +401,64 @@ class StateTracker:
                             self._first_bar, self._last_bar, self._config.max_history,
                             self._sig_bars, self._act_bars, self._sig_events, self._act_events,
                             self._gate_primary, self._gate_any, self._ignored)
+
+
+def _check_state(state: Any, cap: int, signal_cls: type, action_cls: type, block_cls: type) -> dict[str, Any]:
+    """A pickled tracker state with every value checked (shared by both twins).
+
+    The compiled tracker writes its ring at ``bar_idx % max_history`` and its counters by state
+    and trigger codes without checks, so a state is refused unless the ring has the right length
+    with each block in its slot, and every counter list has its length.
+    """
+    from .state_tables import ActionStateValue, GateCode, SignalStateValue
+
+    def bad(what: str) -> DataError:
+        return DataError(f"not a StateTracker state: {what}", "BAD_TRACKER_STATE")
+
+    if not isinstance(state, dict):
+        raise bad(f"expected a dict, got {type(state).__name__}")
+    st = dict(state)
+    ints = ("signal_counter", "bar", "last_bar", "first_bar", "cooldown_until", "direction", "warmup_end",
+            "history_bars", "positions", "total", "abandoned", "blocked")
+    try:
+        for k in ints:
+            v = st[k]
+            if type(v) is not int or not -1 <= v <= MAX_INDEX + MAX_INDEX:
+                raise bad(f"{k}={v!r}")
+        for k in ("size", "drawdown", "avail", "req", "exposure"):
+            st[k] = as_double(st[k], k)
+        for k in ("in_bar", "warmup_ok", "cache_ready", "risk_passed"):
+            st[k] = bool(st[k])
+        for k in ("reject_reason", "cancel_reason", "risk_reason"):
+            if st[k] is not None and type(st[k]) is not str:
+                raise bad(f"{k}={st[k]!r}")
+        if not isinstance(st["signal"], signal_cls) or not isinstance(st["action"], action_cls):
+            raise bad("signal/action of the wrong type")
+        sizes = {"n_events": 5, "ignored": 5, "sig_bars": len(SignalStateValue), "act_bars": len(ActionStateValue),
+                 "sig_events": 8, "act_events": 10, "gate_primary": len(GateCode), "gate_any": len(GateCode)}
+        for k, size in sizes.items():
+            v = st[k]
+            if type(v) is not list or len(v) != size or not all(type(x) is int and 0 <= x <= MAX_INDEX for x in v):
+                raise bad(f"{k}={v!r:.80}")
+        ring = st["ring"]
+        if type(ring) is not list or (cap and len(ring) != cap):
+            raise bad(f"ring of {len(ring) if type(ring) is list else type(ring).__name__} slots for max_history={cap}")
+        for j, b in enumerate(ring):
+            if (b is None and not cap) or (b is not None and (not isinstance(b, block_cls) or (cap and getattr(b, "bar_idx") % cap != j))):
+                raise bad(f"ring slot {j} holds {b!r:.80}")
+    except KeyError as exc:
+        raise bad(f"missing {exc}") from None
+    st["ring"] = list(ring)
+    st["index"] = {} if cap else {b.bar_idx: b for b in ring}
+    return st
+
+
+def _rebuild_tracker(cls: Any, config: Any, state: Any) -> StateTracker:
+    # pickle/copy: a tracker built from its config, then the checked state.
+    t: StateTracker = cls.__new__(cls)
+    StateTracker.__init__(t, config)
+    t._set_state(state)
+    return t
 
 
 def summary_dict(total: int, blocked: int, abandoned: int, issued: int, first_bar: int,

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from ._boundary import as_double
 from .state_tables import (
     _TRIGGER_BITS,
+    _check_bar,
+    _transition_ints,
     ACTION_TABLE,
     SIGNAL_TABLE,
     ActionStateValue,
@@ -21,6 +24,8 @@ from .state_tables import (
 from .states import (
     _ACTION_IDLE,
     _SIGNAL_NONE,
+    _make_action,
+    _make_signal,
     ActionState,
     GateResult,
     SignalState,
@@ -105,7 +110,7 @@ def advance_signal(prev: SignalState, bar_idx: int, direction: int, gate: GateRe
         return prev, 0, False
     if v == _NONE:
         return _SIGNAL_NONE, packed, False
-    return SignalState(v, d, det, conf, cons, gate, sid), packed, fresh
+    return _make_signal(v, d, det, conf, cons, gate, sid), packed, fresh
 
 
 def advance_action(prev: ActionState, bar_idx: int, signal_confirmed: bool, signal_direction: int,
@@ -186,7 +191,7 @@ def advance_action(prev: ActionState, bar_idx: int, signal_confirmed: bool, sign
         return prev, 0, 0
     if v == _IDLE and reason is None:
         return _ACTION_IDLE, packed, used
-    return ActionState(v, d, size, sub, fil, reason, signal_id=sid), packed, used
+    return _make_action(v, d, size, sub, fil, reason, sid), packed, used
 
 
 def _check_direction(direction: int, active: bool, what: str) -> int:
@@ -242,9 +247,9 @@ def transition_signal_state(prev_state: SignalState, bar_idx: int, signal_detect
         raise ValueError(f"confirmation_bars must be >= 1 and expiry_bars >= 0, got "
                          f"{confirmation_bars!r} and {expiry_bars!r}")
     direction = _check_direction(signal_direction, bool(signal_detected), "signal_direction")
-    return advance_signal(prev_state, int(bar_idx), direction, _check_gate(gate_result),
-                          bool(action_taken), int(next_signal_id), int(confirmation_bars),
-                          int(expiry_bars))[0]
+    bar, sid, conf, exp = _transition_ints(bar_idx, next_signal_id, confirmation_bars, expiry_bars)
+    return advance_signal(prev_state, bar, direction, _check_gate(gate_result), bool(action_taken), sid, conf,
+                          exp)[0]
 
 
 def transition_action_state(prev_state: ActionState, bar_idx: int, signal_confirmed: bool,
@@ -288,8 +293,9 @@ def transition_action_state(prev_state: ActionState, bar_idx: int, signal_confir
     if not isinstance(prev_state, ActionState):
         raise TypeError(f"prev_state must be an ActionState, got {prev_state!r}")
     direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
-    return advance_action(prev_state, int(bar_idx), bool(signal_confirmed), direction,
-                          int(signal_id), _check_gate(gate_result), bool(size_computed),
-                          float(size_usdt), bool(order_submitted), bool(order_filled),
+    bar, sid = _check_bar(bar_idx, "bar_idx", 0), _check_bar(signal_id, "signal_id", 0)
+    return advance_action(prev_state, bar, bool(signal_confirmed), direction,
+                          sid, _check_gate(gate_result), bool(size_computed),
+                          as_double(size_usdt, "size_usdt"), bool(order_submitted), bool(order_filled),
                           bool(order_rejected), bool(order_canceled), reject_reason,
                           cancel_reason)[0]

@@ -1,20 +1,28 @@
 """Pure-Python twin of :mod:`btcore._core.view`: the strategy-facing view of one bar.
 
 Same names, signatures, docstrings and behaviour as the compiled module; it runs where the
-extension is not available (PyPy, no compiler, ``BTCORE_NO_EXTENSIONS=1``).
+extension is not available (PyPy, no compiler, ``BTCORE_NO_EXTENSIONS=1``). It checks what the
+compiled view checks, in the same order, so both raise the same exception for the same input:
+the feed arrays (:func:`_feed_table`), parsed paths (:func:`btcore._viewspec.check_spec`), use
+before ``__init__`` and a second ``__init__`` (:mod:`btcore._pure._boundary`).
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from typing import Any, Optional
 
 import numpy as np
 
 from .. import _incremental as incr
 from .. import _viewspec as vs
+from .._arrays import _readonly
 from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
+from ..feed import MultiTFFeedStore
 from ..types import DEFAULT_HISTORY_CONFIG
+from ._boundary import already_initialised, as_double, guarded, initialised, is_initialised
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 
@@ -22,72 +30,98 @@ ROLE_EXEC = vs.ROLE_EXEC
 ROLE_MTF = vs.ROLE_MTF
 ROLE_HTF = vs.ROLE_HTF
 _NAN = math.nan
-_KEY = "pure"             # FeedStore._c_cache entry: the column list
-_FEEDS_KEY = "pure-feeds"  # MultiTFFeedStore._c_cache entry: the parsed-path cache
-_TABLES_KEY = "pure-tables"  # MultiTFFeedStore._c_cache entry: roles, columns, indexes, lengths
+_KEY = "pure"             # FeedStore._c_cache entry: _FeedTable
+_FEEDS_KEY = "pure-feeds"  # MultiTFFeedStore._c_cache entry: _FeedsTable
+_VIEW_DATA = {"exchange": None, "mark_price": math.nan, "mark_price_source": None, "history_ready": False}
 
 
 def _opt(v: float) -> Optional[float]:
     return None if v != v else v
 
 
-def _columns(feed: Any) -> Optional[list]:
-    """OHLCV arrays then indicator rows: ``cols[src][idx]`` reads a series (cached per feed)."""
-    if feed is None:
-        return None
-    cols = feed._c_cache.get(_KEY)
-    if cols is None:
-        cols = [feed.open, feed.high, feed.low, feed.close, feed.volume, *feed.indicator_matrix]
-        feed._c_cache[_KEY] = cols
-    return cols
+class _FeedTable:
+    """The checked columns of one FeedStore (``cols[src][idx]`` reads a series) and its names."""
+
+    __slots__ = ("cols", "names", "n", "ts_close", "owner")
+
+    def __init__(self, feed: Any) -> None:
+        ts = vs.owned_array(feed, "ts_open_ms", np.int64, None)
+        n = ts.shape[0]
+        if feed.length != n:
+            raise DataError(f"FeedStore {feed.tf}: length {feed.length!r} but {n} bar times", "BAD_FEED")
+        self.ts_close = vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
+        cols = [vs.owned_array(feed, f, np.float64, (n,)) for f in vs.OHLCV]
+        k = len(feed.indicator_names)
+        matrix = vs.owned_array(feed, "indicator_matrix", np.float64, (k, n))
+        self.names = vs.feed_names(feed, k)
+        self.cols = cols + list(matrix)
+        self.n = n
+        self.owner = weakref.ref(feed)
 
 
-def _paths(feeds: Any) -> dict[str, Any]:
-    d = feeds._c_cache.get(_FEEDS_KEY)
-    if d is None:
-        d = feeds._c_cache[_FEEDS_KEY] = {}
-    return d
-
-
-def _lookup(feeds: Any, path: Any) -> tuple:
-    cache = _paths(feeds)
-    spec = cache.get(path)
-    if spec is None:
-        spec = vs.parse_path(path, feeds)
-        if len(cache) >= vs.PATH_CACHE_SIZE:
-            del cache[next(iter(cache))]
-        cache[path] = spec
-    return spec
-
-
-class _Tables:
-    """Roles, column lists, indicator indexes and lengths of one feed set (the pure analogue of
-    the compiled view's per-feed-set tables), cached on the MultiTFFeedStore."""
-
-    __slots__ = ("feeds", "roles", "cols", "names", "lengths")
-
-    def __init__(self, feeds: Any) -> None:
-        self.roles = roles = vs.role_feeds(feeds)  # validates feeds (TypeError otherwise)
-        self.feeds = feeds
-        self.cols = [_columns(f) for f in roles]
-        self.names = tuple(f._indicator_index if f is not None else None for f in roles)
-        self.lengths = tuple(f.length if f is not None else 0 for f in roles)
-
-
-def _tables(feeds: Any) -> _Tables:
-    cache = getattr(feeds, "_c_cache", None)
-    t = cache.get(_TABLES_KEY) if type(cache) is dict else None
-    if type(t) is not _Tables or t.feeds is not feeds:  # never trust what another object stored
-        t = _Tables(feeds)
+def _feed_table(feed: Any) -> _FeedTable:
+    cache = feed._c_cache
+    t = cache.get(_KEY) if type(cache) is dict else None
+    if type(t) is not _FeedTable or t.owner() is not feed:
+        t = _FeedTable(feed)
         if type(cache) is dict:
-            cache[_TABLES_KEY] = t
+            cache[_KEY] = t
     return t
 
 
-def _role_idx(feed: Any, idx: Any, n: int, name: str) -> int:
+class _FeedsTable:
+    """The roles of one feed set, their tables and the bounded parsed-path cache."""
+
+    __slots__ = ("roles", "tables", "cols", "names", "lengths", "counts", "ts_close", "paths", "lock", "owner",
+                 "duck", "__weakref__")
+
+    def __init__(self, feeds: Any) -> None:
+        roles = vs.role_feeds(feeds)
+        tables: tuple[Any, ...] = tuple(None if f is None else _feed_table(f) for f in roles)
+        self.tables = tables
+        self.cols: list[Any] = [None if t is None else t.cols for t in tables]
+        self.names: tuple[Any, ...] = tuple(None if t is None else t.names for t in tables)
+        self.lengths = tuple(None if t is None else t.n for t in tables)
+        self.counts = tuple(0 if t is None else len(t.names) for t in tables)
+        self.ts_close = tuple(None if t is None else t.ts_close for t in tables)
+        self.paths: dict[str, tuple] = {}
+        self.lock = threading.Lock()
+        self.owner = id(feeds)  # a table copied into another feed set's cache is rebuilt there
+        self.duck = not isinstance(feeds, MultiTFFeedStore)
+        self.roles = roles
+
+
+def _feeds_table(feeds: Any) -> _FeedsTable:
+    cache = getattr(feeds, "_c_cache", None)
+    t = cache.get(_FEEDS_KEY) if type(cache) is dict else None
+    if type(t) is not _FeedsTable or t.owner != id(feeds) or (t.duck and not _same_roles(t.roles, feeds)):
+        t = _FeedsTable(feeds)
+        if type(cache) is dict:
+            cache[_FEEDS_KEY] = t
+    return t
+
+
+def _same_roles(roles: tuple, feeds: Any) -> bool:
+    return (getattr(feeds, "exec_feed", None) is roles[0] and getattr(feeds, "mtf_feed", None) is roles[1]
+            and getattr(feeds, "htf_feed", None) is roles[2] and getattr(feeds, "quote_feed", None) is roles[3])
+
+
+def _lookup(ft: _FeedsTable, path: Any) -> tuple:
+    key = vs.path_key(path)
+    spec = ft.paths.get(key)
+    if spec is None:
+        spec = vs.check_spec(vs.parse_path(key, ft.roles, ft.names), key, ft.lengths, ft.counts)
+        with ft.lock:  # two threads may evict the same oldest entry otherwise
+            if len(ft.paths) >= vs.PATH_CACHE_SIZE:
+                del ft.paths[next(iter(ft.paths))]
+            ft.paths[key] = spec
+    return spec
+
+
+def _role_idx(feed: Any, idx: Any, n: Any, name: str) -> int:
     if feed is None:
         return -1
-    return idx if type(idx) is int and -1 <= idx < n else vs.bar_index(feed, idx, name)
+    return idx if type(idx) is int and -1 <= idx < n else _checked_index(vs.bar_index(feed, idx, name), -1, n, name)
 
 
 def _last_closed_1m(ts: Any, t: int) -> int:
@@ -108,6 +142,7 @@ def _strict_missing(what: str, where: str) -> NotReadyError:
 # --------------------------------------------------------------------------- TFContext
 
 
+@guarded({"not_ready_reason": None})
 class TFContext:
     """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
 
@@ -123,14 +158,27 @@ class TFContext:
         Why the context is not ready.
     """
 
-    __slots__ = ("_feed", "_cols", "_idx", "_ready", "not_ready_reason")
+    __slots__ = ("_feed", "_cols", "_names", "_idx", "_ready", "not_ready_reason", "_fc")
 
     def __init__(self, feed: Any, current_idx: Any, ready: Optional[bool] = None, not_ready_reason: Optional[str] = None) -> None:
-        self._feed = vs.check_feed(feed)
-        self._cols = _columns(feed)
-        self._idx = vs.bar_index(feed, current_idx, "current_idx")
-        self._ready = self._idx >= 0 if ready is None else bool(ready) and self._idx >= 0
+        if is_initialised(self):
+            raise already_initialised(self)
+        table = _feed_table(vs.check_feed(feed))
+        idx = vs.bar_index(feed, current_idx, "current_idx")
+        if not -1 <= idx < table.n:
+            raise IndexError(f"current_idx={idx} out of range for {table.n} bars")
+        ok = idx >= 0 if ready is None else bool(ready) and idx >= 0
+        self._feed = feed
+        self._cols = table.cols
+        self._names = table.names
+        self._idx = idx
+        self._ready = ok
         self.not_ready_reason = not_ready_reason
+        self._fc = table
+        initialised(self)
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
 
     @property
     def feed(self) -> Any:
@@ -206,11 +254,11 @@ class TFContext:
 
     def has_indicator(self, name: str) -> bool:
         """True if ``name`` is declared on this feed."""
-        return name in self._feed._indicator_index
+        return name in self._names
 
     def get_indicator(self, name: str) -> Optional[float]:
         """Indicator value at the current bar; None if undeclared, NaN or no bar."""
-        row = self._feed._indicator_index.get(name)
+        row = self._names.get(name)
         return None if row is None else self._value(5 + row)
 
     def get_indicator_strict(self, name: str) -> float:
@@ -223,7 +271,7 @@ class TFContext:
         NotReadyError
             If the value is NaN or the context has no bar.
         """
-        v = self._value(5 + self._feed.indicator_row(name))
+        v = self._value(5 + vs.indicator_row(self._names, self._feed, name))
         if v is None:
             raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
         return v
@@ -232,9 +280,30 @@ class TFContext:
         return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
 
 
+def _view_context(table: _FeedTable, feed: Any) -> TFContext:
+    # A view's own context: the view's checked columns (the view sets _idx before every use).
+    ctx = TFContext.__new__(TFContext)
+    ctx._feed = feed
+    ctx._cols = table.cols
+    ctx._names = table.names
+    ctx._idx = -2  # no bar index: the first use sets the view's
+    ctx._ready = False
+    ctx.not_ready_reason = None
+    ctx._fc = table
+    initialised(ctx)
+    return ctx
+
+
+def _rebuild_context(cls: Any, feed: Any, current_idx: Any, ready: bool, not_ready_reason: Any) -> TFContext:
+    ctx: TFContext = cls.__new__(cls)
+    TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
+    return ctx
+
+
 # --------------------------------------------------------------------------- PathHandle
 
 
+@guarded()
 class PathHandle:
     """A path resolved once and bound to one view: ``get()`` does no string work.
 
@@ -244,14 +313,22 @@ class PathHandle:
     __slots__ = ("_view", "_spec", "_path")
 
     def __init__(self, view: "RuntimeSnapshotView", path: str) -> None:
+        if is_initialised(self):
+            raise already_initialised(self)
         if not isinstance(view, RuntimeSnapshotView):
             raise TypeError(f"view must be a RuntimeSnapshotView, got {type(view).__name__}")
-        if incr.serves(view._incr, path):
-            raise PathError(f"{path!r} is served by the view's incremental_state, which the engine updates "
+        ft = view._fc
+        key = vs.path_key(path)
+        if incr.serves(view._incr, key):
+            raise PathError(f"{key!r} is served by the view's incremental_state, which the engine updates "
                             "per bar; read it with view.get(path)")
+        self._spec = _lookup(ft, key)
+        self._path = key
         self._view = view
-        self._spec = _lookup(view._feeds, path)
-        self._path = path
+        initialised(self)
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild_handle, (type(self), self._view, self._path))
 
     @property
     def path(self) -> str:
@@ -266,9 +343,16 @@ class PathHandle:
         return f"<PathHandle {self._path!r}>"
 
 
+def _rebuild_handle(cls: Any, view: Any, path: str) -> PathHandle:
+    handle: PathHandle = cls.__new__(cls)
+    PathHandle.__init__(handle, view, path)
+    return handle
+
+
 # --------------------------------------------------------------------------- the view
 
 
+@guarded(_VIEW_DATA)
 class RuntimeSnapshotView:
     """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
 
@@ -311,8 +395,8 @@ class RuntimeSnapshotView:
     :class:`~btcore.errors.NotReadyError` instead.
     """
 
-    __slots__ = ("exchange", "_mark_price", "mark_price_source", "_history_ready", "_feeds", "_history_config",
-                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx", "_incr")
+    __slots__ = ("exchange", "_mark_price", "_mark_price_source", "_history_ready", "_feeds", "_history_config",
+                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx", "_incr", "_fc")
 
     def __init__(
         self,
@@ -328,26 +412,48 @@ class RuntimeSnapshotView:
         rollups: Optional[dict[str, Any]] = None,
         incremental_state: Any = None,
     ) -> None:
-        t = _tables(feeds)
-        roles, lengths = t.roles, t.lengths
-        self._feeds = feeds
-        self._roles = roles
-        self._cols = t.cols
-        self._names = t.names
-        e = exec_idx if type(exec_idx) is int and 0 <= exec_idx < lengths[0] else roles[0].check_index(exec_idx)
-        m = _role_idx(roles[1], mtf_idx, lengths[1], "mtf_idx")
-        h = _role_idx(roles[2], htf_idx, lengths[2], "htf_idx")
-        q = -1 if roles[3] is None else _last_closed_1m(roles[3].ts_close_ms, int(roles[0].ts_close_ms[e]))
+        # Everything is checked into locals first; the view changes only once nothing can fail.
+        # (The boundary helpers are inlined where a call would cost: a view is built per bar.)
+        real = type(self).__dict__.get("_btcore_uninitialised")  # None once initialised (is_initialised)
+        if real is None:
+            raise already_initialised(self)
+        ft = _feeds_table(feeds)
+        roles, n = ft.roles, ft.lengths
+        e = (exec_idx if type(exec_idx) is int and 0 <= exec_idx < n[0]
+             else _checked_index(roles[0].check_index(exec_idx), 0, n[0], "exec_idx"))
+        m = _role_idx(roles[1], mtf_idx, n[1], "mtf_idx")
+        h = _role_idx(roles[2], htf_idx, n[2], "htf_idx")
+        q = -1 if roles[3] is None else _last_closed_1m(ft.ts_close[3], int(ft.ts_close[0][e]))
+        mark = (mark_price if type(mark_price) is float else math.nan if mark_price is None
+                else as_double(mark_price, "mark_price"))
+        source = mark_price_source if type(mark_price_source) is str else _check_source(mark_price_source)
+        ready = history_ready if history_ready is True else bool(history_ready)
+        config = DEFAULT_HISTORY_CONFIG if history_config is None else (history_config or DEFAULT_HISTORY_CONFIG)
+        roll = vs.rollups_from_dict(rollups)
+        state = None if incremental_state is None else incr.check_state(incremental_state)
+        self._cols = ft.cols
+        self._names = ft.names
         self._idx = [e, m, h, q]
-        self.exchange = exchange
-        self.mark_price = math.nan if mark_price is None else mark_price
-        self.mark_price_source = mark_price_source
-        self._history_config = history_config or DEFAULT_HISTORY_CONFIG
-        self.history_ready = history_ready
-        self._roll = vs.rollups_from_dict(rollups)
-        self._incr = incr.check_state(incremental_state)
+        self._roll = roll
+        self._incr = state
         self._roll_matrix = None
         self._ctx = [None, None, None]
+        self.exchange = exchange
+        self._mark_price = mark
+        self._mark_price_source = source
+        self._history_ready = ready
+        self._history_config = config
+        self._feeds = feeds
+        self._roles = roles
+        self._fc = ft
+        object.__setattr__(self, "__class__", real)  # last (_boundary.initialised): initialised from here on
+
+    def __reduce__(self) -> tuple:
+        args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
+                self.mark_price_source, self._history_config, self.history_ready,
+                None if self._roll_matrix is not None else vs.rollups_to_dict(self._roll), self._incr)
+        state = getattr(self, "__dict__", None) or None  # a subclass's own attributes
+        return (_rebuild_view, (type(self), args, self._idx[3], self._roll_matrix), state)
 
     @property
     def mark_price(self) -> float:
@@ -356,7 +462,16 @@ class RuntimeSnapshotView:
 
     @mark_price.setter
     def mark_price(self, value: float) -> None:
-        self._mark_price = float(value)
+        self._mark_price = as_double(value, "mark_price")
+
+    @property
+    def mark_price_source(self) -> Optional[str]:
+        """Where the mark price came from."""
+        return self._mark_price_source
+
+    @mark_price_source.setter
+    def mark_price_source(self, value: Optional[str]) -> None:
+        self._mark_price_source = _check_source(value)
 
     @property
     def history_ready(self) -> bool:
@@ -383,12 +498,12 @@ class RuntimeSnapshotView:
     def _attach_rollups(self, rollups: Any) -> None:
         """Read rollups from a float64[6, n_exec] array (rows in ``ROLLUP_FIELDS`` order) at the
         exec index from now on; None detaches it (rollups then read as empty)."""
+        n = self._fc.lengths[0]  # NotInitializedError before __init__, as in the compiled view
         if rollups is None:
             self._roll_matrix = None
             self._roll = vs.rollups_from_dict(None)
             return
-        a = np.ascontiguousarray(rollups, dtype=np.float64)
-        n = self._roles[0].length
+        a = _readonly(np.asarray(rollups, dtype=np.float64))  # a frozen copy unless it is one
         if a.shape != (6, n):
             raise DataError(f"rollups must have shape (6, {n}) (ROLLUP_FIELDS x exec bars), got {a.shape}", "BAD_SHAPE")
         self._roll_matrix = a
@@ -428,7 +543,7 @@ class RuntimeSnapshotView:
         return float(self._cols[role][src][i])
 
     def _spec(self, path: Any) -> tuple:
-        return _lookup(self._feeds, path)
+        return _lookup(self._fc, path)
 
     def _window(self, src: int, n: int, high: bool) -> Optional[float]:
         n = vs.check_count(n, "n", 1)
@@ -454,10 +569,12 @@ class RuntimeSnapshotView:
             return None
         ctx = self._ctx[role]
         if ctx is None:
-            ctx = self._ctx[role] = TFContext(feed, -1)
-        ctx._idx = self._idx[role]
-        ctx._ready = ctx._idx >= 0
-        ctx.not_ready_reason = None if ctx._ready else f"no {feed.tf} bar closed yet"
+            ctx = self._ctx[role] = _view_context(self._fc.tables[role], feed)
+        i = self._idx[role]
+        if ctx._idx != i:  # only after a move: threads reading one view never write to its contexts
+            ctx._idx = i
+            ctx._ready = i >= 0
+            ctx.not_ready_reason = None if i >= 0 else f"no {feed.tf} bar closed yet"
         return ctx
 
     @property
@@ -484,7 +601,7 @@ class RuntimeSnapshotView:
         feed = self._roles[r]
         if feed is None:
             raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
-        return feed.indicator_row(name)
+        return vs.indicator_row(self._names[r], feed, name)
 
     # ------------------------------------------------------------------ identity and time
 
@@ -580,8 +697,8 @@ class RuntimeSnapshotView:
     @property
     def ready(self) -> bool:
         """Every role that has a feed has a closed bar, and history is ready."""
-        return (self.history_ready and (self._roles[1] is None or self._idx[1] >= 0)
-                and (self._roles[2] is None or self._idx[2] >= 0))
+        roles, idx = self._roles, self._idx
+        return self.history_ready and (roles[1] is None or idx[1] >= 0) and (roles[2] is None or idx[2] >= 0)
 
     @property
     def not_ready_reasons(self) -> list[str]:
@@ -645,7 +762,7 @@ class RuntimeSnapshotView:
 
     def has_indicator(self, name: str) -> bool:
         """True if ``name`` is declared on the exec feed."""
-        return name in self._roles[0]._indicator_index
+        return name in self._names[0]
 
     @property
     def available_indicators(self) -> list[str]:
@@ -770,20 +887,21 @@ class RuntimeSnapshotView:
         ValueError
             Negative ``offset``.
         """
+        roles = self._roles  # NotInitializedError before __init__, as in the compiled view
         r = vs.role_index(tf_role)
-        off = vs.check_offset(offset)
+        off = offset if type(offset) is int and 0 <= offset <= vs.MAX_LOOKBACK else vs.check_offset(offset)
         if indicator_key == "mark_price":
             if off:
                 raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
             return _opt(self.mark_price)
-        feed = self._roles[r]
+        feed = roles[r]
         if feed is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
         if indicator_key in vs.OHLCV:
             src = vs.OHLCV.index(indicator_key)
         else:
-            row = feed._indicator_index.get(indicator_key)
+            row = self._names[r].get(indicator_key)
             if row is None:
                 return None
             src = 5 + row
@@ -793,10 +911,11 @@ class RuntimeSnapshotView:
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
         ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
         PathError for an unknown role."""
-        feed = self._roles[vs.role_index(tf_role)]
+        r = vs.role_index(tf_role)
+        feed = self._roles[r]
         if indicator_key == "mark_price":
             return True
-        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in feed._indicator_index)
+        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in self._names[r])
 
     # ------------------------------------------------------------------ staleness
 
@@ -848,40 +967,44 @@ class RuntimeSnapshotView:
 
     # ------------------------------------------------------------------ exchange
 
+    def _account(self) -> Any:
+        self._fc  # NotInitializedError before __init__, as in the compiled view
+        return self.exchange
+
     @property
     def equity(self) -> Optional[float]:
         """Account equity (USDT)."""
-        return vs.exchange_value(self.exchange, "equity_usdt")
+        return vs.exchange_value(self._account(), "equity_usdt")
 
     @property
     def available_balance(self) -> Optional[float]:
         """Available balance (USDT)."""
-        return vs.exchange_value(self.exchange, "available_balance_usdt")
+        return vs.exchange_value(self._account(), "available_balance_usdt")
 
     @property
     def has_position(self) -> bool:
         """True if a position is open."""
-        return vs.exchange_value(self.exchange, "has_position")
+        return vs.exchange_value(self._account(), "has_position")
 
     @property
     def position_side(self) -> Optional[str]:
         """``"long"``, ``"short"`` or None."""
-        return vs.exchange_value(self.exchange, "position_side")
+        return vs.exchange_value(self._account(), "position_side")
 
     @property
     def position_size_usdt(self) -> float:
         """Position size in USDT (0.0 when flat)."""
-        return vs.exchange_value(self.exchange, "position_size_usdt")
+        return vs.exchange_value(self._account(), "position_size_usdt")
 
     @property
     def unrealized_pnl(self) -> Optional[float]:
         """Unrealized PnL (USDT)."""
-        return vs.exchange_value(self.exchange, "unrealized_pnl_usdt")
+        return vs.exchange_value(self._account(), "unrealized_pnl_usdt")
 
     @property
     def entries_disabled(self) -> bool:
         """True if the exchange refuses new entries."""
-        return vs.exchange_value(self.exchange, "entries_disabled")
+        return vs.exchange_value(self._account(), "entries_disabled")
 
     # ------------------------------------------------------------------ rollups
 
@@ -948,10 +1071,10 @@ class RuntimeSnapshotView:
         PathError
             Invalid path; the message names what is valid.
         """
-        if self._incr is not None and type(path) is str and path.startswith("structure."):
-            found, value = incr.resolve(self._incr, path)
+        if self._incr is not None:
+            found, value = incr.read(self._incr, path)
             if found:
-                return incr.value_as_float(value)
+                return value
         return _opt(self._eval(self._spec(path)))
 
     def get_strict(self, path: str) -> float:
@@ -968,10 +1091,11 @@ class RuntimeSnapshotView:
     def is_valid_path(self, path: str) -> bool:
         """True if ``path`` is valid for these feeds (whatever its current value)."""
         try:
-            if incr.serves(self._incr, path):
-                incr.resolve(self._incr, path)
+            key = vs.path_key(path)
+            if incr.serves(self._incr, key):
+                incr.resolve(self._incr, key)
             else:
-                self._spec(path)
+                self._spec(key)
         except PathError:
             return False
         return True
@@ -986,7 +1110,7 @@ class RuntimeSnapshotView:
 
     def list_structure_paths(self) -> list[str]:
         """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
-        return incr.structure_paths(self._incr, vs.structure_paths(self._feeds))
+        return incr.structure_paths(self._incr, vs.structure_paths(self._roles))
 
     @property
     def has_incremental_state(self) -> bool:
@@ -1011,3 +1135,21 @@ class RuntimeSnapshotView:
 
     def __repr__(self) -> str:
         return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"
+
+
+def _checked_index(v: int, low: int, n: Any, name: str) -> int:
+    # What the feed tables were checked against has the last word (a feed whose length lies).
+    if not low <= v < n:
+        raise IndexError(f"{name}={v} out of range for {n} bars")
+    return v
+
+
+def _check_source(value: Any) -> Optional[str]:
+    # exactly str, as the compiled view's str field takes it (a str subclass is refused there too)
+    if value is not None and type(value) is not str:
+        raise TypeError(f"mark_price_source must be a str or None, got {type(value).__name__} {value!r:.80}")
+    return value
+
+
+def _rebuild_view(cls: Any, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:
+    return vs.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
