@@ -12,10 +12,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from btcore._arrays import _is_frozen
 from btcore.backtest import RunConfig
 from btcore.backtest.engine import prepare_data
 from btcore.data.convert import decimals_to_float64
 from btcore.data.loaders import load_ohlcv, read_parquet_ohlcv
+from btcore.feed import FeedStore
+
+OHLCV = ("open", "high", "low", "close", "volume")
 
 T0 = 1_577_836_800_000
 
@@ -56,12 +60,16 @@ def test_columnwise_read_equals_the_whole_table_read(tmp_path, case):
     pd.testing.assert_frame_equal(load_ohlcv(path), load_ohlcv(expected), check_exact=True)
 
 
-def test_numeric_columns_are_numpy_owned(tmp_path):
+def test_numeric_columns_are_btcore_owned_and_shared_by_the_feed(tmp_path):
     got = read_parquet_ohlcv(_cases(tmp_path)["row_groups"])
     for name in got.columns:
         arr = got[name].to_numpy()
-        base = arr if arr.base is None else arr.base
-        assert isinstance(base, np.ndarray) and base.flags.owndata, name  # not a view of Arrow's buffers
+        # copied once out of Arrow's buffers, into the frozen memory a feed keeps
+        assert _is_frozen(arr), name
+        assert not arr.flags.writeable, name
+    feed = FeedStore.from_arrays("1m", "TEST", got["ts"].to_numpy(), *(got[c].to_numpy() for c in OHLCV))
+    for name in OHLCV:  # the feed keeps the loaded arrays instead of a second copy
+        assert np.shares_memory(getattr(feed, name), got[name].to_numpy()), name
 
 
 def test_a_run_holds_the_1m_bars_once(tmp_path):

@@ -24,6 +24,7 @@ from typing import Any, Dict, Optional, Union
 import numpy as np
 import pandas as pd
 
+from .._arrays import _frozen
 from ..errors import DataError
 from ..timeframe import normalize_tf, tf_ms, tf_origin_ms
 from ._timestamps import TIME_COLUMNS, require_ms, to_ms_array
@@ -177,7 +178,9 @@ def _owned_column(part: Any, name: str) -> Any:
 
     col = part.column(0)
     if (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)) and col.null_count == 0:
-        out: Any = np.array(col.to_numpy(), copy=True)  # numpy's own memory, not Arrow's
+        # Copied once, into the frozen memory a feed keeps: FeedStore.from_arrays then shares
+        # these arrays instead of copying them again (the bars are never held twice).
+        out: Any = _frozen(col.to_numpy())
     else:
         out = part.to_pandas()[name]
     del col, part
