@@ -27,9 +27,9 @@ from cpython.long cimport PyLong_AsLongAndOverflow
 from btcore._core.tracker cimport StateTracker
 
 from btcore._arrays import _is_frozen
-from btcore._pure._boundary import already_initialised, not_initialised
+from btcore._shared.boundary import already_initialised, not_initialised
 from btcore.errors import DataError
-from btcore._pure.loop import (
+from btcore._shared.loop import (
     _new_strategy,
     SIGNAL_FLAT,
     SIGNAL_LONG,
@@ -40,6 +40,8 @@ from btcore._pure.loop import (
     _setup,
     signal_code,
 )
+from btcore._shared.docs import attach, signed
+from btcore._shared.loop import DOCS
 
 __all__ = [
     "SIGNAL_NONE",
@@ -67,23 +69,16 @@ cdef inline int _code(object signal) except? -128:
 
 
 cdef class CythonStrategy:
-    """Base class of strategies the compiled loop calls without Python calls.
-
-    Subclass it in Cython (``cimport btcore._core.loop``) and override
-    ``cdef int c_on_bar(self, RuntimeSnapshotView view) except? -128`` returning a signal code;
-    or subclass it in Python and override :meth:`on_bar`. Calling the strategy (``s(view)``)
-    returns the code. ``prepare(view)``, if overridden, runs once before the first bar.
-    """
+    __doc__ = DOCS["CythonStrategy"]
 
     cdef int c_on_bar(self, RuntimeSnapshotView view) except? -128:
         return _code(self.on_bar(view))
 
     def on_bar(self, view):
-        """The strategy's decision at the view's bar (any value :func:`signal_code` accepts)."""
         return None
 
     def prepare(self, view):
-        """Called once with the loop's view before the first bar (e.g. to compile paths)."""
+        pass
 
     def __call__(self, RuntimeSnapshotView view not None):
         return self.c_on_bar(view)
@@ -152,31 +147,13 @@ cdef class _BarIter:
 
 
 @cython.final
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class BarLoop:
-    """Drive one run over the exec bars of ``feeds`` with one reusable view.
-
-    Parameters
-    ----------
-    feeds : MultiTFFeedStore
-        Exec feed plus optional MTF, HTF and 1-minute feeds.
-    start, end : int
-        Exec bar range ``[start, end)`` to run; ``end`` defaults to the number of exec bars.
-        Bars before ``start`` are warmup (readable through history, never evaluated).
-    quote_feed : FeedStore, optional
-        The 1-minute feed, if ``feeds`` has none: the loop then runs on (and :attr:`feeds` is) a
-        copy of ``feeds`` with it. A different feed than ``feeds.quote_feed`` is a ConfigError.
-    history_config : HistoryConfig, optional
-        History windows the strategy needs; the strategy runs only once they are full.
-    initial_exchange : object, optional
-        ``view.exchange`` at the start of every run (e.g. ``ExchangeState.flat(10_000)``).
-
-    Raises
-    ------
-    ConfigError
-        ``start``/``end`` out of range or not ints, ``history_config`` of the wrong type.
-    DataError
-        ``feeds`` is not a MultiTFFeedStore or its exec feed is empty.
-    """
+    __doc__ = signed(
+        "BarLoop(feeds, start=0, end=None, quote_feed=None, history_config=None, "
+        "initial_exchange=None)",
+        DOCS["BarLoop"],
+    )
 
     def __init__(self, feeds, start=0, end=None, quote_feed=None, history_config=None,
                  initial_exchange=None):
@@ -317,34 +294,6 @@ cdef class BarLoop:
         return it
 
     def run(self, strategy, exchange=None, tracker=None, on_snapshot=None):
-        """Run ``strategy`` over ``[start, end)`` and return the recorded signals.
-
-        Parameters
-        ----------
-        strategy : callable or CythonStrategy
-            ``strategy(view)`` returns a signal (see :func:`signal_code`); a ``prepare(view)``
-            method, if present, is called once before the first bar.
-        exchange : object, optional
-            ``on_bar(i, view)`` before the strategy (its non-None return value becomes
-            ``view.exchange``) and ``on_signal(i, code, view)`` after it.
-        tracker : object, optional
-            A ``StateTracker`` or any object with ``on_bar_start``, ``on_warmup_check``,
-            ``on_history_check``, ``on_signal_evaluated`` and ``on_bar_end``.
-        on_snapshot : callable, optional
-            ``on_snapshot(view, exec_idx, htf_idx, mtf_idx)`` every bar of ``[start, end)``, before
-            the strategy (an index is -1 while that role has no closed bar).
-
-        Returns
-        -------
-        LoopResult
-
-        Raises
-        ------
-        ConfigError
-            A callable or hook is missing.
-        DataError
-            The strategy returned something that is not a signal.
-        """
         cdef:
             intp_t i, start = self._start, end = self._end, hist = self._history_start
             intp_t first_eval = min(max(start, hist), end)
@@ -434,3 +383,6 @@ def _rebuild_loop(cls, feeds, start, end, history_config, initial_exchange):
     loop = cls.__new__(cls)
     BarLoop.__init__(loop, feeds, start, end, None, history_config, initial_exchange)
     return loop
+
+
+attach(globals(), DOCS)

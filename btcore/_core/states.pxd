@@ -1,6 +1,6 @@
 # State objects of the signal / action / gate machines. Cython code (the tracker, a Cython
 # strategy) cimports this for the C constants and the C-level fields; the values of the
-# constants equal the IntEnums of btcore._pure.state_tables (checked when the module loads).
+# constants equal the IntEnums of btcore._shared.state_tables (checked when the module loads).
 from btcore._core._typedefs cimport float64_t, intp_t, int64_t
 
 cdef enum:

@@ -1,7 +1,7 @@
 # cython: auto_pickle=False
 """Signal, action, gate and block state objects (compiled twin of ``btcore._pure.states``).
 
-The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar functions in
+The machines are the tables in :mod:`btcore._shared.state_tables`; the per-bar functions in
 ``btcore._core.transitions`` derive triggers from their inputs and apply them through those tables.
 State objects are immutable: unchanged states are shared between consecutive blocks.
 
@@ -17,7 +17,7 @@ from libc.math cimport INFINITY
 
 import math
 
-from btcore._pure.state_tables import (
+from btcore._shared.state_tables import (
     ACTION_TABLE,
     ACTION_TRANSITIONS,
     GATE_CODE_DESCRIPTIONS,
@@ -34,7 +34,7 @@ from btcore._pure.state_tables import (
     next_action_value,
     next_signal_value,
 )
-from btcore._pure.state_tables import (
+from btcore._shared.state_tables import (
     _check_bar,
     _check_raw_direction,
     _value,
@@ -50,8 +50,10 @@ from btcore._pure.state_tables import (
     _signal_to_dict,
     _unpack_triggers,
 )
-from btcore._pure._boundary import as_double
-from btcore._pure.states import _context_repr
+from btcore._shared.boundary import as_double
+from btcore._shared.states import _context_repr
+from btcore._shared.docs import attach, signed
+from btcore._shared.states import DOCS
 
 __all__ = [
     "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",
@@ -85,7 +87,7 @@ def _check_c_constants():
     for enum, values in c_values.items():
         if tuple(int(m) for m in enum) != values:
             raise ImportError(f"btcore._core.states: C constants of {enum.__name__} differ from "
-                              "btcore._pure.state_tables; rebuild the extension")
+                              "btcore._shared.state_tables; rebuild the extension")
     return c_values
 
 
@@ -115,20 +117,9 @@ cdef class _Value:
 # Gate result
 
 @cython.no_gc
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class GateResult(_Value):
-    """Outcome of the gates of one bar (immutable, hashable, compared by value).
-
-    Parameters
-    ----------
-    passed : bool
-        True when every gate passed.
-    code : GateCode
-        ``G_PASS``, or the first failing gate in :data:`GATE_ORDER`.
-    codes : tuple of GateCode
-        Every failing gate in evaluation order (``(G_PASS,)`` for a pass).
-    reason : str or None
-        Why the first failing gate failed (None for a pass).
-    """
+    __doc__ = signed("GateResult(passed, code, codes=(), reason=None)", DOCS["GateResult"])
 
     def __cinit__(self):
         self.passed = True
@@ -144,12 +135,10 @@ cdef class GateResult(_Value):
 
     @classmethod
     def pass_(cls):
-        """The passing result ``GateResult(True, G_PASS, (G_PASS,), None)`` (one shared object)."""
         return PASS_RESULT
 
     @classmethod
     def fail_(cls, code, reason=None, additional_codes=None):
-        """A failing result for ``code`` (reason defaults to the code's description)."""
         code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
         if reason is None:
             reason = GateCode.get_description(code)
@@ -186,22 +175,13 @@ PASS_RESULT = _new_gate(True, G_PASS, (GateCode.G_PASS,), None)
 # Signal state
 
 @cython.no_gc
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class SignalState(_Value):
-    """State of the current signal (immutable; the per-bar functions return new objects).
-
-    Parameters
-    ----------
-    value : SignalStateValue
-        Current state.
-    direction : int
-        1 long, -1 short, 0 none.
-    detected_bar, confirmed_bar, consumed_bar : int
-        Bar of the DETECT, CONFIRM and CONSUME transitions (-1 until they happen).
-    gate_result : GateResult or None
-        Gate result of the bar of the last transition.
-    signal_id : int
-        Id of the signal (ids are issued 1, 2, 3, ... by DETECT; 0 = no signal).
-    """
+    __doc__ = signed(
+        "SignalState(value=SignalStateValue.NONE, direction=0, detected_bar=-1, "
+        "confirmed_bar=-1, consumed_bar=-1, gate_result=None, signal_id=0)",
+        DOCS["SignalState"],
+    )
 
     def __init__(self, value=SignalStateValue.NONE, direction=0, detected_bar=-1,
                  confirmed_bar=-1, consumed_bar=-1, gate_result=None, signal_id=0):
@@ -267,15 +247,12 @@ cdef class SignalState(_Value):
         return self.value_c == SIG_EXPIRED or self.value_c == SIG_CONSUMED
 
     def can_transition_to(self, target):
-        """True when ``target`` is one edge away in ``SIGNAL_TABLE``."""
         return target in SIGNAL_TRANSITIONS[self.value]
 
     def bars_since_detected(self, current_bar):
-        """``current_bar - detected_bar`` (-1 when there is no detection)."""
         return -1 if self.detected_bar < 0 else current_bar - self.detected_bar
 
     def bars_since_confirmed(self, current_bar):
-        """``current_bar - confirmed_bar`` (-1 when not confirmed)."""
         return -1 if self.confirmed_bar < 0 else current_bar - self.confirmed_bar
 
     def to_dict(self):
@@ -306,25 +283,13 @@ SIGNAL_NONE = make_signal(SIG_NONE, 0, -1, -1, -1, None, 0)
 # Action state
 
 @cython.no_gc
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class ActionState(_Value):
-    """State of the order acting on a confirmed signal (immutable).
-
-    Parameters
-    ----------
-    value : ActionStateValue
-        Current state.
-    direction : int
-        Direction of the signal being acted on (1, -1; 0 when idle).
-    size_usdt : float
-        Size reported by the SIZE step (0.0 before).
-    submitted_bar, filled_bar : int
-        Bar of the SUBMIT and FILL transitions (-1 until they happen).
-    reject_reason : str or None
-        Why the action ended without a fill (REJECTED, CANCELED, or the reason of the last
-        DISARM / ABANDON back to IDLE).
-    signal_id : int, keyword-only
-        Id of the signal this action acts on (0 when idle). Kept from the older reference API.
-    """
+    __doc__ = signed(
+        "ActionState(value=ActionStateValue.IDLE, direction=0, size_usdt=0.0, "
+        "submitted_bar=-1, filled_bar=-1, reject_reason=None, signal_id=0, *)",
+        DOCS["ActionState"],
+    )
 
     def __init__(self, value=ActionStateValue.IDLE, direction=0, size_usdt=0.0, submitted_bar=-1,
                  filled_bar=-1, reject_reason=None, *, signal_id=0):
@@ -379,7 +344,6 @@ cdef class ActionState(_Value):
         return self.value_c >= ACT_FILLED
 
     def can_transition_to(self, target):
-        """True when ``target`` is one edge away in ``ACTION_TABLE``."""
         return target in ACTION_TRANSITIONS[self.value]
 
     def to_dict(self):
@@ -409,32 +373,16 @@ ACTION_IDLE = make_action(ACT_IDLE, 0, 0.0, -1, -1, None, 0)
 # ---------------------------------------------------------------------------------------------
 # Gates
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class GateContext:
-    """Inputs of the gates of one bar (mutable; ``evaluate_gates`` reads it).
-
-    Parameters
-    ----------
-    bar_idx, warmup_bars : int
-        Gate 1 (warmup) fails while ``bar_idx < warmup_bars``.
-    history_bars, required_history_bars : int
-        Gate 2 (history) fails while ``history_bars < required_history_bars``.
-    cache_ready : bool
-        Gate 3 fails when False.
-    current_drawdown_pct, max_drawdown_limit_pct : float
-        Gate 5 fails unless ``current_drawdown_pct < max_drawdown_limit_pct``.
-    available_margin, required_margin : float
-        Gate 6 fails unless ``available_margin >= required_margin``.
-    position_count, max_positions : int
-        Gate 8 fails while ``position_count >= max_positions``.
-    current_exposure_pct, max_exposure_pct : float
-        Gate 9 fails unless ``current_exposure_pct < max_exposure_pct``.
-    cooldown_bars_remaining : int
-        Gate 7 fails while > 0.
-    risk_policy_passed : bool
-        Gate 4 fails when False.
-    risk_policy_reason : str or None
-        Reason reported for gate 4.
-    """
+    __doc__ = signed(
+        "GateContext(bar_idx=0, warmup_bars=0, history_bars=0, cache_ready=True, "
+        "current_drawdown_pct=0.0, max_drawdown_limit_pct=100.0, available_margin=math.inf, "
+        "required_margin=0.0, position_count=0, max_positions=100, current_exposure_pct=0.0, "
+        "max_exposure_pct=100.0, cooldown_bars_remaining=0, risk_policy_passed=True, "
+        "risk_policy_reason=None, required_history_bars=0)",
+        DOCS["GateContext"],
+    )
 
     def __init__(self, bar_idx=0, warmup_bars=0, history_bars=0, cache_ready=True,
                  current_drawdown_pct=0.0, max_drawdown_limit_pct=100.0,
@@ -562,12 +510,6 @@ cdef GateResult _evaluate(int64_t bar_idx, int64_t warmup_bars, int64_t history_
 
 
 def evaluate_gates(GateContext ctx not None):
-    """Evaluate all nine gates of ``ctx`` (collect-all, fixed order ``GATE_ORDER``).
-
-    Every gate is evaluated; ``codes`` lists all failures in order, ``code`` and ``reason`` are
-    those of the first failure. A gate passes only when its pass condition is true, so a NaN input
-    fails its gate (the reason says NaN). No failure returns ``GateResult.pass_()``.
-    """
     return _evaluate(ctx.bar_idx, ctx.warmup_bars, ctx.history_bars, ctx.required_history_bars,
                      ctx.cache_ready, ctx.risk_policy_passed, ctx.risk_policy_reason,
                      ctx.current_drawdown_pct, ctx.max_drawdown_limit_pct, ctx.available_margin,
@@ -576,13 +518,11 @@ def evaluate_gates(GateContext ctx not None):
 
 
 def evaluate_warmup_gate(int64_t bar_idx, int64_t warmup_bars):
-    """Gate 1 alone: fails while ``bar_idx < warmup_bars``."""
     return _evaluate(bar_idx, warmup_bars, 0, 0, True, True, None, 0.0, 100.0, INFINITY, 0.0,
                      0, 0, 1, 0.0, 100.0)
 
 
 def evaluate_margin_gate(float64_t available_margin, float64_t required_margin):
-    """Gate 6 alone: fails unless ``available_margin >= required_margin`` (NaN fails)."""
     return _evaluate(0, 0, 0, 0, True, True, None, 0.0, 100.0, available_margin, required_margin,
                      0, 0, 1, 0.0, 100.0)
 
@@ -603,24 +543,13 @@ cdef inline GateResult _gate_of(BlockState b):
 
 
 @cython.no_gc
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class BlockState(_Value):
-    """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
-
-    Parameters
-    ----------
-    bar_idx : int
-        The bar.
-    signal : SignalState
-        Signal state at the end of the bar.
-    action : ActionState
-        Action state at the end of the bar.
-    gate : GateResult
-        Gate result of the bar.
-    raw_signal_direction : int
-        Direction reported by the strategy (1, -1, 0, or 2 for FLAT).
-    signal_triggers, action_triggers : sequence of SignalTrigger / ActionTrigger, keyword-only
-        Triggers applied during the bar, in order (each one edge of the machine's table).
-    """
+    __doc__ = signed(
+        "BlockState(bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, "
+        "signal_triggers=(), *, action_triggers=())",
+        DOCS["BlockState"],
+    )
 
     def __init__(self, bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, *,
                  signal_triggers=(), action_triggers=()):
@@ -720,7 +649,6 @@ cdef class BlockState(_Value):
         return _action_of(self).value_c == ACT_REJECTED
 
     def summary(self):
-        """One line: ``bar=<i> | signal=<STATE>(<DIR>) | action=<STATE> | blocked=<CODE>``."""
         return _block_summary(self)
 
     def to_dict(self):
@@ -745,20 +673,19 @@ cdef BlockState make_block(int64_t bar_idx, SignalState signal, ActionState acti
 
 
 def create_block_state(bar_idx, signal, action, gate, raw_signal_direction=0):
-    """A :class:`BlockState` from its parts (no triggers)."""
     return BlockState(bar_idx, signal, action, gate, raw_signal_direction)
 
 
 def reset_signal_state():
-    """A signal in NONE (the shared NONE object)."""
     return SIGNAL_NONE
 
 
 def reset_action_state():
-    """An action in IDLE (the shared IDLE object)."""
     return ACTION_IDLE
 
 
 def reset_block_state(bar_idx=0):
-    """A block with a NONE signal, an IDLE action and a passing gate."""
     return BlockState(bar_idx)
+
+
+attach(globals(), DOCS)

@@ -15,14 +15,16 @@ from btcore._core.states cimport (
     SignalState, make_action, make_signal,
 )
 
-from btcore._pure._boundary import as_double
-from btcore._pure.state_tables import ACTION_TABLE, SIGNAL_TABLE, _check_bar, _transition_ints
-from btcore._pure.transitions import (
+from btcore._shared.boundary import as_double
+from btcore._shared.state_tables import ACTION_TABLE, SIGNAL_TABLE, _check_bar, _transition_ints
+from btcore._shared.transitions import (
     REASON_NOT_SUBMITTED,
     REASON_SIGNAL_GONE,
     _check_direction,
     _check_gate,
 )
+from btcore._shared.docs import attach
+from btcore._shared.transitions import DOCS
 
 __all__ = ["transition_signal_state", "transition_action_state"]
 
@@ -51,7 +53,7 @@ _load_tables()
 cdef inline int _sig_step(int v, int t) except -1:
     cdef int n = SIG_NEXT[v][t]
     if n < 0:  # unreachable while the derivation rules match the table; kept as a named error
-        from btcore._pure.state_tables import next_signal_value
+        from btcore._shared.state_tables import next_signal_value
         next_signal_value(v, t)
     return n
 
@@ -59,7 +61,7 @@ cdef inline int _sig_step(int v, int t) except -1:
 cdef inline int _act_step(int v, int t) except -1:
     cdef int n = ACT_NEXT[v][t]
     if n < 0:
-        from btcore._pure.state_tables import next_action_value
+        from btcore._shared.state_tables import next_action_value
         next_action_value(v, t)
     return n
 
@@ -248,35 +250,6 @@ def transition_signal_state(prev_state, bar_idx, signal_detected,
                             signal_direction, gate_result, action_taken,
                             next_signal_id, confirmation_bars=1, *,
                             expiry_bars=1):
-    """Advance the signal machine by one bar (pure: ``prev_state`` is never changed).
-
-    Parameters
-    ----------
-    prev_state : SignalState
-        State at the end of the previous bar.
-    bar_idx : int
-        This bar.
-    signal_detected : bool
-        The strategy emitted an entry signal on this bar.
-    signal_direction : int
-        Its direction (1 long, -1 short); ignored when ``signal_detected`` is False.
-    gate_result : GateResult
-        Gate result of this bar (stored on the new state).
-    action_taken : bool
-        An order was submitted on this bar (a CONFIRMED signal becomes CONSUMED).
-    next_signal_id : int
-        Id given to a signal this bar detects.
-    confirmation_bars : int
-        Consecutive bars a raw signal must be seen before CONFIRM (1 = immediately).
-    expiry_bars : int, keyword-only
-        A CONFIRMED signal not acted on by bar ``confirmed_bar + expiry_bars`` EXPIRES
-        (0 = only an opposite signal expires it).
-
-    Returns
-    -------
-    SignalState
-        The new state; ``prev_state`` itself when no trigger applied.
-    """
     if not isinstance(prev_state, SignalState):
         raise TypeError(f"prev_state must be a SignalState, got {prev_state!r}")
     if confirmation_bars < 1 or expiry_bars < 0:
@@ -296,38 +269,6 @@ def transition_action_state(prev_state, bar_idx, signal_confirmed,
                             order_rejected, reject_reason=None, *,
                             signal_id=0, order_canceled=False,
                             cancel_reason=None):
-    """Advance the action machine by one bar, several steps if the bar reports several events.
-
-    Parameters
-    ----------
-    prev_state : ActionState
-        State at the end of the previous bar.
-    bar_idx : int
-        This bar.
-    signal_confirmed : bool
-        The signal is CONFIRMED on this bar (or was, before this bar consumed it).
-    signal_direction : int
-        Its direction (1 or -1 when confirmed).
-    gate_result : GateResult
-        Gate result of this bar.
-    size_computed, size_usdt : bool, float
-        The engine sized an order on this bar, and the size.
-    order_submitted, order_filled, order_rejected : bool
-        Order events of this bar.
-    reject_reason : str, optional
-        Reason of the rejection.
-    signal_id : int, keyword-only
-        Id of the confirmed signal (an ACTIONABLE action for another id is DISARMed).
-    order_canceled : bool, keyword-only
-        The submitted order was withdrawn on this bar.
-    cancel_reason : str, keyword-only, optional
-        Reason of the cancelation.
-
-    Returns
-    -------
-    ActionState
-        The new state; ``prev_state`` itself when no trigger applied.
-    """
     if not isinstance(prev_state, ActionState):
         raise TypeError(f"prev_state must be an ActionState, got {prev_state!r}")
     direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
@@ -339,3 +280,6 @@ def transition_action_state(prev_state, bar_idx, signal_confirmed,
                             as_double(size_usdt, "size_usdt"),
                             bool(order_submitted), bool(order_filled), bool(order_rejected),
                             bool(order_canceled), reject_reason, cancel_reason, &packed, &used)
+
+
+attach(globals(), DOCS)

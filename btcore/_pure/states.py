@@ -1,6 +1,6 @@
 """Signal, action, gate and block state machines (pure-Python twin of ``btcore._core.states``).
 
-The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar functions here derive
+The machines are the tables in :mod:`btcore._shared.state_tables`; the per-bar functions here derive
 triggers from their inputs and apply them through those tables, several per bar when the inputs
 call for it (``docs/STATE_MACHINES.md`` gives the rules). State objects are immutable: a function
 returns the same object when nothing changed, so consecutive blocks share unchanged states.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Optional
 
-from ._boundary import as_double, as_int64
-from .state_tables import (
+from .._shared.boundary import as_double, as_int64
+from .._shared.state_tables import (
     _check_bar,
     _check_raw_direction,
     _value,
@@ -46,6 +46,12 @@ from .state_tables import (
     format_gate_reason,
     next_action_value,
     next_signal_value,
+)
+from .._shared.docs import attach
+from .._shared.states import (
+    DOCS,
+    _CONTEXT_FIELDS,
+    _context_repr,
 )
 
 __all__ = [
@@ -99,19 +105,7 @@ class _Frozen:
 # Gate result
 
 class GateResult(_Frozen):
-    """Outcome of the gates of one bar (immutable, hashable, compared by value).
-
-    Parameters
-    ----------
-    passed : bool
-        True when every gate passed.
-    code : GateCode
-        ``G_PASS``, or the first failing gate in :data:`GATE_ORDER`.
-    codes : tuple of GateCode
-        Every failing gate in evaluation order (``(G_PASS,)`` for a pass).
-    reason : str or None
-        Why the first failing gate failed (None for a pass).
-    """
+    __doc__ = DOCS["GateResult"]
 
     __slots__ = ("passed", "code", "codes", "reason")
     passed: bool
@@ -129,13 +123,11 @@ class GateResult(_Frozen):
 
     @classmethod
     def pass_(cls) -> "GateResult":
-        """The passing result ``GateResult(True, G_PASS, (G_PASS,), None)`` (one shared object)."""
         return _PASS
 
     @classmethod
     def fail_(cls, code: int, reason: Optional[str] = None,
               additional_codes: Optional[Iterable[int]] = None) -> "GateResult":
-        """A failing result for ``code`` (reason defaults to the code's description)."""
         code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
         if reason is None:
             reason = GateCode.get_description(code)
@@ -164,21 +156,7 @@ _with_defaults(GateResult,
 # Signal state
 
 class SignalState(_Frozen):
-    """State of the current signal (immutable; the per-bar functions return new objects).
-
-    Parameters
-    ----------
-    value : SignalStateValue
-        Current state.
-    direction : int
-        1 long, -1 short, 0 none.
-    detected_bar, confirmed_bar, consumed_bar : int
-        Bar of the DETECT, CONFIRM and CONSUME transitions (-1 until they happen).
-    gate_result : GateResult or None
-        Gate result of the bar of the last transition.
-    signal_id : int
-        Id of the signal (ids are issued 1, 2, 3, ... by DETECT; 0 = no signal).
-    """
+    __doc__ = DOCS["SignalState"]
 
     __slots__ = ("value", "direction", "detected_bar", "confirmed_bar", "consumed_bar",
                  "gate_result", "signal_id")
@@ -250,15 +228,12 @@ class SignalState(_Frozen):
         return self.value == _S.EXPIRED or self.value == _S.CONSUMED
 
     def can_transition_to(self, target: int) -> bool:
-        """True when ``target`` is one edge away in ``SIGNAL_TABLE``."""
         return target in SIGNAL_TRANSITIONS[self.value]
 
     def bars_since_detected(self, current_bar: int) -> int:
-        """``current_bar - detected_bar`` (-1 when there is no detection)."""
         return -1 if self.detected_bar < 0 else current_bar - self.detected_bar
 
     def bars_since_confirmed(self, current_bar: int) -> int:
-        """``current_bar - confirmed_bar`` (-1 when not confirmed)."""
         return -1 if self.confirmed_bar < 0 else current_bar - self.confirmed_bar
 
     def to_dict(self) -> dict[str, Any]:
@@ -279,24 +254,7 @@ _with_defaults(SignalState,
 # Action state
 
 class ActionState(_Frozen):
-    """State of the order acting on a confirmed signal (immutable).
-
-    Parameters
-    ----------
-    value : ActionStateValue
-        Current state.
-    direction : int
-        Direction of the signal being acted on (1, -1; 0 when idle).
-    size_usdt : float
-        Size reported by the SIZE step (0.0 before).
-    submitted_bar, filled_bar : int
-        Bar of the SUBMIT and FILL transitions (-1 until they happen).
-    reject_reason : str or None
-        Why the action ended without a fill (REJECTED, CANCELED, or the reason of the last
-        DISARM / ABANDON back to IDLE).
-    signal_id : int, keyword-only
-        Id of the signal this action acts on (0 when idle). Kept from the older reference API.
-    """
+    __doc__ = DOCS["ActionState"]
 
     __slots__ = ("value", "direction", "size_usdt", "submitted_bar", "filled_bar",
                  "reject_reason", "signal_id")
@@ -356,7 +314,6 @@ class ActionState(_Frozen):
         return self.value >= _A.FILLED
 
     def can_transition_to(self, target: int) -> bool:
-        """True when ``target`` is one edge away in ``ACTION_TABLE``."""
         return target in ACTION_TRANSITIONS[self.value]
 
     def to_dict(self) -> dict[str, Any]:
@@ -375,12 +332,6 @@ _with_defaults(ActionState,
 
 # ---------------------------------------------------------------------------------------------
 # Gates
-
-_CONTEXT_FIELDS = ("bar_idx", "warmup_bars", "history_bars", "cache_ready", "current_drawdown_pct",
-                   "max_drawdown_limit_pct", "available_margin", "required_margin", "position_count",
-                   "max_positions", "current_exposure_pct", "max_exposure_pct",
-                   "cooldown_bars_remaining", "risk_policy_passed", "risk_policy_reason",
-                   "required_history_bars")
 
 
 class _Field:
@@ -404,31 +355,7 @@ class _Field:
 
 
 class GateContext:
-    """Inputs of the gates of one bar (mutable; ``evaluate_gates`` reads it).
-
-    Parameters
-    ----------
-    bar_idx, warmup_bars : int
-        Gate 1 (warmup) fails while ``bar_idx < warmup_bars``.
-    history_bars, required_history_bars : int
-        Gate 2 (history) fails while ``history_bars < required_history_bars``.
-    cache_ready : bool
-        Gate 3 fails when False.
-    current_drawdown_pct, max_drawdown_limit_pct : float
-        Gate 5 fails unless ``current_drawdown_pct < max_drawdown_limit_pct``.
-    available_margin, required_margin : float
-        Gate 6 fails unless ``available_margin >= required_margin``.
-    position_count, max_positions : int
-        Gate 8 fails while ``position_count >= max_positions``.
-    current_exposure_pct, max_exposure_pct : float
-        Gate 9 fails unless ``current_exposure_pct < max_exposure_pct``.
-    cooldown_bars_remaining : int
-        Gate 7 fails while > 0.
-    risk_policy_passed : bool
-        Gate 4 fails when False.
-    risk_policy_reason : str or None
-        Reason reported for gate 4.
-    """
+    __doc__ = DOCS["GateContext"]
 
     __slots__ = tuple("_" + name for name in _CONTEXT_FIELDS)
     bar_idx = _Field(as_int64)
@@ -484,10 +411,6 @@ _with_defaults(GateContext,
                                                  True, None, 0))})
 
 
-def _context_repr(ctx: Any) -> str:
-    return "GateContext(" + ", ".join(f"{k}={getattr(ctx, k)!r}" for k in _CONTEXT_FIELDS) + ")"
-
-
 def _gate_result(bar_idx: int, warmup_bars: int, history_bars: int, required_history_bars: int,
                  cache_ready: bool, risk_passed: bool, risk_reason: Optional[str], dd: float,
                  dd_limit: float, avail: float, req: float, cooldown: int, positions: int,
@@ -516,12 +439,6 @@ def _gate_result(bar_idx: int, warmup_bars: int, history_bars: int, required_his
 
 
 def evaluate_gates(ctx: GateContext) -> GateResult:
-    """Evaluate all nine gates of ``ctx`` (collect-all, fixed order ``GATE_ORDER``).
-
-    Every gate is evaluated; ``codes`` lists all failures in order, ``code`` and ``reason`` are
-    those of the first failure. A gate passes only when its pass condition is true, so a NaN input
-    fails its gate (the reason says NaN). No failure returns ``GateResult.pass_()``.
-    """
     return _gate_result(ctx.bar_idx, ctx.warmup_bars, ctx.history_bars, ctx.required_history_bars,
                         ctx.cache_ready, ctx.risk_policy_passed, ctx.risk_policy_reason,
                         ctx.current_drawdown_pct, ctx.max_drawdown_limit_pct, ctx.available_margin,
@@ -530,13 +447,11 @@ def evaluate_gates(ctx: GateContext) -> GateResult:
 
 
 def evaluate_warmup_gate(bar_idx: int, warmup_bars: int) -> GateResult:
-    """Gate 1 alone: fails while ``bar_idx < warmup_bars``."""
     return _gate_result(as_int64(bar_idx, "bar_idx"), as_int64(warmup_bars, "warmup_bars"), 0, 0, True, True,
                         None, 0.0, 100.0, math.inf, 0.0, 0, 0, 1, 0.0, 100.0)
 
 
 def evaluate_margin_gate(available_margin: float, required_margin: float) -> GateResult:
-    """Gate 6 alone: fails unless ``available_margin >= required_margin`` (NaN fails)."""
     return _gate_result(0, 0, 0, 0, True, True, None, 0.0, 100.0, as_double(available_margin, "available_margin"),
                         as_double(required_margin, "required_margin"), 0, 0, 1, 0.0, 100.0)
 
@@ -545,23 +460,7 @@ def evaluate_margin_gate(available_margin: float, required_margin: float) -> Gat
 # Block state
 
 class BlockState(_Frozen):
-    """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
-
-    Parameters
-    ----------
-    bar_idx : int
-        The bar.
-    signal : SignalState
-        Signal state at the end of the bar.
-    action : ActionState
-        Action state at the end of the bar.
-    gate : GateResult
-        Gate result of the bar.
-    raw_signal_direction : int
-        Direction reported by the strategy (1, -1, 0, or 2 for FLAT).
-    signal_triggers, action_triggers : sequence of SignalTrigger / ActionTrigger, keyword-only
-        Triggers applied during the bar, in order (each one edge of the machine's table).
-    """
+    __doc__ = DOCS["BlockState"]
 
     __slots__ = ("bar_idx", "signal", "action", "gate", "raw_signal_direction", "_sig_trig",
                  "_act_trig")
@@ -659,7 +558,6 @@ class BlockState(_Frozen):
         return self.action.value == _A.REJECTED
 
     def summary(self) -> str:
-        """One line: ``bar=<i> | signal=<STATE>(<DIR>) | action=<STATE> | blocked=<CODE>``."""
         return _block_summary(self)
 
     def to_dict(self) -> dict[str, Any]:
@@ -714,20 +612,19 @@ _ACTION_FIELDS = ActionState.__slots__
 
 def create_block_state(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,
                        raw_signal_direction: int = 0) -> BlockState:
-    """A :class:`BlockState` from its parts (no triggers)."""
     return BlockState(bar_idx, signal, action, gate, raw_signal_direction)
 
 
 def reset_signal_state() -> SignalState:
-    """A signal in NONE (the shared NONE object)."""
     return _SIGNAL_NONE
 
 
 def reset_action_state() -> ActionState:
-    """An action in IDLE (the shared IDLE object)."""
     return _ACTION_IDLE
 
 
 def reset_block_state(bar_idx: int = 0) -> BlockState:
-    """A block with a NONE signal, an IDLE action and a passing gate."""
     return BlockState(bar_idx)
+
+
+attach(globals(), DOCS)
