@@ -17,27 +17,9 @@ from libc.math cimport INFINITY
 
 import math
 
+# The tables, enums and config of the machines are part of this module's API, as they are.
+from btcore._shared.state_tables import *  # noqa: F401,F403
 from btcore._shared.state_tables import (
-    ACTION_TABLE,
-    ACTION_TRANSITIONS,
-    GATE_CODE_DESCRIPTIONS,
-    GATE_ORDER,
-    SIGNAL_TABLE,
-    SIGNAL_TRANSITIONS,
-    ActionStateValue,
-    ActionTrigger,
-    GateCode,
-    SignalStateValue,
-    SignalTrigger,
-    StateTrackerConfig,
-    format_gate_reason,
-    next_action_value,
-    next_signal_value,
-)
-from btcore._shared.state_tables import (
-    _check_bar,
-    _check_raw_direction,
-    _value,
     _action_repr,
     _action_to_dict,
     _block_summary,
@@ -45,24 +27,24 @@ from btcore._shared.state_tables import (
     _check_member,
     _gate_repr,
     _gate_to_dict,
-    _pack_triggers,
     _signal_repr,
     _signal_to_dict,
     _unpack_triggers,
+    _value,
 )
-from btcore._shared.boundary import as_double
-from btcore._shared.states import _context_repr
 from btcore._shared.docs import attach, signed
-from btcore._shared.states import DOCS
+from btcore._shared.states import (
+    DOCS,
+    NAMES,
+    _context_repr,
+    action_fields,
+    block_fields,
+    context_reduce,
+    set_context,
+    signal_fields,
+)
 
-__all__ = [
-    "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",
-    "GATE_CODE_DESCRIPTIONS", "GATE_ORDER", "SIGNAL_TABLE", "ACTION_TABLE", "SIGNAL_TRANSITIONS",
-    "ACTION_TRANSITIONS", "next_signal_value", "next_action_value", "StateTrackerConfig",
-    "GateResult", "SignalState", "ActionState", "GateContext", "BlockState",
-    "reset_signal_state", "reset_action_state", "reset_block_state", "create_block_state",
-    "evaluate_gates", "evaluate_warmup_gate", "evaluate_margin_gate",
-]
+__all__ = list(NAMES)
 
 cdef tuple _SIG_MEMBERS = tuple(SignalStateValue)
 cdef tuple _ACT_MEMBERS = tuple(ActionStateValue)
@@ -72,8 +54,8 @@ cdef tuple _GATE_MEMBERS = tuple(GateCode)
 def _check_c_constants():
     # The C constants of states.pxd must equal the shared IntEnums; a mismatch is a build bug.
     c_values = {
-        SignalStateValue: (SIG_NONE, SIG_CANDIDATE, SIG_CONFIRMING, SIG_CONFIRMED, SIG_EXPIRED,
-                           SIG_CONSUMED),
+        SignalStateValue: (SS_NONE, SS_CANDIDATE, SS_CONFIRMING, SS_CONFIRMED, SS_EXPIRED,
+                           SS_CONSUMED),
         ActionStateValue: (ACT_IDLE, ACT_ACTIONABLE, ACT_SIZING, ACT_SUBMITTED, ACT_FILLED,
                            ACT_REJECTED, ACT_CANCELED),
         GateCode: (G_PASS, G_WARMUP_REMAINING, G_HISTORY_NOT_READY, G_CACHE_NOT_READY,
@@ -185,16 +167,9 @@ cdef class SignalState(_Value):
 
     def __init__(self, value=SignalStateValue.NONE, direction=0, detected_bar=-1,
                  confirmed_bar=-1, consumed_bar=-1, gate_result=None, signal_id=0):
-        if direction not in (-1, 0, 1):
-            raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
-        if gate_result is not None and not isinstance(gate_result, GateResult):
-            raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
-        value_c = int(_check_member(_SIG_MEMBERS, value, "SignalState.value"))
-        bars = (_check_bar(detected_bar, "SignalState.detected_bar"),
-                _check_bar(confirmed_bar, "SignalState.confirmed_bar"),
-                _check_bar(consumed_bar, "SignalState.consumed_bar"))
-        sid = _check_bar(signal_id, "SignalState.signal_id", 0)
-        self.value_c = value_c
+        member, bars, sid = signal_fields(value, direction, detected_bar, confirmed_bar, consumed_bar,
+                                          gate_result, signal_id, GateResult)
+        self.value_c = int(member)
         self.direction = direction
         self.detected_bar, self.confirmed_bar, self.consumed_bar = bars
         self.gate_result = gate_result
@@ -219,32 +194,32 @@ cdef class SignalState(_Value):
     @property
     def is_none(self):
         """True in NONE."""
-        return self.value_c == SIG_NONE
+        return self.value_c == SS_NONE
 
     @property
     def is_candidate(self):
         """True in CANDIDATE."""
-        return self.value_c == SIG_CANDIDATE
+        return self.value_c == SS_CANDIDATE
 
     @property
     def is_confirmed(self):
         """True in CONFIRMED."""
-        return self.value_c == SIG_CONFIRMED
+        return self.value_c == SS_CONFIRMED
 
     @property
     def is_consumed(self):
         """True in CONSUMED."""
-        return self.value_c == SIG_CONSUMED
+        return self.value_c == SS_CONSUMED
 
     @property
     def is_expired(self):
         """True in EXPIRED."""
-        return self.value_c == SIG_EXPIRED
+        return self.value_c == SS_EXPIRED
 
     @property
     def is_terminal(self):
         """True in EXPIRED or CONSUMED (the signal is finished)."""
-        return self.value_c == SIG_EXPIRED or self.value_c == SIG_CONSUMED
+        return self.value_c == SS_EXPIRED or self.value_c == SS_CONSUMED
 
     def can_transition_to(self, target):
         return target in SIGNAL_TRANSITIONS[self.value]
@@ -276,7 +251,7 @@ cdef SignalState make_signal(int value, int direction, int64_t detected_bar, int
     return s
 
 
-SIGNAL_NONE = make_signal(SIG_NONE, 0, -1, -1, -1, None, 0)
+SIGNAL_STATE_NONE = make_signal(SS_NONE, 0, -1, -1, -1, None, 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,20 +262,14 @@ SIGNAL_NONE = make_signal(SIG_NONE, 0, -1, -1, -1, None, 0)
 cdef class ActionState(_Value):
     __doc__ = signed(
         "ActionState(value=ActionStateValue.IDLE, direction=0, size_usdt=0.0, "
-        "submitted_bar=-1, filled_bar=-1, reject_reason=None, signal_id=0, *)",
+        "submitted_bar=-1, filled_bar=-1, reject_reason=None, *, signal_id=0)",
         DOCS["ActionState"],
     )
 
     def __init__(self, value=ActionStateValue.IDLE, direction=0, size_usdt=0.0, submitted_bar=-1,
                  filled_bar=-1, reject_reason=None, *, signal_id=0):
-        if direction not in (-1, 0, 1):
-            raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
-        value_c = int(_check_member(_ACT_MEMBERS, value, "ActionState.value"))
-        size = as_double(size_usdt, "ActionState.size_usdt")
-        bars = (_check_bar(submitted_bar, "ActionState.submitted_bar"),
-                _check_bar(filled_bar, "ActionState.filled_bar"))
-        sid = _check_bar(signal_id, "ActionState.signal_id", 0)
-        self.value_c = value_c
+        member, size, bars, sid = action_fields(value, direction, size_usdt, submitted_bar, filled_bar, signal_id)
+        self.value_c = int(member)
         self.direction = direction
         self.size_usdt = size
         self.submitted_bar, self.filled_bar = bars
@@ -367,7 +336,7 @@ cdef ActionState make_action(int value, int direction, float64_t size_usdt, int6
     return a
 
 
-ACTION_IDLE = make_action(ACT_IDLE, 0, 0.0, -1, -1, None, 0)
+ACTION_STATE_IDLE = make_action(ACT_IDLE, 0, 0.0, -1, -1, None, 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,22 +359,7 @@ cdef class GateContext:
                  max_positions=100, current_exposure_pct=0.0, max_exposure_pct=100.0,
                  cooldown_bars_remaining=0, risk_policy_passed=True, risk_policy_reason=None,
                  required_history_bars=0):
-        self.bar_idx = bar_idx
-        self.warmup_bars = warmup_bars
-        self.history_bars = history_bars
-        self.cache_ready = cache_ready
-        self.current_drawdown_pct = current_drawdown_pct
-        self.max_drawdown_limit_pct = max_drawdown_limit_pct
-        self.available_margin = available_margin
-        self.required_margin = required_margin
-        self.position_count = position_count
-        self.max_positions = max_positions
-        self.current_exposure_pct = current_exposure_pct
-        self.max_exposure_pct = max_exposure_pct
-        self.cooldown_bars_remaining = cooldown_bars_remaining
-        self.risk_policy_passed = risk_policy_passed
-        self.risk_policy_reason = risk_policy_reason
-        self.required_history_bars = required_history_bars
+        set_context(self, locals())
 
     def __cinit__(self):
         # The non-zero defaults of GateContext() (the rest start at 0 / None).
@@ -415,69 +369,10 @@ cdef class GateContext:
         self.available_margin = INFINITY
 
     def __reduce__(self):
-        return (_value, (type(self), (self.bar_idx, self.warmup_bars, self.history_bars, self.cache_ready,
-                                      self.current_drawdown_pct, self.max_drawdown_limit_pct,
-                                      self.available_margin, self.required_margin, self.position_count,
-                                      self.max_positions, self.current_exposure_pct, self.max_exposure_pct,
-                                      self.cooldown_bars_remaining, self.risk_policy_passed,
-                                      self.risk_policy_reason, self.required_history_bars), {}))
+        return context_reduce(self)
 
     def __repr__(self):
         return _context_repr(self)
-
-
-cdef int gate_mask(int64_t bar_idx, int64_t warmup_bars, int64_t history_bars,
-                   int64_t required_history_bars, bint cache_ready, bint risk_passed,
-                   float64_t drawdown, float64_t drawdown_limit, float64_t available,
-                   float64_t required, int64_t cooldown, int64_t positions, int64_t max_positions,
-                   float64_t exposure, float64_t max_exposure) noexcept nogil:
-    # Each gate passes only when its pass condition is true, so a NaN input fails the gate.
-    cdef int mask = 0
-    if not bar_idx >= warmup_bars:
-        mask |= 1 << (G_WARMUP_REMAINING - 1)
-    if not history_bars >= required_history_bars:
-        mask |= 1 << (G_HISTORY_NOT_READY - 1)
-    if not cache_ready:
-        mask |= 1 << (G_CACHE_NOT_READY - 1)
-    if not risk_passed:
-        mask |= 1 << (G_RISK_BLOCK - 1)
-    if not drawdown < drawdown_limit:
-        mask |= 1 << (G_MAX_DRAWDOWN - 1)
-    if not available >= required:
-        mask |= 1 << (G_INSUFFICIENT_MARGIN - 1)
-    if not cooldown <= 0:
-        mask |= 1 << (G_COOLDOWN_ACTIVE - 1)
-    if not positions < max_positions:
-        mask |= 1 << (G_POSITION_LIMIT - 1)
-    if not exposure < max_exposure:
-        mask |= 1 << (G_EXPOSURE_LIMIT - 1)
-    return mask
-
-
-cdef void first_failure_values(int mask, int64_t bar_idx, int64_t warmup_bars,
-                               int64_t history_bars, int64_t required_history_bars,
-                               float64_t drawdown, float64_t drawdown_limit, float64_t available,
-                               float64_t required, int64_t cooldown, int64_t positions,
-                               int64_t max_positions, float64_t exposure, float64_t max_exposure,
-                               float64_t *a, float64_t *b) noexcept nogil:
-    a[0] = 0.0
-    b[0] = 0.0
-    if mask & (1 << (G_WARMUP_REMAINING - 1)):
-        a[0] = bar_idx; b[0] = warmup_bars
-    elif mask & (1 << (G_HISTORY_NOT_READY - 1)):
-        a[0] = history_bars; b[0] = required_history_bars
-    elif mask & ((1 << (G_CACHE_NOT_READY - 1)) | (1 << (G_RISK_BLOCK - 1))):
-        pass
-    elif mask & (1 << (G_MAX_DRAWDOWN - 1)):
-        a[0] = drawdown; b[0] = drawdown_limit
-    elif mask & (1 << (G_INSUFFICIENT_MARGIN - 1)):
-        a[0] = available; b[0] = required
-    elif mask & (1 << (G_COOLDOWN_ACTIVE - 1)):
-        a[0] = cooldown
-    elif mask & (1 << (G_POSITION_LIMIT - 1)):
-        a[0] = positions; b[0] = max_positions
-    elif mask & (1 << (G_EXPOSURE_LIMIT - 1)):
-        a[0] = exposure; b[0] = max_exposure
 
 
 cdef GateResult failed_result(int mask, float64_t a, float64_t b, object risk_reason):
@@ -531,11 +426,11 @@ def evaluate_margin_gate(float64_t available_margin, float64_t required_margin):
 # Block state
 
 cdef inline SignalState _signal_of(BlockState b):
-    return b._signal if b._signal is not None else SIGNAL_NONE
+    return b._signal if b._signal is not None else SIGNAL_STATE_NONE
 
 
 cdef inline ActionState _action_of(BlockState b):
-    return b._action if b._action is not None else ACTION_IDLE
+    return b._action if b._action is not None else ACTION_STATE_IDLE
 
 
 cdef inline GateResult _gate_of(BlockState b):
@@ -546,24 +441,19 @@ cdef inline GateResult _gate_of(BlockState b):
 @cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class BlockState(_Value):
     __doc__ = signed(
-        "BlockState(bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, "
-        "signal_triggers=(), *, action_triggers=())",
+        "BlockState(bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, *, "
+        "signal_triggers=(), action_triggers=())",
         DOCS["BlockState"],
     )
 
     def __init__(self, bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, *,
                  signal_triggers=(), action_triggers=()):
-        for name, obj, cls in (("signal", signal, SignalState), ("action", action, ActionState),
-                               ("gate", gate, GateResult)):
-            if obj is not None and not isinstance(obj, cls):
-                raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
-        bar = _check_bar(bar_idx, "BlockState.bar_idx")
-        raw = _check_raw_direction(raw_signal_direction, "BlockState.raw_signal_direction")
-        sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
-        act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
+        bar, raw, sig_trig, act_trig = block_fields(
+            bar_idx, (("signal", signal, SignalState), ("action", action, ActionState), ("gate", gate, GateResult)),
+            raw_signal_direction, signal_triggers, action_triggers)
         self.bar_idx = bar
-        self._signal = SIGNAL_NONE if signal is None else signal
-        self._action = ACTION_IDLE if action is None else action
+        self._signal = SIGNAL_STATE_NONE if signal is None else signal
+        self._action = ACTION_STATE_IDLE if action is None else action
         self._gate = PASS_RESULT if gate is None else gate
         self.raw_signal_direction = raw
         self.sig_trig = sig_trig
@@ -605,7 +495,7 @@ cdef class BlockState(_Value):
     @property
     def is_actionable(self):
         """Gate passed, signal CONFIRMED and the action IDLE or ACTIONABLE (a trade may start)."""
-        return (_gate_of(self).passed and _signal_of(self).value_c == SIG_CONFIRMED
+        return (_gate_of(self).passed and _signal_of(self).value_c == SS_CONFIRMED
                 and _action_of(self).value_c <= ACT_ACTIONABLE)
 
     @property
@@ -626,17 +516,17 @@ cdef class BlockState(_Value):
     @property
     def signal_detected(self):
         """True when a signal is active (signal state not NONE)."""
-        return _signal_of(self).value_c != SIG_NONE
+        return _signal_of(self).value_c != SS_NONE
 
     @property
     def signal_confirmed(self):
         """True when the signal is CONFIRMED."""
-        return _signal_of(self).value_c == SIG_CONFIRMED
+        return _signal_of(self).value_c == SS_CONFIRMED
 
     @property
     def signal_consumed(self):
         """True when the signal is CONSUMED."""
-        return _signal_of(self).value_c == SIG_CONSUMED
+        return _signal_of(self).value_c == SS_CONSUMED
 
     @property
     def action_filled(self):
@@ -677,11 +567,11 @@ def create_block_state(bar_idx, signal, action, gate, raw_signal_direction=0):
 
 
 def reset_signal_state():
-    return SIGNAL_NONE
+    return SIGNAL_STATE_NONE
 
 
 def reset_action_state():
-    return ACTION_IDLE
+    return ACTION_STATE_IDLE
 
 
 def reset_block_state(bar_idx=0):

@@ -20,8 +20,8 @@ from libc.string cimport memset
 from btcore._core._typedefs cimport float64_t, int64_t, intp_t
 from btcore._core.states cimport (
     ACT_FILLED, AT_FILL, N_ACT_STATES, N_ACT_TRIGGERS, N_GATE_CODES, N_SIG_STATES,
-    N_SIG_TRIGGERS, PASS_RESULT, SIG_CONFIRMED, SIG_CONSUMED, TRIGGER_BITS, ACTION_IDLE,
-    SIGNAL_NONE, ActionState, BlockState, GateResult, SignalState, failed_result,
+    N_SIG_TRIGGERS, PASS_RESULT, SS_CONFIRMED, SS_CONSUMED, TRIGGER_BITS, ACTION_STATE_IDLE,
+    SIGNAL_STATE_NONE, ActionState, BlockState, GateResult, SignalState, failed_result,
     first_failure_values, gate_mask, make_block,
 )
 from btcore._core.transitions cimport (
@@ -164,8 +164,8 @@ cdef class StateTracker:
         # Unbounded (max_history=0): a list plus a bar index.
         self._ring = [None] * self.cfg_max_history if self.cfg_max_history else []
         self._index = {}
-        self._signal = SIGNAL_NONE
-        self._action = ACTION_IDLE
+        self._signal = SIGNAL_STATE_NONE
+        self._action = ACTION_STATE_IDLE
         self._signal_counter = 0
         self._last_bar = -1
         self._first_bar = -1
@@ -267,25 +267,25 @@ cdef class StateTracker:
     cpdef void on_sizing_computed(self, float64_t size_usdt):
         self._require_bar("on_sizing_computed")
         self._size = size_usdt
-        self._n_events[0] += 1
+        self._n_events[IDX_SIZING] += 1
 
     cpdef void on_order_submitted(self):
         self._require_bar("on_order_submitted")
-        self._n_events[1] += 1
+        self._n_events[IDX_SUBMITTED] += 1
 
     cpdef void on_order_filled(self):
         self._require_bar("on_order_filled")
-        self._n_events[2] += 1
+        self._n_events[IDX_FILLED] += 1
 
     cpdef void on_order_rejected(self, object reason=None):
         self._require_bar("on_order_rejected")
-        self._n_events[3] += 1
+        self._n_events[IDX_REJECTED] += 1
         if reason is not None:
             self._reject_reason = str(reason)
 
     cpdef void on_order_canceled(self, object reason=None):
         self._require_bar("on_order_canceled")
-        self._n_events[4] += 1
+        self._n_events[IDX_CANCELED] += 1
         if reason is not None:
             self._cancel_reason = str(reason)
 
@@ -335,18 +335,18 @@ cdef class StateTracker:
             BlockState block
         self._require_bar("on_bar_end")
         gate = self._gate(bar)
-        submitted = self._n_events[1] > 0
+        submitted = self._n_events[IDX_SUBMITTED] > 0
         sig = advance_signal_c(self._signal, bar, self._direction if self._direction != 2 else 0,
                                gate, submitted, self._signal_counter + 1,
                                self.cfg_confirmation_bars, self.cfg_expiry_bars, &sig_trig, &fresh)
         if fresh:
             self._signal_counter += 1
-        confirmed = sig.value_c == SIG_CONFIRMED or (sig.value_c == SIG_CONSUMED
+        confirmed = sig.value_c == SS_CONFIRMED or (sig.value_c == SS_CONSUMED
                                                      and sig.consumed_bar == bar)
         act = advance_action_c(self._action, bar, confirmed, sig.direction, sig.signal_id, gate,
-                               self._n_events[0] > 0, self._size, submitted,
-                               self._n_events[2] > 0, self._n_events[3] > 0,
-                               self._n_events[4] > 0, self._reject_reason, self._cancel_reason,
+                               self._n_events[IDX_SIZING] > 0, self._size, submitted,
+                               self._n_events[IDX_FILLED] > 0, self._n_events[IDX_REJECTED] > 0,
+                               self._n_events[IDX_CANCELED] > 0, self._reject_reason, self._cancel_reason,
                                &act_trig, &used)
         block = make_block(bar, sig, act, gate, self._direction, sig_trig, act_trig)
         self._signal = sig

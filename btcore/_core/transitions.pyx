@@ -7,10 +7,10 @@ rules that pick the triggers are documented in ``docs/STATE_MACHINES.md``.
 
 from btcore._core._typedefs cimport float64_t, int64_t
 from btcore._core.states cimport (
-    ACT_ACTIONABLE, ACT_FILLED, ACT_IDLE, ACT_SIZING, ACT_SUBMITTED, ACTION_IDLE, AT_ABANDON,
+    ACT_ACTIONABLE, ACT_FILLED, ACT_IDLE, ACT_SIZING, ACT_SUBMITTED, ACTION_STATE_IDLE, AT_ABANDON,
     AT_ARM, AT_CANCEL, AT_DISARM, AT_FILL, AT_REJECT, AT_RESET, AT_SIZE, AT_SUBMIT,
-    N_ACT_STATES, N_ACT_TRIGGERS, N_SIG_STATES, N_SIG_TRIGGERS, SIG_CANDIDATE, SIG_CONFIRMED,
-    SIG_CONFIRMING, SIG_CONSUMED, SIG_EXPIRED, SIG_NONE, SIGNAL_NONE, ST_CLEAR, ST_CONFIRM,
+    N_ACT_STATES, N_ACT_TRIGGERS, N_SIG_STATES, N_SIG_TRIGGERS, SS_CANDIDATE, SS_CONFIRMED,
+    SS_CONFIRMING, SS_CONSUMED, SS_EXPIRED, SS_NONE, SIGNAL_STATE_NONE, ST_CLEAR, ST_CONFIRM,
     ST_CONSUME, ST_DETECT, ST_DROP, ST_EXPIRE, ST_PERSIST, TRIGGER_BITS, ActionState, GateResult,
     SignalState, make_action, make_signal,
 )
@@ -80,16 +80,16 @@ cdef SignalState advance_signal_c(SignalState prev, int64_t bar_idx, int directi
         int trig[4]
         int ntrig = 0, n = 0, k
         int64_t packed = 0
-    if v == SIG_EXPIRED or v == SIG_CONSUMED:
+    if v == SS_EXPIRED or v == SS_CONSUMED:
         trig[0] = ST_DETECT if detected else ST_CLEAR
         ntrig = 1
         is_fresh = detected
-    elif v == SIG_NONE:
+    elif v == SS_NONE:
         if detected:
             trig[0] = ST_DETECT
             ntrig = 1
             is_fresh = True
-    elif v == SIG_CANDIDATE or v == SIG_CONFIRMING:
+    elif v == SS_CANDIDATE or v == SS_CONFIRMING:
         if detected and direction == d:
             if bar_idx - det + 1 >= confirmation_bars:
                 trig[0] = ST_CONFIRM
@@ -104,7 +104,7 @@ cdef SignalState advance_signal_c(SignalState prev, int64_t bar_idx, int directi
                 trig[1] = ST_DETECT
                 ntrig = 2
                 is_fresh = True
-    elif v == SIG_CONFIRMED and not action_taken:
+    elif v == SS_CONFIRMED and not action_taken:
         if detected and direction != d:
             trig[0] = ST_EXPIRE
             trig[1] = ST_DETECT
@@ -132,7 +132,7 @@ cdef SignalState advance_signal_c(SignalState prev, int64_t bar_idx, int directi
             packed |= (<int64_t>ST_CONFIRM) << (TRIGGER_BITS * n)
             n += 1
             conf = bar_idx
-    if v == SIG_CONFIRMED and action_taken:
+    if v == SS_CONFIRMED and action_taken:
         v = _sig_step(v, ST_CONSUME)
         packed |= (<int64_t>ST_CONSUME) << (TRIGGER_BITS * n)
         cons = bar_idx
@@ -140,8 +140,8 @@ cdef SignalState advance_signal_c(SignalState prev, int64_t bar_idx, int directi
     fresh[0] = False
     if packed == 0:
         return prev
-    if v == SIG_NONE:
-        return SIGNAL_NONE
+    if v == SS_NONE:
+        return SIGNAL_STATE_NONE
     fresh[0] = is_fresh
     return make_signal(v, d, det, conf, cons, gate, sid)
 
@@ -242,7 +242,7 @@ cdef ActionState advance_action_c(ActionState prev, int64_t bar_idx, bint signal
     if n == 0:
         return prev
     if v == ACT_IDLE and reason is None:
-        return ACTION_IDLE
+        return ACTION_STATE_IDLE
     return make_action(v, d, size, sub, fil, reason, sid)
 
 

@@ -16,10 +16,9 @@ import math
 from typing import Any, Iterable, Optional
 
 from .._shared.boundary import as_double, as_int64
+# The tables, enums and config of the machines are part of this module's API, as they are.
+from .._shared.state_tables import *  # noqa: F401,F403
 from .._shared.state_tables import (
-    _check_bar,
-    _check_raw_direction,
-    _value,
     _action_repr,
     _action_to_dict,
     _block_summary,
@@ -27,41 +26,25 @@ from .._shared.state_tables import (
     _check_member,
     _gate_repr,
     _gate_to_dict,
-    _pack_triggers,
     _signal_repr,
     _signal_to_dict,
     _unpack_triggers,
-    ACTION_TABLE,
-    ACTION_TRANSITIONS,
-    GATE_CODE_DESCRIPTIONS,
-    GATE_ORDER,
-    SIGNAL_TABLE,
-    SIGNAL_TRANSITIONS,
-    ActionStateValue,
-    ActionTrigger,
-    GateCode,
-    SignalStateValue,
-    SignalTrigger,
-    StateTrackerConfig,
-    format_gate_reason,
-    next_action_value,
-    next_signal_value,
+    _value,
 )
 from .._shared.docs import attach
 from .._shared.states import (
     DOCS,
+    NAMES,
     _CONTEXT_FIELDS,
     _context_repr,
+    action_fields,
+    block_fields,
+    context_reduce,
+    set_context,
+    signal_fields,
 )
 
-__all__ = [
-    "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",
-    "GATE_CODE_DESCRIPTIONS", "GATE_ORDER", "SIGNAL_TABLE", "ACTION_TABLE", "SIGNAL_TRANSITIONS",
-    "ACTION_TRANSITIONS", "next_signal_value", "next_action_value", "StateTrackerConfig",
-    "GateResult", "SignalState", "ActionState", "GateContext", "BlockState",
-    "reset_signal_state", "reset_action_state", "reset_block_state", "create_block_state",
-    "evaluate_gates", "evaluate_warmup_gate", "evaluate_margin_gate",
-]
+__all__ = list(NAMES)
 
 _S = SignalStateValue
 _A = ActionStateValue
@@ -171,15 +154,8 @@ class SignalState(_Frozen):
     def __init__(self, value: int = _S.NONE, direction: int = 0, detected_bar: int = -1,
                  confirmed_bar: int = -1, consumed_bar: int = -1,
                  gate_result: Optional[GateResult] = None, signal_id: int = 0) -> None:
-        if direction not in (-1, 0, 1):
-            raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
-        if gate_result is not None and not isinstance(gate_result, GateResult):
-            raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
-        member = _check_member(_SIG_MEMBERS, value, "SignalState.value")
-        bars = (_check_bar(detected_bar, "SignalState.detected_bar"),
-                _check_bar(confirmed_bar, "SignalState.confirmed_bar"),
-                _check_bar(consumed_bar, "SignalState.consumed_bar"))
-        sid = _check_bar(signal_id, "SignalState.signal_id", 0)
+        member, bars, sid = signal_fields(value, direction, detected_bar, confirmed_bar, consumed_bar,
+                                          gate_result, signal_id, GateResult)
         sa = object.__setattr__
         sa(self, "value", member)
         sa(self, "direction", as_int64(direction, "SignalState.direction"))
@@ -244,7 +220,7 @@ class SignalState(_Frozen):
         return _signal_repr(self)
 
 
-_SIGNAL_NONE = SignalState()
+_SIGNAL_STATE_NONE = SignalState()
 _with_defaults(SignalState,
     {"value": _S.NONE, "direction": 0, "detected_bar": -1, "confirmed_bar": -1, "consumed_bar": -1,
      "gate_result": None, "signal_id": 0})
@@ -269,13 +245,7 @@ class ActionState(_Frozen):
     def __init__(self, value: int = _A.IDLE, direction: int = 0, size_usdt: float = 0.0,
                  submitted_bar: int = -1, filled_bar: int = -1,
                  reject_reason: Optional[str] = None, *, signal_id: int = 0) -> None:
-        if direction not in (-1, 0, 1):
-            raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
-        member = _check_member(_ACT_MEMBERS, value, "ActionState.value")
-        size = as_double(size_usdt, "ActionState.size_usdt")
-        bars = (_check_bar(submitted_bar, "ActionState.submitted_bar"),
-                _check_bar(filled_bar, "ActionState.filled_bar"))
-        sid = _check_bar(signal_id, "ActionState.signal_id", 0)
+        member, size, bars, sid = action_fields(value, direction, size_usdt, submitted_bar, filled_bar, signal_id)
         sa = object.__setattr__
         sa(self, "value", member)
         sa(self, "direction", as_int64(direction, "ActionState.direction"))
@@ -324,7 +294,7 @@ class ActionState(_Frozen):
         return _action_repr(self)
 
 
-_ACTION_IDLE = ActionState()
+_ACTION_STATE_IDLE = ActionState()
 _with_defaults(ActionState,
     {"value": _A.IDLE, "direction": 0, "size_usdt": 0.0, "submitted_bar": -1, "filled_bar": -1,
      "reject_reason": None, "signal_id": 0})
@@ -382,25 +352,10 @@ class GateContext:
                  current_exposure_pct: float = 0.0, max_exposure_pct: float = 100.0,
                  cooldown_bars_remaining: int = 0, risk_policy_passed: bool = True,
                  risk_policy_reason: Optional[str] = None, required_history_bars: int = 0) -> None:
-        self.bar_idx = bar_idx
-        self.warmup_bars = warmup_bars
-        self.history_bars = history_bars
-        self.cache_ready = cache_ready
-        self.current_drawdown_pct = current_drawdown_pct
-        self.max_drawdown_limit_pct = max_drawdown_limit_pct
-        self.available_margin = available_margin
-        self.required_margin = required_margin
-        self.position_count = position_count
-        self.max_positions = max_positions
-        self.current_exposure_pct = current_exposure_pct
-        self.max_exposure_pct = max_exposure_pct
-        self.cooldown_bars_remaining = cooldown_bars_remaining
-        self.risk_policy_passed = risk_policy_passed
-        self.risk_policy_reason = risk_policy_reason
-        self.required_history_bars = required_history_bars
+        set_context(self, locals())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), tuple(getattr(self, k) for k in _CONTEXT_FIELDS), {}))
+        return context_reduce(self)
 
     def __repr__(self) -> str:
         return _context_repr(self)
@@ -476,18 +431,13 @@ class BlockState(_Frozen):
                  action: Optional[ActionState] = None, gate: Optional[GateResult] = None,
                  raw_signal_direction: int = 0, *, signal_triggers: Iterable[int] = (),
                  action_triggers: Iterable[int] = ()) -> None:
-        for name, obj, cls in (("signal", signal, SignalState), ("action", action, ActionState),
-                               ("gate", gate, GateResult)):
-            if obj is not None and not isinstance(obj, cls):
-                raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
-        bar = _check_bar(bar_idx, "BlockState.bar_idx")
-        raw = _check_raw_direction(raw_signal_direction, "BlockState.raw_signal_direction")
-        sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
-        act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
+        bar, raw, sig_trig, act_trig = block_fields(
+            bar_idx, (("signal", signal, SignalState), ("action", action, ActionState), ("gate", gate, GateResult)),
+            raw_signal_direction, signal_triggers, action_triggers)
         sa = object.__setattr__
         sa(self, "bar_idx", bar)
-        sa(self, "signal", _SIGNAL_NONE if signal is None else signal)
-        sa(self, "action", _ACTION_IDLE if action is None else action)
+        sa(self, "signal", _SIGNAL_STATE_NONE if signal is None else signal)
+        sa(self, "action", _ACTION_STATE_IDLE if action is None else action)
         sa(self, "gate", _PASS if gate is None else gate)
         sa(self, "raw_signal_direction", raw)
         sa(self, "_sig_trig", sig_trig)
@@ -569,7 +519,7 @@ class BlockState(_Frozen):
 
 
 _with_defaults(BlockState,
-    {"bar_idx": 0, "signal": _SIGNAL_NONE, "action": _ACTION_IDLE, "gate": _PASS, "raw_signal_direction": 0,
+    {"bar_idx": 0, "signal": _SIGNAL_STATE_NONE, "action": _ACTION_STATE_IDLE, "gate": _PASS, "raw_signal_direction": 0,
      "_sig_trig": 0, "_act_trig": 0})
 
 
@@ -616,11 +566,11 @@ def create_block_state(bar_idx: int, signal: SignalState, action: ActionState, g
 
 
 def reset_signal_state() -> SignalState:
-    return _SIGNAL_NONE
+    return _SIGNAL_STATE_NONE
 
 
 def reset_action_state() -> ActionState:
-    return _ACTION_IDLE
+    return _ACTION_STATE_IDLE
 
 
 def reset_block_state(bar_idx: int = 0) -> BlockState:

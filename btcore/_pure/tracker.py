@@ -28,8 +28,8 @@ from .._shared.state_tables import (
     StateTrackerConfig,
 )
 from .states import (
-    _ACTION_IDLE,
-    _SIGNAL_NONE,
+    _ACTION_STATE_IDLE,
+    _SIGNAL_STATE_NONE,
     ActionState,
     BlockState,
     SignalState,
@@ -49,6 +49,11 @@ from .._shared.docs import attach
 from .._shared.tracker import (
     DOCS,
     EVENT_NAMES,
+    IDX_SIZING,
+    IDX_SUBMITTED,
+    IDX_FILLED,
+    IDX_REJECTED,
+    IDX_CANCELED,
     _check_state,
     summary_dict,
 )
@@ -128,8 +133,8 @@ class StateTracker:
         # Unbounded (max_history=0): a list plus a bar index.
         self._ring: list[Optional[BlockState]] = [None] * cap if cap else []
         self._index: dict[int, BlockState] = {}
-        self._signal = _SIGNAL_NONE
-        self._action = _ACTION_IDLE
+        self._signal = _SIGNAL_STATE_NONE
+        self._action = _ACTION_STATE_IDLE
         self._signal_counter = 0
         self._last_bar = -1
         self._first_bar = -1
@@ -228,25 +233,25 @@ class StateTracker:
         size = as_double(size_usdt, "size_usdt")
         self._require_bar("on_sizing_computed")
         self._size = size
-        self._n_events[0] += 1
+        self._n_events[IDX_SIZING] += 1
 
     def on_order_submitted(self) -> None:
         self._require_bar("on_order_submitted")
-        self._n_events[1] += 1
+        self._n_events[IDX_SUBMITTED] += 1
 
     def on_order_filled(self) -> None:
         self._require_bar("on_order_filled")
-        self._n_events[2] += 1
+        self._n_events[IDX_FILLED] += 1
 
     def on_order_rejected(self, reason: Optional[str] = None) -> None:
         self._require_bar("on_order_rejected")
-        self._n_events[3] += 1
+        self._n_events[IDX_REJECTED] += 1
         if reason is not None:
             self._reject_reason = str(reason)
 
     def on_order_canceled(self, reason: Optional[str] = None) -> None:
         self._require_bar("on_order_canceled")
-        self._n_events[4] += 1
+        self._n_events[IDX_CANCELED] += 1
         if reason is not None:
             self._cancel_reason = str(reason)
 
@@ -265,15 +270,15 @@ class StateTracker:
         ev = self._n_events
         entry = self._direction if self._direction != 2 else 0
         sig, sig_trig, fresh = advance_signal(
-            self._signal, bar, entry, gate, ev[1] > 0, self._signal_counter + 1,
+            self._signal, bar, entry, gate, ev[IDX_SUBMITTED] > 0, self._signal_counter + 1,
             cfg.confirmation_bars, cfg.expiry_bars)
         if fresh:
             self._signal_counter += 1
         sv = int(sig.value)
         confirmed = sv == _CONFIRMED or (sv == _CONSUMED and sig.consumed_bar == bar)
         act, act_trig, used = advance_action(
-            self._action, bar, confirmed, sig.direction, sig.signal_id, gate, ev[0] > 0,
-            self._size, ev[1] > 0, ev[2] > 0, ev[3] > 0, ev[4] > 0, self._reject_reason,
+            self._action, bar, confirmed, sig.direction, sig.signal_id, gate, ev[IDX_SIZING] > 0,
+            self._size, ev[IDX_SUBMITTED] > 0, ev[IDX_FILLED] > 0, ev[IDX_REJECTED] > 0, ev[IDX_CANCELED] > 0, self._reject_reason,
             self._cancel_reason)
         block = _make_block(bar, sig, act, gate, self._direction, sig_trig, act_trig)
         self._signal, self._action = sig, act

@@ -22,8 +22,8 @@ from .._shared.state_tables import (
     SignalTrigger,
 )
 from .states import (
-    _ACTION_IDLE,
-    _SIGNAL_NONE,
+    _ACTION_STATE_IDLE,
+    _SIGNAL_STATE_NONE,
     _make_action,
     _make_signal,
     ActionState,
@@ -114,7 +114,7 @@ def advance_signal(prev: SignalState, bar_idx: int, direction: int, gate: GateRe
     if packed == 0:
         return prev, 0, False
     if v == _NONE:
-        return _SIGNAL_NONE, packed, False
+        return _SIGNAL_STATE_NONE, packed, False
     return _make_signal(v, d, det, conf, cons, gate, sid), packed, fresh
 
 
@@ -195,7 +195,7 @@ def advance_action(prev: ActionState, bar_idx: int, signal_confirmed: bool, sign
     if n == 0:
         return prev, 0, 0
     if v == _IDLE and reason is None:
-        return _ACTION_IDLE, packed, used
+        return _ACTION_STATE_IDLE, packed, used
     return _make_action(v, d, size, sub, fil, reason, sid), packed, used
 
 

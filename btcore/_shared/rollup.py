@@ -75,7 +75,7 @@ def bad_volume(value: Any) -> DataError:
 def check_bucket(values: Tuple[Any, ...]) -> Tuple[float, float, int, float, float, float]:
     """Validated ``(min, max, count, open, close, volume)`` for ``ExecRollupBucket(...)``.
 
-    A count of 0 is an empty bucket: the other values must be the reference's empty defaults
+    A count of 0 is an empty bucket: the other values must be the constructor's defaults
     (``inf, -inf, 0.0, 0.0, 0.0``) or NaN, and the bucket reads NaN. A count > 0 resumes a
     partly filled bucket: every value must be a real number (NaN allowed, it propagates) and
     ``min <= max`` when neither is NaN. The count is at most ``MAX_INDEX`` (a C index).
@@ -189,9 +189,9 @@ bucket reads NaN for every price and volume and 0 for the count. A NaN value is 
 skipped: it makes the matching minimum, maximum, sum, open or close NaN (same rule as the
 vectorised rollups of :func:`btcore.align.align_feeds`).
 
-The constructor takes the reference's fields, so a partly filled bucket can be rebuilt (and
-a pickled one restored); ``ExecRollupBucket()`` is empty. With ``bar_count_1m=0`` the other
-values must be the reference's empty defaults or NaN.
+The constructor takes the bucket's six fields (the names engines ported to btcore already use),
+so a partly filled bucket can be rebuilt (and a pickled one restored); ``ExecRollupBucket()`` is
+empty. With ``bar_count_1m=0`` the other values must be the defaults or NaN.
 
 Raises
 ------

@@ -112,7 +112,7 @@ class GateCode(IntEnum):
         return f"Gate failed: {name}"
 
 
-#: ``GateCode -> description`` (read-only; kept for code written against the reference).
+#: ``GateCode -> description`` (read-only; kept for engines ported to btcore that read it).
 GATE_CODE_DESCRIPTIONS: Mapping[GateCode, str] = MappingProxyType(
     {GateCode(k): v for k, v in _GATE_DESCRIPTIONS.items()}
 )

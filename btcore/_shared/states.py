@@ -8,7 +8,91 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
+
+from .state_tables import (
+    ACTION_TABLE,
+    SIGNAL_TABLE,
+    ActionStateValue,
+    ActionTrigger,
+    SignalStateValue,
+    SignalTrigger,
+    _check_bar,
+    _check_member,
+    _check_raw_direction,
+    _pack_triggers,
+    _value,
+)
+from .boundary import as_double
+
+#: The public names of both twins.
+NAMES = [
+    "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",
+    "GATE_CODE_DESCRIPTIONS", "GATE_ORDER", "SIGNAL_TABLE", "ACTION_TABLE", "SIGNAL_TRANSITIONS",
+    "ACTION_TRANSITIONS", "next_signal_value", "next_action_value", "StateTrackerConfig",
+    "GateResult", "SignalState", "ActionState", "GateContext", "BlockState",
+    "reset_signal_state", "reset_action_state", "reset_block_state", "create_block_state",
+    "evaluate_gates", "evaluate_warmup_gate", "evaluate_margin_gate",
+]
+
+_SIG_MEMBERS = tuple(SignalStateValue)
+_ACT_MEMBERS = tuple(ActionStateValue)
+
+# The constructors' argument checks, in the order both twins apply them (the first bad argument
+# decides the exception); each twin stores the checked values in its own layout.
+
+
+def signal_fields(value: Any, direction: Any, detected_bar: Any, confirmed_bar: Any, consumed_bar: Any,
+                  gate_result: Any, signal_id: Any, gate_cls: type) -> tuple[Any, tuple[int, int, int], int]:
+    """SignalState's arguments checked: ``(value member, (detected, confirmed, consumed), signal id)``."""
+    if direction not in (-1, 0, 1):
+        raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
+    if gate_result is not None and not isinstance(gate_result, gate_cls):
+        raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
+    member = _check_member(_SIG_MEMBERS, value, "SignalState.value")
+    bars = (_check_bar(detected_bar, "SignalState.detected_bar"),
+            _check_bar(confirmed_bar, "SignalState.confirmed_bar"),
+            _check_bar(consumed_bar, "SignalState.consumed_bar"))
+    return member, bars, _check_bar(signal_id, "SignalState.signal_id", 0)
+
+
+def action_fields(value: Any, direction: Any, size_usdt: Any, submitted_bar: Any, filled_bar: Any,
+                  signal_id: Any) -> tuple[Any, float, tuple[int, int], int]:
+    """ActionState's arguments checked: ``(value member, size, (submitted, filled), signal id)``."""
+    if direction not in (-1, 0, 1):
+        raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
+    member = _check_member(_ACT_MEMBERS, value, "ActionState.value")
+    size = as_double(size_usdt, "ActionState.size_usdt")
+    bars = (_check_bar(submitted_bar, "ActionState.submitted_bar"),
+            _check_bar(filled_bar, "ActionState.filled_bar"))
+    return member, size, bars, _check_bar(signal_id, "ActionState.signal_id", 0)
+
+
+def block_fields(bar_idx: Any, parts: Iterable[tuple[str, Any, type]], raw_signal_direction: Any,
+                 signal_triggers: Iterable[int], action_triggers: Iterable[int]) -> tuple[int, int, int, int]:
+    """BlockState's arguments checked: ``(bar, raw direction, packed signal / action triggers)``.
+
+    ``parts`` gives ``(name, value, class)`` of the signal, the action and the gate (None allowed).
+    """
+    for name, obj, cls in parts:
+        if obj is not None and not isinstance(obj, cls):
+            raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
+    bar = _check_bar(bar_idx, "BlockState.bar_idx")
+    raw = _check_raw_direction(raw_signal_direction, "BlockState.raw_signal_direction")
+    return (bar, raw, _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE),
+            _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE))
+
+
+def set_context(ctx: Any, args: dict[str, Any]) -> None:
+    """``GateContext.__init__``: its sixteen fields from the constructor's arguments (its ``locals()``),
+    in field order, each converted by the field (so the first bad one raises)."""
+    for name in _CONTEXT_FIELDS:
+        setattr(ctx, name, args[name])
+
+
+def context_reduce(ctx: Any) -> tuple[Any, ...]:
+    """``GateContext.__reduce__``: rebuilt through its constructor from its sixteen fields."""
+    return (_value, (type(ctx), tuple(getattr(ctx, k) for k in _CONTEXT_FIELDS), {}))
 
 _CONTEXT_FIELDS = ("bar_idx", "warmup_bars", "history_bars", "cache_ready", "current_drawdown_pct",
                    "max_drawdown_limit_pct", "available_margin", "required_margin", "position_count",
@@ -71,7 +155,8 @@ reject_reason : str or None
     Why the action ended without a fill (REJECTED, CANCELED, or the reason of the last
     DISARM / ABANDON back to IDLE).
 signal_id : int, keyword-only
-    Id of the signal this action acts on (0 when idle). Kept from the older reference API.
+    Id of the signal this action acts on (0 when idle). Kept as a keyword for engines ported to btcore
+    that pass it.
 """,
     "ActionState.can_transition_to": """True when ``target`` is one edge away in ``ACTION_TABLE``.""",
     "GateContext": """Inputs of the gates of one bar (mutable; ``evaluate_gates`` reads it).

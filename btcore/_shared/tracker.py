@@ -16,6 +16,8 @@ from .state_tables import MAX_INDEX, ActionStateValue, ActionTrigger, GateCode, 
 
 #: Order events a bar reports, in the order of the tracker's per-event counters.
 EVENT_NAMES = ("sizing", "submitted", "filled", "rejected", "canceled")
+#: Index of each event in those counters.
+IDX_SIZING, IDX_SUBMITTED, IDX_FILLED, IDX_REJECTED, IDX_CANCELED = range(len(EVENT_NAMES))
 
 
 def _check_state(state: Any, cap: int, signal_cls: type, action_cls: type, block_cls: type) -> dict[str, Any]:
@@ -108,7 +110,7 @@ Notes
 -----
 Per bar the engine calls ``on_bar_start(bar_idx)``, any of the reporting hooks, then
 ``on_bar_end()``. Bar indices of recorded bars must increase. A bar that gets
-``on_bar_start`` but no ``on_bar_end`` (warmup, not-ready or stop bars of the reference engine)
+``on_bar_start`` but no ``on_bar_end`` (warmup, not-ready or stop bars of an engine that skips them)
 is discarded by the next ``on_bar_start``: its raw signal and order events are dropped, the
 machines and counters are unchanged, and only ``summary_stats()["bars_abandoned"]`` counts it
 (values it gave the check hooks stay in force, as any reported value does). Values given
