@@ -1,9 +1,7 @@
 """The simulated exchange of a backtest (compiled twin of ``btcore._pure.exchange``).
 
-Market orders at the next open, one position, stops, targets and liquidation resolved on the 1m
-bars inside each exec bar; the conventions are in the docstring of :mod:`btcore.backtest.exchange`
-and, with worked examples, in docs/BACKTEST.md. What the twins share (argument checks, event
-codes, the records and what is derived from them) is :mod:`btcore._exchangespec`.
+The same exchange as the pure twin (its module docstring says what it simulates and where the
+conventions are written down); what the twins share is :mod:`btcore._exchangespec`.
 
 Per bar the exchange reads the feed arrays through raw pointers (the FeedStore arrays are
 immutable; ``_keep`` holds them), writes the equity, the side held and one byte of order events
@@ -23,15 +21,11 @@ from btcore._core._typedefs cimport float64_t, intp_t
 from btcore import _exchangespec as xs
 from btcore.errors import ConfigError
 from btcore._shared.docs import attach, signed
-from btcore._shared.exchange import DOCS
+from btcore._shared.exchange import DOCS, NAMES
+# the event codes and reject reasons of btcore._exchangespec are this module's API too
+from btcore._exchangespec import EVENT_DONE, EVENT_NONE, REJECT_REASONS, reject_code, reject_reason
 
-__all__ = ["SimExchange", "Account", "REJECT_REASONS", "EVENT_NONE", "EVENT_DONE", "reject_code", "reject_reason"]
-
-REJECT_REASONS = xs.REJECT_REASONS
-EVENT_NONE = xs.EVENT_NONE
-EVENT_DONE = xs.EVENT_DONE
-reject_code = xs.reject_code
-reject_reason = xs.reject_reason
+__all__ = list(NAMES)
 
 cdef enum:
     EV_DONE = 1
@@ -202,7 +196,7 @@ cdef class Account:
 @cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class SimExchange:
     __doc__ = signed(
-        "SimExchange(exec_feed, quote_feed, m1_start, m1_end, initial_equity=10000.0, *, "
+        "SimExchange(exec_feed, quote_feed, m1_start, m1_end, *, initial_equity=10000.0, "
         "commission=0.0, slippage=0.0, size_fraction=1.0, stop_loss_pct=None, "
         "take_profit_pct=None, sizing='btcore', min_qty=0.0, min_notional=0.0, qty_step=0.0, "
         "end=None)",

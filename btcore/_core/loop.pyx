@@ -2,9 +2,9 @@
 """The bar loop: one reusable view moved from exec bar to exec bar, a strategy called per bar.
 
 Compiled twin of ``btcore._pure.loop`` (see there for the per-bar order of calls).
-:class:`LoopResult`, the signal constants and :func:`signal_code` are plain Python in both
-implementations (defined in the pure module, re-exported here); argument validation is shared
-too, so both twins reject the same inputs with the same messages.
+:class:`LoopResult`, the signal constants and :func:`signal_code` are plain Python, written
+once in ``btcore._shared.loop`` and re-exported here; argument validation is shared too, so both
+twins reject the same inputs with the same messages.
 
 Per bar the compiled loop moves the view with inline C code (``_c_move`` from ``view.pxd``: a
 few stores, no allocation), converts the usual signal values without Python calls, and calls a
@@ -29,30 +29,13 @@ from btcore._core.tracker cimport StateTracker
 from btcore._arrays import _is_frozen
 from btcore._shared.boundary import already_initialised, not_initialised
 from btcore.errors import DataError
-from btcore._shared.loop import (
-    _new_strategy,
-    SIGNAL_FLAT,
-    SIGNAL_LONG,
-    SIGNAL_NONE,
-    SIGNAL_SHORT,
-    LoopResult,
-    _check_run_args,
-    _setup,
-    signal_code,
-)
+from btcore._shared import loop as _shared
 from btcore._shared.docs import attach, signed
-from btcore._shared.loop import DOCS
+# The signal codes, signal_code and LoopResult are this module's API too (written once there).
+from btcore._shared.loop import *  # noqa: F401,F403
+from btcore._shared.loop import DOCS, NAMES
 
-__all__ = [
-    "SIGNAL_NONE",
-    "SIGNAL_LONG",
-    "SIGNAL_SHORT",
-    "SIGNAL_FLAT",
-    "signal_code",
-    "LoopResult",
-    "CythonStrategy",
-    "BarLoop",
-]
+__all__ = list(NAMES)
 
 
 cdef inline int _code(object signal) except? -128:
@@ -100,7 +83,7 @@ cdef class CythonStrategy:
         return self.c_on_bar(view)
 
     def __reduce__(self):
-        return (_new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
+        return (_shared._new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
 
 
 cdef class _Hooks:
@@ -177,7 +160,7 @@ cdef class BarLoop:
         cdef RuntimeSnapshotView view
         if self._view is not None:
             raise already_initialised(self)
-        feeds, lo, hi, config, al, hist = _setup(feeds, start, end, quote_feed, history_config)
+        feeds, lo, hi, config, al, hist = _shared._setup(feeds, start, end, quote_feed, history_config)
         roles = (feeds.exec_feed, feeds.mtf_feed, feeds.htf_feed, feeds.quote_feed)
         n = roles[0].length
         close = roles[0].close
@@ -346,7 +329,7 @@ cdef class BarLoop:
             intp_t first_eval = min(max(start, self._history_start), end)
             CythonStrategy typed = None
         self._check()
-        ex_hooks, hooks = _check_run_args(strategy, exchange, tracker, on_snapshot)
+        ex_hooks, hooks = _shared._check_run_args(strategy, exchange, tracker, on_snapshot)
         # A CythonStrategy is called through c_on_bar unless its class overrides __call__ (then
         # like any callable, as the pure loop does).
         if isinstance(strategy, CythonStrategy) and type(strategy).__call__ is CythonStrategy.__call__:

@@ -2,15 +2,10 @@
 """1-minute quotes and the streaming rollup of the 1-minute bars inside one exec bar.
 
 Compiled twin of ``btcore._pure.rollup`` (same names, signatures, docstrings, behaviour and
-exceptions). :data:`QUOTE_KEYS`, :func:`quote_to_packet_dict`, :data:`ROLLUP_KEYS`,
-:func:`create_empty_rollup_dict` and the validation messages are defined in the pure module and
-re-exported here; :class:`QuoteState` and :class:`ExecRollupBucket` exist in both.
-
-The bar loop does not stream quotes: :func:`btcore.align.align_feeds` computes every exec bar's
-rollup at once. The bucket is the streaming equivalent (live feeds, custom drivers, engines that
-accumulate one :class:`QuoteState` per 1-minute bar) and follows the same NaN policy, bit for bit:
-a NaN is never skipped (a NaN low makes the minimum NaN, a NaN volume makes the sum NaN); an empty
-bucket reads NaN with a count of 0.
+exceptions; the module docstring there gives the NaN policy of the bucket). :data:`QUOTE_KEYS`,
+:func:`quote_to_packet_dict`, :data:`ROLLUP_KEYS`, :func:`create_empty_rollup_dict` and the
+validation messages are written once in :mod:`btcore._shared.rollup` and re-exported here;
+:class:`QuoteState` and :class:`ExecRollupBucket` exist in both.
 
 Safety: a quote made with ``__new__`` holds NaN prices and ``ts_ms`` 0 in C (the C readers stay
 defined) and raises :class:`~btcore.errors.NotInitializedError` from every Python member; the
@@ -28,23 +23,12 @@ from libc.math cimport INFINITY, NAN
 
 from btcore._shared import rollup as _shared
 from btcore._shared.boundary import already_initialised, as_double
-from btcore._shared.rollup import (
-    QUOTE_KEYS,
-    ROLLUP_KEYS,
-    create_empty_rollup_dict,
-    quote_to_packet_dict,
-)
 from btcore._shared.docs import attach, signed
-from btcore._shared.rollup import DOCS
+# The quote and rollup keys and their dict builders are this module's API too (written once there).
+from btcore._shared.rollup import *  # noqa: F401,F403
+from btcore._shared.rollup import DOCS, NAMES
 
-__all__ = [
-    "QuoteState",
-    "QUOTE_KEYS",
-    "quote_to_packet_dict",
-    "ExecRollupBucket",
-    "ROLLUP_KEYS",
-    "create_empty_rollup_dict",
-]
+__all__ = list(NAMES)
 
 # the shared interned keys: the view reads a frozen dict by pointer comparison of its keys
 cdef str _K_MIN = _shared._K_MIN, _K_MAX = _shared._K_MAX, _K_BARS = _shared._K_BARS
@@ -357,10 +341,7 @@ cdef class ExecRollupBucket:
         return (type(self), (self._min, self._max, self._count, self._open, self._close, self._volume))
 
     def __repr__(self):
-        return (
-            f"ExecRollupBucket(bars_1m={self._count}, open={self._open}, high={self._max}, "
-            f"low={self._min}, close={self._close}, volume={self._volume})"
-        )
+        return _shared.bucket_repr(self._count, self._open, self._max, self._min, self._close, self._volume)
 
 
 attach(globals(), DOCS)

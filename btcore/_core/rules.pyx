@@ -1,7 +1,8 @@
 """Compiled rules: a flat program evaluated per bar (compiled twin of ``btcore._pure.rules``).
 
-The program format, the validation (:func:`btcore._shared.rules.check_program`) and the opcode
-numbers are the pure module's. Here the program is copied into C arrays once; a run is one pass
+The program format is described in ``btcore._pure.rules``; the validation
+(:func:`btcore._shared.rules.check_program`) and the opcode numbers are written once in
+``btcore._shared.rules``. Here the program is copied into C arrays once; a run is one pass
 over the instructions on a preallocated register file of doubles, without the GIL, allocating
 nothing. Slots are read with the view's inline C readers (an indicator is ``c_ind``).
 :meth:`RuleStrategy.c_decide` reads the slots through the view's C readers, runs the program and
@@ -18,36 +19,12 @@ from btcore._core.view cimport PathHandle, RuntimeSnapshotView, _Spec
 
 from btcore import _viewspec as vs
 from btcore.errors import ConfigError
-from btcore._shared.rules import (
-    N_OPS,
-    OP_ADD,
-    OP_AND,
-    OP_CROSS_ABOVE,
-    OP_CROSS_BELOW,
-    OP_DIV,
-    OP_EQ,
-    OP_GE,
-    OP_GT,
-    OP_LE,
-    OP_LT,
-    OP_MUL,
-    OP_NE,
-    OP_NEG,
-    OP_NOT,
-    OP_OR,
-    OP_OUT,
-    OP_SUB,
-    RULE_OUTPUTS,
-    check_program,
-)
 from btcore._shared.docs import attach, signed
-from btcore._shared.rules import DOCS
+# The opcodes, RULE_OUTPUTS and check_program are this module's API too (written once there).
+from btcore._shared.rules import *  # noqa: F401,F403
+from btcore._shared.rules import DOCS, N_OPS, NAMES
 
-__all__ = [
-    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
-    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
-    "RULE_OUTPUTS", "check_program",
-]
+__all__ = list(NAMES)
 
 cdef enum:
     C_NEG = 0

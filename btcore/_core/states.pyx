@@ -19,30 +19,10 @@ import math
 
 # The tables, enums and config of the machines are part of this module's API, as they are.
 from btcore._shared.state_tables import *  # noqa: F401,F403
-from btcore._shared.state_tables import (
-    _action_repr,
-    _action_to_dict,
-    _block_summary,
-    _block_to_dict,
-    _check_member,
-    _gate_repr,
-    _gate_to_dict,
-    _signal_repr,
-    _signal_to_dict,
-    _unpack_triggers,
-    _value,
-)
 from btcore._shared.docs import attach, signed
-from btcore._shared.states import (
-    DOCS,
-    NAMES,
-    _context_repr,
-    action_fields,
-    block_fields,
-    context_reduce,
-    set_context,
-    signal_fields,
-)
+from btcore._shared import states as _shared
+from btcore._shared import state_tables as _tables
+from btcore._shared.states import DOCS, NAMES
 
 __all__ = list(NAMES)
 
@@ -110,9 +90,9 @@ cdef class GateResult(_Value):
 
     def __init__(self, passed, code, codes=(), reason=None):
         self.passed = bool(passed)
-        self.code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
+        self.code = _tables._check_member(_GATE_MEMBERS, code, "GateResult.code")
         self.code_c = int(self.code)
-        self.codes = tuple(_check_member(_GATE_MEMBERS, c, "GateResult.codes") for c in codes)
+        self.codes = tuple(_tables._check_member(_GATE_MEMBERS, c, "GateResult.codes") for c in codes)
         self.reason = None if reason is None else str(reason)
 
     @classmethod
@@ -121,7 +101,7 @@ cdef class GateResult(_Value):
 
     @classmethod
     def fail_(cls, code, reason=None, additional_codes=None):
-        code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
+        code = _tables._check_member(_GATE_MEMBERS, code, "GateResult.code")
         if reason is None:
             reason = GateCode.get_description(code)
         return cls(False, code, (code,) + tuple(additional_codes or ()), reason)
@@ -130,14 +110,14 @@ cdef class GateResult(_Value):
         return (self.passed, self.code_c, tuple(int(c) for c in self.codes), self.reason)
 
     def __reduce__(self):
-        return (_value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
+        return (_tables._value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _gate_to_dict(self)
+        return _tables._gate_to_dict(self)
 
     def __repr__(self):
-        return _gate_repr(self)
+        return _tables._gate_repr(self)
 
 
 cdef GateResult _new_gate(bint passed, int code, tuple codes, object reason):
@@ -167,8 +147,8 @@ cdef class SignalState(_Value):
 
     def __init__(self, value=SignalStateValue.NONE, direction=0, detected_bar=-1,
                  confirmed_bar=-1, consumed_bar=-1, gate_result=None, signal_id=0):
-        member, bars, sid = signal_fields(value, direction, detected_bar, confirmed_bar, consumed_bar,
-                                          gate_result, signal_id, GateResult)
+        member, bars, sid = _shared.signal_fields(value, direction, detected_bar, confirmed_bar,
+                                                  consumed_bar, gate_result, signal_id, GateResult)
         self.value_c = int(member)
         self.direction = direction
         self.detected_bar, self.confirmed_bar, self.consumed_bar = bars
@@ -179,8 +159,8 @@ cdef class SignalState(_Value):
         self.detected_bar = self.confirmed_bar = self.consumed_bar = -1
 
     def __reduce__(self):
-        return (_value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
-                                      self.consumed_bar, self.gate_result, self.signal_id), {}))
+        return (_tables._value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
+                                              self.consumed_bar, self.gate_result, self.signal_id), {}))
 
     @property
     def value(self):
@@ -232,10 +212,10 @@ cdef class SignalState(_Value):
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _signal_to_dict(self)
+        return _tables._signal_to_dict(self)
 
     def __repr__(self):
-        return _signal_repr(self)
+        return _tables._signal_repr(self)
 
 
 cdef SignalState make_signal(int value, int direction, int64_t detected_bar, int64_t confirmed_bar,
@@ -268,7 +248,8 @@ cdef class ActionState(_Value):
 
     def __init__(self, value=ActionStateValue.IDLE, direction=0, size_usdt=0.0, submitted_bar=-1,
                  filled_bar=-1, reject_reason=None, *, signal_id=0):
-        member, size, bars, sid = action_fields(value, direction, size_usdt, submitted_bar, filled_bar, signal_id)
+        member, size, bars, sid = _shared.action_fields(value, direction, size_usdt, submitted_bar,
+                                                        filled_bar, signal_id)
         self.value_c = int(member)
         self.direction = direction
         self.size_usdt = size
@@ -280,8 +261,8 @@ cdef class ActionState(_Value):
         self.submitted_bar = self.filled_bar = -1
 
     def __reduce__(self):
-        return (_value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
-                                      self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
+        return (_tables._value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
+                                              self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
 
     @property
     def value(self):
@@ -317,10 +298,10 @@ cdef class ActionState(_Value):
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _action_to_dict(self)
+        return _tables._action_to_dict(self)
 
     def __repr__(self):
-        return _action_repr(self)
+        return _tables._action_repr(self)
 
 
 cdef ActionState make_action(int value, int direction, float64_t size_usdt, int64_t submitted_bar,
@@ -359,7 +340,7 @@ cdef class GateContext:
                  max_positions=100, current_exposure_pct=0.0, max_exposure_pct=100.0,
                  cooldown_bars_remaining=0, risk_policy_passed=True, risk_policy_reason=None,
                  required_history_bars=0):
-        set_context(self, locals())
+        _shared.set_context(self, locals())
 
     def __cinit__(self):
         # The non-zero defaults of GateContext() (the rest start at 0 / None).
@@ -369,10 +350,10 @@ cdef class GateContext:
         self.available_margin = INFINITY
 
     def __reduce__(self):
-        return context_reduce(self)
+        return _shared.context_reduce(self)
 
     def __repr__(self):
-        return _context_repr(self)
+        return _shared._context_repr(self)
 
 
 cdef GateResult failed_result(int mask, float64_t a, float64_t b, object risk_reason):
@@ -448,7 +429,7 @@ cdef class BlockState(_Value):
 
     def __init__(self, bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, *,
                  signal_triggers=(), action_triggers=()):
-        bar, raw, sig_trig, act_trig = block_fields(
+        bar, raw, sig_trig, act_trig = _shared.block_fields(
             bar_idx, (("signal", signal, SignalState), ("action", action, ActionState), ("gate", gate, GateResult)),
             raw_signal_direction, signal_triggers, action_triggers)
         self.bar_idx = bar
@@ -475,8 +456,8 @@ cdef class BlockState(_Value):
         return _gate_of(self)
 
     def __reduce__(self):
-        return (_value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
-                         {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
+        return (_tables._value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
+                                 {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
 
     def _key(self):
         return (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction,
@@ -485,12 +466,12 @@ cdef class BlockState(_Value):
     @property
     def signal_triggers(self):
         """Signal triggers applied during this bar, in order."""
-        return _unpack_triggers(self.sig_trig, SignalTrigger)
+        return _tables._unpack_triggers(self.sig_trig, SignalTrigger)
 
     @property
     def action_triggers(self):
         """Action triggers applied during this bar, in order."""
-        return _unpack_triggers(self.act_trig, ActionTrigger)
+        return _tables._unpack_triggers(self.act_trig, ActionTrigger)
 
     @property
     def is_actionable(self):
@@ -539,11 +520,11 @@ cdef class BlockState(_Value):
         return _action_of(self).value_c == ACT_REJECTED
 
     def summary(self):
-        return _block_summary(self)
+        return _tables._block_summary(self)
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _block_to_dict(self)
+        return _tables._block_to_dict(self)
 
     def __repr__(self):
         return f"BlockState({self.summary()})"

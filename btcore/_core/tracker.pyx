@@ -1,11 +1,8 @@
 # cython: auto_pickle=False
 """Bounded per-bar state tracker (compiled twin of ``btcore._pure.tracker``).
 
-The engine reports what happens inside a bar through the hooks, then ``on_bar_end`` evaluates the
-gates, advances the signal and action machines (several steps when the bar reports several
-events) and records one :class:`BlockState`. The last ``max_history`` blocks are kept in a ring
-indexed by bar for O(1) ``get_block_at``; ``summary_stats`` comes from running counters, so it is
-exact for the whole run while memory stays flat.
+What the tracker records and keeps is in the pure twin's module docstring; here the hooks are
+``cpdef`` (C calls from a compiled loop) and the counters C arrays.
 
 The ring is written at ``bar_idx % max_history`` without bounds checks, so its length and
 ``max_history`` are set together, once (``__init__`` refuses to run twice, and a tracker made with
@@ -31,6 +28,7 @@ from btcore._core.transitions cimport (
 from btcore.errors import DataError, IllegalTransitionError
 from btcore._shared.boundary import already_initialised, not_initialised
 from btcore._shared.state_tables import MAX_INDEX, StateTrackerConfig
+from btcore._shared import tracker as _shared
 from btcore._shared.tracker import _check_state, summary_dict
 from btcore._shared.docs import attach, signed
 from btcore._shared.tracker import DOCS
@@ -62,10 +60,7 @@ cdef class StateTracker:
         cdef float64_t drawdown, exposure
         if self._cfg is not None:
             raise already_initialised(self)
-        if config is None:
-            config = StateTrackerConfig()
-        elif not isinstance(config, StateTrackerConfig):
-            raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
+        config = _shared.tracker_config(config)
         warmup, positions, cooldown = config.warmup_bars, config.max_positions, config.cooldown_bars
         history, required = config.max_history, config.required_history_bars
         confirmation, expiry = config.confirmation_bars, config.expiry_bars
@@ -418,13 +413,7 @@ cdef class StateTracker:
     def block_history(self):
         """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
         _tracker_ok(self)
-        cap = self.cfg_max_history
-        if not cap:
-            return list(self._ring)
-        start = (self._last_bar + 1) % cap
-        low = self._last_bar - cap
-        return [b for b in self._ring[start:] + self._ring[:start]
-                if b is not None and b.bar_idx > low]
+        return _shared.ring_window(self._ring, self._last_bar, self.cfg_max_history)
 
     @property
     def total_bars(self):
@@ -450,10 +439,8 @@ def _rebuild_tracker(cls, config, state):
 
 def create_state_tracker(warmup_bars=0, max_positions=100, max_drawdown_pct=100.0,
                          cooldown_bars=0, max_history=10000, **options):
-    return StateTracker(StateTrackerConfig(warmup_bars=warmup_bars, max_positions=max_positions,
-                                           max_drawdown_pct=max_drawdown_pct,
-                                           cooldown_bars=cooldown_bars, max_history=max_history,
-                                           **options))
+    return StateTracker(_shared.tracker_config_of(warmup_bars, max_positions, max_drawdown_pct, cooldown_bars,
+                                                  max_history, options))
 
 
 attach(globals(), DOCS)

@@ -1,8 +1,7 @@
 """Per-bar transition functions of the signal and action machines (twin of ``_pure.transitions``).
 
-Each function derives the triggers one bar calls for and applies them, in order, through the
-machine's table (``SIGNAL_TABLE`` / ``ACTION_TABLE``), so every state change is a table edge. The
-rules that pick the triggers are documented in ``docs/STATE_MACHINES.md``.
+The same machines as the pure twin (its module docstring says how a bar's triggers are derived
+and applied), stepping through C copies of the shared tables.
 """
 
 from btcore._core._typedefs cimport float64_t, int64_t
@@ -15,14 +14,9 @@ from btcore._core.states cimport (
     SignalState, make_action, make_signal,
 )
 
-from btcore._shared.boundary import as_double
-from btcore._shared.state_tables import ACTION_TABLE, SIGNAL_TABLE, _check_bar, _transition_ints
-from btcore._shared.transitions import (
-    REASON_NOT_SUBMITTED,
-    REASON_SIGNAL_GONE,
-    _check_direction,
-    _check_gate,
-)
+from btcore._shared.state_tables import ACTION_TABLE, SIGNAL_TABLE
+from btcore._shared import transitions as _shared
+from btcore._shared.transitions import REASON_NOT_SUBMITTED, REASON_SIGNAL_GONE
 from btcore._shared.docs import attach
 from btcore._shared.transitions import DOCS
 
@@ -250,17 +244,12 @@ def transition_signal_state(prev_state, bar_idx, signal_detected,
                             signal_direction, gate_result, action_taken,
                             next_signal_id, confirmation_bars=1, *,
                             expiry_bars=1):
-    if not isinstance(prev_state, SignalState):
-        raise TypeError(f"prev_state must be a SignalState, got {prev_state!r}")
-    if confirmation_bars < 1 or expiry_bars < 0:
-        raise ValueError(f"confirmation_bars must be >= 1 and expiry_bars >= 0, got "
-                         f"{confirmation_bars!r} and {expiry_bars!r}")
-    direction = _check_direction(signal_direction, bool(signal_detected), "signal_direction")
     cdef int64_t packed
     cdef bint fresh
-    bar, sid, conf, exp = _transition_ints(bar_idx, next_signal_id, confirmation_bars, expiry_bars)
-    return advance_signal_c(prev_state, bar, direction, _check_gate(gate_result, GateResult),
-                            bool(action_taken), sid, conf, exp, &packed, &fresh)
+    bar, direction, gate, sid, conf, exp = _shared.signal_call(
+        prev_state, bar_idx, signal_detected, signal_direction, gate_result, next_signal_id, confirmation_bars,
+        expiry_bars, SignalState, GateResult)
+    return advance_signal_c(prev_state, bar, direction, gate, bool(action_taken), sid, conf, exp, &packed, &fresh)
 
 
 def transition_action_state(prev_state, bar_idx, signal_confirmed,
@@ -269,15 +258,12 @@ def transition_action_state(prev_state, bar_idx, signal_confirmed,
                             order_rejected, reject_reason=None, *,
                             signal_id=0, order_canceled=False,
                             cancel_reason=None):
-    if not isinstance(prev_state, ActionState):
-        raise TypeError(f"prev_state must be an ActionState, got {prev_state!r}")
-    direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
     cdef int64_t packed
     cdef int used
-    bar, sid = _check_bar(bar_idx, "bar_idx", 0), _check_bar(signal_id, "signal_id", 0)
-    return advance_action_c(prev_state, bar, bool(signal_confirmed), direction, sid,
-                            _check_gate(gate_result, GateResult), bool(size_computed),
-                            as_double(size_usdt, "size_usdt"),
+    bar, direction, sid, gate, size = _shared.action_call(
+        prev_state, bar_idx, signal_confirmed, signal_direction, gate_result, size_usdt, signal_id, ActionState,
+        GateResult)
+    return advance_action_c(prev_state, bar, bool(signal_confirmed), direction, sid, gate, bool(size_computed), size,
                             bool(order_submitted), bool(order_filled), bool(order_rejected),
                             bool(order_canceled), reject_reason, cancel_reason, &packed, &used)
 

@@ -23,15 +23,11 @@ from .._validate import is_price
 from ..errors import ConfigError
 from ..types import ExchangeState
 from .._shared.docs import attach
-from .._shared.exchange import DOCS
+from .._shared.exchange import DOCS, NAMES
+# the event codes and reject reasons of btcore._exchangespec are this module's API too
+from .._exchangespec import EVENT_DONE, EVENT_NONE, REJECT_REASONS, reject_code, reject_reason
 
-__all__ = ["SimExchange", "Account", "REJECT_REASONS", "EVENT_NONE", "EVENT_DONE", "reject_code", "reject_reason"]
-
-REJECT_REASONS = xs.REJECT_REASONS
-EVENT_NONE = xs.EVENT_NONE
-EVENT_DONE = xs.EVENT_DONE
-reject_code = xs.reject_code
-reject_reason = xs.reject_reason
+__all__ = list(NAMES)
 
 _INF = math.inf
 _FILL = xs.FILL_MASK

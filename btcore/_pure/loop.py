@@ -1,8 +1,8 @@
 """The bar loop: one reusable view moved from exec bar to exec bar, a strategy called per bar.
 
 Pure-Python twin of ``btcore._core.loop``. :class:`LoopResult`, the signal constants and
-:func:`signal_code` are plain Python in both implementations (defined here, re-exported by the
-compiled module).
+:func:`signal_code` are plain Python, written once in :mod:`btcore._shared.loop` and re-exported
+by both twins.
 
 Everything that does not depend on the bar is done once, before the loop: the alignment of the
 slower timeframes and of the 1-minute feed (:func:`btcore.align.align_feeds`), the first bar at
@@ -35,30 +35,13 @@ from ..align import Alignment
 from ..types import HistoryConfig
 from .._shared.boundary import already_initialised, guarded, initialised, is_initialised
 from .view import RuntimeSnapshotView as _View
+from .._shared import loop as _shared
 from .._shared.docs import attach
-from .._shared.loop import (
-    DOCS,
-    SIGNAL_FLAT,
-    SIGNAL_LONG,
-    SIGNAL_NONE,
-    SIGNAL_SHORT,
-    LoopResult,
-    _check_run_args,
-    _new_strategy,
-    _setup,
-    signal_code,
-)
+# The signal codes, signal_code and LoopResult are this module's API too (written once there).
+from .._shared.loop import *  # noqa: F401,F403
+from .._shared.loop import DOCS, LoopResult, NAMES, signal_code
 
-__all__ = [
-    "SIGNAL_NONE",
-    "SIGNAL_LONG",
-    "SIGNAL_SHORT",
-    "SIGNAL_FLAT",
-    "signal_code",
-    "LoopResult",
-    "CythonStrategy",
-    "BarLoop",
-]
+__all__ = list(NAMES)
 
 
 class CythonStrategy:
@@ -76,7 +59,7 @@ class CythonStrategy:
         return signal_code(self.on_bar(view))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
+        return (_shared._new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
 
 
 def _rebuild_loop(cls: Any, feeds: Any, start: int, end: int, history_config: Any, initial_exchange: Any) -> Any:
@@ -113,7 +96,7 @@ class BarLoop:
         # Everything is checked (and the view built) first; the loop changes only at the end.
         if is_initialised(self):
             raise already_initialised(self)
-        feeds, lo, hi, config, al, hist = _setup(feeds, start, end, quote_feed, history_config)
+        feeds, lo, hi, config, al, hist = _shared._setup(feeds, start, end, quote_feed, history_config)
         close = feeds.exec_feed.close
         view = RuntimeSnapshotView(
             feeds, 0, None, None, initial_exchange, float(close[0]), "close",
@@ -193,7 +176,7 @@ class BarLoop:
         tracker: Any = None,
         on_snapshot: Optional[Callable[..., Any]] = None,
     ) -> LoopResult:
-        ex_hooks, hooks = _check_run_args(strategy, exchange, tracker, on_snapshot)
+        ex_hooks, hooks = _shared._check_run_args(strategy, exchange, tracker, on_snapshot)
         ex_bar, ex_signal = ex_hooks if ex_hooks is not None else (None, None)
         start, end, hist = self._start, self._end, self._history_start
         first_eval = min(max(start, hist), end)

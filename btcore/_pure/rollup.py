@@ -28,8 +28,10 @@ from typing import Any, Dict, Tuple
 
 from .._shared.boundary import already_initialised, as_double
 from .._shared.docs import attach
+from .._shared import rollup as _shared
 from .._shared.rollup import (
     DOCS,
+    NAMES,
     QUOTE_KEYS,
     ROLLUP_KEYS,
     TS_MAX,
@@ -53,14 +55,7 @@ from .._shared.rollup import (
     unbuilt_quote,
 )
 
-__all__ = [
-    "QuoteState",
-    "QUOTE_KEYS",
-    "quote_to_packet_dict",
-    "ExecRollupBucket",
-    "ROLLUP_KEYS",
-    "create_empty_rollup_dict",
-]
+__all__ = list(NAMES)
 
 
 # --------------------------------------------------------------------------- validation
@@ -327,10 +322,7 @@ class ExecRollupBucket:
         return (type(self), (self._min, self._max, self._count, self._open, self._close, self._volume))
 
     def __repr__(self) -> str:
-        return (
-            f"ExecRollupBucket(bars_1m={self._count}, open={self._open}, high={self._max}, "
-            f"low={self._min}, close={self._close}, volume={self._volume})"
-        )
+        return _shared.bucket_repr(self._count, self._open, self._max, self._min, self._close, self._volume)
 
 
 attach(globals(), DOCS)

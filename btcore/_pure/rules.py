@@ -35,34 +35,11 @@ from typing import Any, Sequence
 from ..errors import ConfigError
 from .loop import CythonStrategy
 from .._shared.docs import attach
-from .._shared.rules import (
-    DOCS,
-    OP_ADD,
-    OP_AND,
-    OP_CROSS_ABOVE,
-    OP_CROSS_BELOW,
-    OP_DIV,
-    OP_EQ,
-    OP_GE,
-    OP_GT,
-    OP_LE,
-    OP_LT,
-    OP_MUL,
-    OP_NE,
-    OP_NEG,
-    OP_NOT,
-    OP_OR,
-    OP_OUT,
-    OP_SUB,
-    RULE_OUTPUTS,
-    check_program,
-)
+# The opcodes, RULE_OUTPUTS and check_program are this module's API too (written once there).
+from .._shared.rules import *  # noqa: F401,F403
+from .._shared.rules import DOCS, NAMES
 
-__all__ = [
-    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
-    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
-    "RULE_OUTPUTS", "check_program",
-]
+__all__ = list(NAMES)
 
 _NAN = math.nan
 

@@ -18,31 +18,10 @@ from typing import Any, Iterable, Optional
 from .._shared.boundary import as_double, as_int64
 # The tables, enums and config of the machines are part of this module's API, as they are.
 from .._shared.state_tables import *  # noqa: F401,F403
-from .._shared.state_tables import (
-    _action_repr,
-    _action_to_dict,
-    _block_summary,
-    _block_to_dict,
-    _check_member,
-    _gate_repr,
-    _gate_to_dict,
-    _signal_repr,
-    _signal_to_dict,
-    _unpack_triggers,
-    _value,
-)
 from .._shared.docs import attach
-from .._shared.states import (
-    DOCS,
-    NAMES,
-    _CONTEXT_FIELDS,
-    _context_repr,
-    action_fields,
-    block_fields,
-    context_reduce,
-    set_context,
-    signal_fields,
-)
+from .._shared import states as _shared
+from .._shared import state_tables as _tables
+from .._shared.states import DOCS, NAMES
 
 __all__ = list(NAMES)
 
@@ -99,8 +78,8 @@ class GateResult(_Frozen):
     def __init__(self, passed: bool, code: int, codes: Iterable[int] = (),
                  reason: Optional[str] = None) -> None:
         object.__setattr__(self, "passed", bool(passed))
-        object.__setattr__(self, "code", _check_member(_GATE_MEMBERS, code, "GateResult.code"))
-        object.__setattr__(self, "codes", tuple(_check_member(_GATE_MEMBERS, c, "GateResult.codes")
+        object.__setattr__(self, "code", _tables._check_member(_GATE_MEMBERS, code, "GateResult.code"))
+        object.__setattr__(self, "codes", tuple(_tables._check_member(_GATE_MEMBERS, c, "GateResult.codes")
                                                 for c in codes))
         object.__setattr__(self, "reason", None if reason is None else str(reason))
 
@@ -111,7 +90,7 @@ class GateResult(_Frozen):
     @classmethod
     def fail_(cls, code: int, reason: Optional[str] = None,
               additional_codes: Optional[Iterable[int]] = None) -> "GateResult":
-        code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
+        code = _tables._check_member(_GATE_MEMBERS, code, "GateResult.code")
         if reason is None:
             reason = GateCode.get_description(code)
         return cls(False, code, (code,) + tuple(additional_codes or ()), reason)
@@ -120,14 +99,14 @@ class GateResult(_Frozen):
         return (self.passed, int(self.code), tuple(int(c) for c in self.codes), self.reason)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
+        return (_tables._value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _gate_to_dict(self)
+        return _tables._gate_to_dict(self)
 
     def __repr__(self) -> str:
-        return _gate_repr(self)
+        return _tables._gate_repr(self)
 
 
 _PASS = GateResult(True, GateCode.G_PASS, (GateCode.G_PASS,), None)
@@ -154,8 +133,8 @@ class SignalState(_Frozen):
     def __init__(self, value: int = _S.NONE, direction: int = 0, detected_bar: int = -1,
                  confirmed_bar: int = -1, consumed_bar: int = -1,
                  gate_result: Optional[GateResult] = None, signal_id: int = 0) -> None:
-        member, bars, sid = signal_fields(value, direction, detected_bar, confirmed_bar, consumed_bar,
-                                          gate_result, signal_id, GateResult)
+        member, bars, sid = _shared.signal_fields(value, direction, detected_bar, confirmed_bar,
+                                                  consumed_bar, gate_result, signal_id, GateResult)
         sa = object.__setattr__
         sa(self, "value", member)
         sa(self, "direction", as_int64(direction, "SignalState.direction"))
@@ -166,8 +145,8 @@ class SignalState(_Frozen):
         sa(self, "signal_id", sid)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
-                                      self.consumed_bar, self.gate_result, self.signal_id), {}))
+        return (_tables._value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
+                                              self.consumed_bar, self.gate_result, self.signal_id), {}))
 
     def _key(self) -> tuple[Any, ...]:
         return (int(self.value), self.direction, self.detected_bar, self.confirmed_bar,
@@ -214,10 +193,10 @@ class SignalState(_Frozen):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _signal_to_dict(self)
+        return _tables._signal_to_dict(self)
 
     def __repr__(self) -> str:
-        return _signal_repr(self)
+        return _tables._signal_repr(self)
 
 
 _SIGNAL_STATE_NONE = SignalState()
@@ -245,7 +224,8 @@ class ActionState(_Frozen):
     def __init__(self, value: int = _A.IDLE, direction: int = 0, size_usdt: float = 0.0,
                  submitted_bar: int = -1, filled_bar: int = -1,
                  reject_reason: Optional[str] = None, *, signal_id: int = 0) -> None:
-        member, size, bars, sid = action_fields(value, direction, size_usdt, submitted_bar, filled_bar, signal_id)
+        member, size, bars, sid = _shared.action_fields(value, direction, size_usdt, submitted_bar,
+                                                        filled_bar, signal_id)
         sa = object.__setattr__
         sa(self, "value", member)
         sa(self, "direction", as_int64(direction, "ActionState.direction"))
@@ -256,8 +236,8 @@ class ActionState(_Frozen):
         sa(self, "signal_id", sid)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
-                                      self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
+        return (_tables._value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
+                                              self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
 
     def _key(self) -> tuple[Any, ...]:
         return (int(self.value), self.direction, self.size_usdt, self.submitted_bar,
@@ -288,10 +268,10 @@ class ActionState(_Frozen):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _action_to_dict(self)
+        return _tables._action_to_dict(self)
 
     def __repr__(self) -> str:
-        return _action_repr(self)
+        return _tables._action_repr(self)
 
 
 _ACTION_STATE_IDLE = ActionState()
@@ -327,7 +307,7 @@ class _Field:
 class GateContext:
     __doc__ = DOCS["GateContext"]
 
-    __slots__ = tuple("_" + name for name in _CONTEXT_FIELDS)
+    __slots__ = tuple("_" + name for name in _shared._CONTEXT_FIELDS)
     bar_idx = _Field(as_int64)
     warmup_bars = _Field(as_int64)
     history_bars = _Field(as_int64)
@@ -352,17 +332,17 @@ class GateContext:
                  current_exposure_pct: float = 0.0, max_exposure_pct: float = 100.0,
                  cooldown_bars_remaining: int = 0, risk_policy_passed: bool = True,
                  risk_policy_reason: Optional[str] = None, required_history_bars: int = 0) -> None:
-        set_context(self, locals())
+        _shared.set_context(self, locals())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return context_reduce(self)
+        return _shared.context_reduce(self)
 
     def __repr__(self) -> str:
-        return _context_repr(self)
+        return _shared._context_repr(self)
 
 
 _with_defaults(GateContext,
-    {"_" + k: v for k, v in zip(_CONTEXT_FIELDS, (0, 0, 0, True, 0.0, 100.0, math.inf, 0.0, 0, 100, 0.0, 100.0, 0,
+    {"_" + k: v for k, v in zip(_shared._CONTEXT_FIELDS, (0, 0, 0, True, 0.0, 100.0, math.inf, 0.0, 0, 100, 0.0, 100.0, 0,
                                                  True, None, 0))})
 
 
@@ -431,7 +411,7 @@ class BlockState(_Frozen):
                  action: Optional[ActionState] = None, gate: Optional[GateResult] = None,
                  raw_signal_direction: int = 0, *, signal_triggers: Iterable[int] = (),
                  action_triggers: Iterable[int] = ()) -> None:
-        bar, raw, sig_trig, act_trig = block_fields(
+        bar, raw, sig_trig, act_trig = _shared.block_fields(
             bar_idx, (("signal", signal, SignalState), ("action", action, ActionState), ("gate", gate, GateResult)),
             raw_signal_direction, signal_triggers, action_triggers)
         sa = object.__setattr__
@@ -444,8 +424,8 @@ class BlockState(_Frozen):
         sa(self, "_act_trig", act_trig)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
-                         {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
+        return (_tables._value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
+                                 {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
 
     def _key(self) -> tuple[Any, ...]:
         return (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction,
@@ -454,12 +434,12 @@ class BlockState(_Frozen):
     @property
     def signal_triggers(self) -> tuple[SignalTrigger, ...]:
         """Signal triggers applied during this bar, in order."""
-        return _unpack_triggers(self._sig_trig, SignalTrigger)
+        return _tables._unpack_triggers(self._sig_trig, SignalTrigger)
 
     @property
     def action_triggers(self) -> tuple[ActionTrigger, ...]:
         """Action triggers applied during this bar, in order."""
-        return _unpack_triggers(self._act_trig, ActionTrigger)
+        return _tables._unpack_triggers(self._act_trig, ActionTrigger)
 
     @property
     def is_actionable(self) -> bool:
@@ -508,11 +488,11 @@ class BlockState(_Frozen):
         return self.action.value == _A.REJECTED
 
     def summary(self) -> str:
-        return _block_summary(self)
+        return _tables._block_summary(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _block_to_dict(self)
+        return _tables._block_to_dict(self)
 
     def __repr__(self) -> str:
         return f"BlockState({self.summary()})"

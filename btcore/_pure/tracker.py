@@ -46,6 +46,7 @@ from .transitions import (
     advance_signal,
 )
 from .._shared.docs import attach
+from .._shared import tracker as _shared
 from .._shared.tracker import (
     DOCS,
     EVENT_NAMES,
@@ -85,10 +86,7 @@ class StateTracker:
     def __init__(self, config: Optional[StateTrackerConfig] = None) -> None:
         if is_initialised(self):
             raise already_initialised(self)
-        if config is None:
-            config = StateTrackerConfig()
-        elif not isinstance(config, StateTrackerConfig):
-            raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
+        config = _shared.tracker_config(config)
         for name in ("warmup_bars", "max_positions", "cooldown_bars", "max_history", "required_history_bars",
                      "confirmation_bars", "expiry_bars"):  # as the compiled twin's C copy checks them
             _index(getattr(config, name), f"config {name}", 0, MAX_INDEX)
@@ -344,13 +342,7 @@ class StateTracker:
     @property
     def block_history(self) -> list[BlockState]:
         """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
-        cap = self._config.max_history
-        if not cap:
-            return [b for b in self._ring if b is not None]
-        start = (self._last_bar + 1) % cap
-        low = self._last_bar - cap
-        return [b for b in self._ring[start:] + self._ring[:start]
-                if b is not None and b.bar_idx > low]
+        return _shared.ring_window(self._ring, self._last_bar, self._config.max_history)
 
     @property
     def total_bars(self) -> int:
@@ -375,10 +367,8 @@ def _rebuild_tracker(cls: Any, config: Any, state: Any) -> StateTracker:
 def create_state_tracker(warmup_bars: int = 0, max_positions: int = 100,
                          max_drawdown_pct: float = 100.0, cooldown_bars: int = 0,
                          max_history: int = 10000, **options: Any) -> StateTracker:
-    return StateTracker(StateTrackerConfig(warmup_bars=warmup_bars, max_positions=max_positions,
-                                           max_drawdown_pct=max_drawdown_pct,
-                                           cooldown_bars=cooldown_bars, max_history=max_history,
-                                           **options))
+    return StateTracker(_shared.tracker_config_of(warmup_bars, max_positions, max_drawdown_pct, cooldown_bars,
+                                                  max_history, options))
 
 
 attach(globals(), DOCS)

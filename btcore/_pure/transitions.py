@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .._shared.boundary import as_double
 from .._shared.state_tables import (
     _TRIGGER_BITS,
-    _check_bar,
-    _transition_ints,
     ACTION_TABLE,
     SIGNAL_TABLE,
     ActionStateValue,
@@ -31,13 +28,8 @@ from .states import (
     SignalState,
 )
 from .._shared.docs import attach
-from .._shared.transitions import (
-    DOCS,
-    REASON_NOT_SUBMITTED,
-    REASON_SIGNAL_GONE,
-    _check_direction,
-    _check_gate,
-)
+from .._shared import transitions as _shared
+from .._shared.transitions import DOCS, REASON_NOT_SUBMITTED, REASON_SIGNAL_GONE
 
 __all__ = ["transition_signal_state", "transition_action_state"]
 
@@ -203,15 +195,10 @@ def transition_signal_state(prev_state: SignalState, bar_idx: int, signal_detect
                             signal_direction: int, gate_result: GateResult, action_taken: bool,
                             next_signal_id: int, confirmation_bars: int = 1, *,
                             expiry_bars: int = 1) -> SignalState:
-    if not isinstance(prev_state, SignalState):
-        raise TypeError(f"prev_state must be a SignalState, got {prev_state!r}")
-    if confirmation_bars < 1 or expiry_bars < 0:
-        raise ValueError(f"confirmation_bars must be >= 1 and expiry_bars >= 0, got "
-                         f"{confirmation_bars!r} and {expiry_bars!r}")
-    direction = _check_direction(signal_direction, bool(signal_detected), "signal_direction")
-    bar, sid, conf, exp = _transition_ints(bar_idx, next_signal_id, confirmation_bars, expiry_bars)
-    return advance_signal(prev_state, bar, direction, _check_gate(gate_result, GateResult), bool(action_taken), sid, conf,
-                          exp)[0]
+    bar, direction, gate, sid, conf, exp = _shared.signal_call(
+        prev_state, bar_idx, signal_detected, signal_direction, gate_result, next_signal_id, confirmation_bars,
+        expiry_bars, SignalState, GateResult)
+    return advance_signal(prev_state, bar, direction, gate, bool(action_taken), sid, conf, exp)[0]
 
 
 def transition_action_state(prev_state: ActionState, bar_idx: int, signal_confirmed: bool,
@@ -220,15 +207,12 @@ def transition_action_state(prev_state: ActionState, bar_idx: int, signal_confir
                             order_rejected: bool, reject_reason: Optional[str] = None, *,
                             signal_id: int = 0, order_canceled: bool = False,
                             cancel_reason: Optional[str] = None) -> ActionState:
-    if not isinstance(prev_state, ActionState):
-        raise TypeError(f"prev_state must be an ActionState, got {prev_state!r}")
-    direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
-    bar, sid = _check_bar(bar_idx, "bar_idx", 0), _check_bar(signal_id, "signal_id", 0)
-    return advance_action(prev_state, bar, bool(signal_confirmed), direction,
-                          sid, _check_gate(gate_result, GateResult), bool(size_computed),
-                          as_double(size_usdt, "size_usdt"), bool(order_submitted), bool(order_filled),
-                          bool(order_rejected), bool(order_canceled), reject_reason,
-                          cancel_reason)[0]
+    bar, direction, sid, gate, size = _shared.action_call(
+        prev_state, bar_idx, signal_confirmed, signal_direction, gate_result, size_usdt, signal_id, ActionState,
+        GateResult)
+    return advance_action(prev_state, bar, bool(signal_confirmed), direction, sid, gate, bool(size_computed), size,
+                          bool(order_submitted), bool(order_filled), bool(order_rejected), bool(order_canceled),
+                          reject_reason, cancel_reason)[0]
 
 
 attach(globals(), DOCS)

@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+#: The twins' public names.
+NAMES = ["SimExchange", "Account", "REJECT_REASONS", "EVENT_NONE", "EVENT_DONE", "reject_code", "reject_reason"]
+
 DOCS = {
     "Account": """The live account of a :class:`SimExchange`: what ``view.exchange`` shows a strategy.
 

@@ -19,6 +19,11 @@ from ..align import align_feeds
 from ..errors import ConfigError, DataError
 from ..types import DEFAULT_HISTORY_CONFIG, HistoryConfig
 
+#: The twins' public names; ``__all__`` are those written here, re-exported by both.
+NAMES = ["SIGNAL_NONE", "SIGNAL_LONG", "SIGNAL_SHORT", "SIGNAL_FLAT", "signal_code", "LoopResult", "CythonStrategy",
+         "BarLoop"]
+__all__ = ["SIGNAL_NONE", "SIGNAL_LONG", "SIGNAL_SHORT", "SIGNAL_FLAT", "signal_code", "LoopResult"]
+
 SIGNAL_NONE = 0  #: no signal
 SIGNAL_LONG = 1  #: enter long
 SIGNAL_SHORT = -1  #: enter short

@@ -21,6 +21,11 @@ from ..timeframe import MAX_EPOCH_MS
 from .boundary import not_initialised_named
 from .state_tables import MAX_INDEX
 
+#: The twins' public names; ``__all__`` are those written here, re-exported by both.
+NAMES = ["QuoteState", "QUOTE_KEYS", "quote_to_packet_dict", "ExecRollupBucket", "ROLLUP_KEYS",
+         "create_empty_rollup_dict"]
+__all__ = ["QUOTE_KEYS", "quote_to_packet_dict", "ROLLUP_KEYS", "create_empty_rollup_dict"]
+
 MARK_SOURCES = ("mark_1m", "approx_from_ohlcv_1m")
 #: Latest quote time: the last millisecond of year 9999 (every btcore time is a datetime).
 TS_MAX = MAX_EPOCH_MS
@@ -145,6 +150,12 @@ _K_MIN, _K_MAX, _K_BARS, _K_OPEN, _K_CLOSE, _K_VOLUME = (sys.intern(k) for k in 
 def create_empty_rollup_dict() -> Dict[str, float]:
     """Rollup dict of an interval with no 1-minute bar: count 0.0, every value NaN."""
     return {_K_MIN: _NAN, _K_MAX: _NAN, _K_BARS: 0.0, _K_OPEN: _NAN, _K_CLOSE: _NAN, _K_VOLUME: _NAN}
+
+
+def bucket_repr(count: int, open_: float, high: float, low: float, close: float, volume: float) -> str:
+    """``repr`` of an ExecRollupBucket from its fields."""
+    return (f"ExecRollupBucket(bars_1m={count}, open={open_}, high={high}, low={low}, close={close}, "
+            f"volume={volume})")
 
 
 DOCS = {

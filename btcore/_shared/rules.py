@@ -12,6 +12,17 @@ from typing import Any
 
 from ..errors import ConfigError
 
+#: The twins' public names; ``__all__`` are those written here, re-exported by both.
+NAMES = [
+    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
+    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
+    "RULE_OUTPUTS", "check_program",
+]
+__all__ = [
+    "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT", "OP_GE", "OP_EQ", "OP_NE",
+    "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT", "RULE_OUTPUTS", "check_program",
+]
+
 (OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_CROSS_ABOVE, OP_CROSS_BELOW,
  OP_NOT, OP_AND, OP_OR, OP_OUT) = range(17)
 

@@ -12,12 +12,46 @@ from typing import Any, Sequence
 
 from ..errors import DataError
 from .boundary import as_double
-from .state_tables import MAX_INDEX, ActionStateValue, ActionTrigger, GateCode, SignalStateValue, SignalTrigger
+from .state_tables import (
+    MAX_INDEX,
+    ActionStateValue,
+    ActionTrigger,
+    GateCode,
+    SignalStateValue,
+    SignalTrigger,
+    StateTrackerConfig,
+)
 
 #: Order events a bar reports, in the order of the tracker's per-event counters.
 EVENT_NAMES = ("sizing", "submitted", "filled", "rejected", "canceled")
 #: Index of each event in those counters.
 IDX_SIZING, IDX_SUBMITTED, IDX_FILLED, IDX_REJECTED, IDX_CANCELED = range(len(EVENT_NAMES))
+
+
+def tracker_config(config: Any) -> StateTrackerConfig:
+    """A tracker's ``config`` argument: ``StateTrackerConfig()`` for None, else a StateTrackerConfig."""
+    if config is None:
+        return StateTrackerConfig()
+    if not isinstance(config, StateTrackerConfig):
+        raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
+    return config
+
+
+def tracker_config_of(warmup_bars: Any, max_positions: Any, max_drawdown_pct: Any, cooldown_bars: Any,
+                      max_history: Any, options: dict[str, Any]) -> StateTrackerConfig:
+    """The config of ``create_state_tracker(...)``: these values, the other fields by keyword."""
+    return StateTrackerConfig(warmup_bars=warmup_bars, max_positions=max_positions,
+                              max_drawdown_pct=max_drawdown_pct, cooldown_bars=cooldown_bars,
+                              max_history=max_history, **options)
+
+
+def ring_window(ring: Sequence[Any], last_bar: int, cap: int) -> list[Any]:
+    """The blocks of a tracker's ring inside its history window, oldest first (a new list)."""
+    if not cap:
+        return [b for b in ring if b is not None]
+    start = (last_bar + 1) % cap
+    low = last_bar - cap
+    return [b for b in list(ring[start:]) + list(ring[:start]) if b is not None and b.bar_idx > low]
 
 
 def _check_state(state: Any, cap: int, signal_cls: type, action_cls: type, block_cls: type) -> dict[str, Any]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .boundary import as_double
+from .state_tables import _check_bar, _transition_ints
+
 REASON_SIGNAL_GONE = "Signal no longer confirmed"
 REASON_NOT_SUBMITTED = "Sized but never submitted"
 
@@ -26,6 +29,30 @@ def _check_gate(gate_result: Any, cls: type) -> Any:
         raise TypeError(f"gate_result must be a GateResult, got {gate_result!r} (the signal_id "
                         "positional parameter was removed; pass signal_id=... by keyword)")
     return gate_result
+
+
+def signal_call(prev_state: Any, bar_idx: Any, signal_detected: Any, signal_direction: Any, gate_result: Any,
+                next_signal_id: Any, confirmation_bars: Any, expiry_bars: Any, state_cls: type,
+                gate_cls: type) -> tuple[int, int, Any, int, int, int]:
+    """``transition_signal_state``'s arguments checked: ``(bar, direction, gate, id, confirmation, expiry)``."""
+    if not isinstance(prev_state, state_cls):
+        raise TypeError(f"prev_state must be a SignalState, got {prev_state!r}")
+    if confirmation_bars < 1 or expiry_bars < 0:
+        raise ValueError(f"confirmation_bars must be >= 1 and expiry_bars >= 0, got "
+                         f"{confirmation_bars!r} and {expiry_bars!r}")
+    direction = _check_direction(signal_direction, bool(signal_detected), "signal_direction")
+    bar, sid, conf, exp = _transition_ints(bar_idx, next_signal_id, confirmation_bars, expiry_bars)
+    return bar, direction, _check_gate(gate_result, gate_cls), sid, conf, exp
+
+
+def action_call(prev_state: Any, bar_idx: Any, signal_confirmed: Any, signal_direction: Any, gate_result: Any,
+                size_usdt: Any, signal_id: Any, state_cls: type, gate_cls: type) -> tuple[int, int, int, Any, float]:
+    """``transition_action_state``'s arguments checked: ``(bar, direction, signal id, gate, size)``."""
+    if not isinstance(prev_state, state_cls):
+        raise TypeError(f"prev_state must be an ActionState, got {prev_state!r}")
+    direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
+    bar, sid = _check_bar(bar_idx, "bar_idx", 0), _check_bar(signal_id, "signal_id", 0)
+    return bar, direction, sid, _check_gate(gate_result, gate_cls), as_double(size_usdt, "size_usdt")
 
 
 DOCS = {
