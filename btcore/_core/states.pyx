@@ -101,10 +101,7 @@ cdef class GateResult(_Value):
 
     @classmethod
     def fail_(cls, code, reason=None, additional_codes=None):
-        code = _tables._check_member(_GATE_MEMBERS, code, "GateResult.code")
-        if reason is None:
-            reason = GateCode.get_description(code)
-        return cls(False, code, (code,) + tuple(additional_codes or ()), reason)
+        return cls(False, *_shared.failure(code, reason, additional_codes))
 
     def _key(self):
         return (self.passed, self.code_c, tuple(int(c) for c in self.codes), self.reason)

@@ -90,10 +90,7 @@ class GateResult(_Frozen):
     @classmethod
     def fail_(cls, code: int, reason: Optional[str] = None,
               additional_codes: Optional[Iterable[int]] = None) -> "GateResult":
-        code = _tables._check_member(_GATE_MEMBERS, code, "GateResult.code")
-        if reason is None:
-            reason = GateCode.get_description(code)
-        return cls(False, code, (code,) + tuple(additional_codes or ()), reason)
+        return cls(False, *_shared.failure(code, reason, additional_codes))
 
     def _key(self) -> tuple[Any, ...]:
         return (self.passed, int(self.code), tuple(int(c) for c in self.codes), self.reason)

@@ -15,6 +15,7 @@ from .state_tables import (
     SIGNAL_TABLE,
     ActionStateValue,
     ActionTrigger,
+    GateCode,
     SignalStateValue,
     SignalTrigger,
     _check_bar,
@@ -37,9 +38,18 @@ NAMES = [
 
 _SIG_MEMBERS = tuple(SignalStateValue)
 _ACT_MEMBERS = tuple(ActionStateValue)
+_GATE_MEMBERS = tuple(GateCode)
 
 # The constructors' argument checks, in the order both twins apply them (the first bad argument
 # decides the exception); each twin stores the checked values in its own layout.
+
+
+def failure(code: Any, reason: Any, additional_codes: Any) -> tuple[Any, tuple[Any, ...], Any]:
+    """``GateResult.fail_``'s ``(code, codes, reason)``: the reason defaults to the code's description."""
+    code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
+    if reason is None:
+        reason = GateCode.get_description(code)
+    return code, (code,) + tuple(additional_codes or ()), reason
 
 
 def signal_fields(value: Any, direction: Any, detected_bar: Any, confirmed_bar: Any, consumed_bar: Any,
