@@ -44,10 +44,6 @@ if DEBUG:
 # round like their pure-Python twins, bit for bit, on every platform. MSVC does not contract
 # unless asked to.
 FP = ["-ffp-contract=off"]
-# Functions start on 32-byte boundaries: with the compiler's default (16), where a hot C function
-# such as the rule evaluator lands depends on unrelated code before it in the module, and the
-# fused rules loop moved by 11 % per exec bar from a change to docstrings and imports alone.
-ALIGN = ["-falign-functions=32"]
 
 pyx_files = sorted(glob(os.path.join("btcore", "_core", "*.pyx")))
 if not pyx_files:  # a source tree without the Cython sources would silently build a pure wheel
@@ -58,7 +54,7 @@ extensions = [
         path[:-4].replace(os.sep, "."),
         [path],
         define_macros=macros,
-        extra_compile_args=(["-O0", "-g"] if DEBUG else ["-O2"] + ALIGN) + FP if os.name != "nt" else [],
+        extra_compile_args=(["-O0", "-g"] if DEBUG else ["-O2"]) + FP if os.name != "nt" else [],
     )
     for path in pyx_files
 ]
