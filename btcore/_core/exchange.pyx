@@ -1,9 +1,7 @@
 """The simulated exchange of a backtest (compiled twin of ``btcore._pure.exchange``).
 
-Market orders at the next open, one position, stops, targets and liquidation resolved on the 1m
-bars inside each exec bar; the conventions are in the docstring of :mod:`btcore.backtest.exchange`
-and, with worked examples, in docs/BACKTEST.md. What the twins share (argument checks, event
-codes, the records and what is derived from them) is :mod:`btcore._exchangespec`.
+The same exchange as the pure twin (its module docstring says what it simulates and where the
+conventions are written down); what the twins share is :mod:`btcore._exchangespec`.
 
 Per bar the exchange reads the feed arrays through raw pointers (the FeedStore arrays are
 immutable; ``_keep`` holds them), writes the equity, the side held and one byte of order events
@@ -22,14 +20,12 @@ from btcore._core._typedefs cimport float64_t, intp_t
 
 from btcore import _exchangespec as xs
 from btcore.errors import ConfigError
+from btcore._shared.docs import attach, signed
+from btcore._shared.exchange import DOCS, NAMES
+# the event codes and reject reasons of btcore._exchangespec are this module's API too
+from btcore._exchangespec import EVENT_DONE, EVENT_NONE, REJECT_REASONS, reject_code, reject_reason
 
-__all__ = ["SimExchange", "Account", "REJECT_REASONS", "EVENT_NONE", "EVENT_DONE", "reject_code", "reject_reason"]
-
-REJECT_REASONS = xs.REJECT_REASONS
-EVENT_NONE = xs.EVENT_NONE
-EVENT_DONE = xs.EVENT_DONE
-reject_code = xs.reject_code
-reject_reason = xs.reject_reason
+__all__ = list(NAMES)
 
 cdef enum:
     EV_DONE = 1
@@ -88,13 +84,9 @@ cdef inline int _bar_index(object i, intp_t n) except -1:
 
 
 @cython.final
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class Account:
-    """The live account of a :class:`SimExchange`: what ``view.exchange`` shows a strategy.
-
-    Its fields are those of :class:`~btcore.types.ExchangeState`, read from the exchange when
-    accessed, so they always describe the last bar the exchange processed (the close a strategy
-    decides at) and nothing is built per bar. :meth:`snapshot` returns a frozen copy.
-    """
+    __doc__ = signed("Account(SimExchange exchange)", DOCS["Account"])
 
     def __init__(self, SimExchange exchange not None):
         self._ex = exchange
@@ -105,14 +97,12 @@ cdef class Account:
         return self._ex
 
     def snapshot(self):
-        """The account now, as a frozen :class:`~btcore.types.ExchangeState`."""
         ex = self._exchange()
         if ex.side != 0:
             return xs.position_state(ex.cash, ex.side, ex.qty, ex.entry_price, ex._mark)
         return xs.flat_state(ex.cash, ex.liquidated)
 
     def to_dict(self):
-        """The 14 fields of :class:`~btcore.types.ExchangeState` in order."""
         return self.snapshot().to_dict()
 
     def __repr__(self):
@@ -203,53 +193,15 @@ cdef class Account:
 
 
 @cython.final
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class SimExchange:
-    """Simulated single-position exchange driven by the bar loop (``on_bar`` / ``on_signal``).
-
-    Parameters
-    ----------
-    exec_feed
-        The exec :class:`~btcore.feed.FeedStore` (open/high/low/close and times are read).
-    quote_feed
-        The 1-minute FeedStore the stops are resolved on, or None.
-    m1_start, m1_end
-        int64[n_exec]: half-open row range of ``quote_feed`` inside each exec bar (the loop's
-        alignment provides them; read-only arrays are kept as they are, others are copied).
-    initial_equity, commission, slippage, size_fraction
-        Account size and costs (fractions, see :mod:`btcore.backtest.exchange`).
-    stop_loss_pct, take_profit_pct
-        Distance of the stop / target from the entry fill as a fraction (None or 0: none).
-    sizing
-        ``"btcore"`` or ``"fee_inclusive"``.
-    min_qty, min_notional, qty_step
-        Exchange limits (0: none).
-    end
-        Exclusive end of the exec bars the run covers (default: all); a signal on the last one
-        has no next bar to fill at.
-
-    Attributes
-    ----------
-    equity : float64[n_exec]
-        Equity at each exec close (NaN on bars not run).
-    position : int8[n_exec]
-        Side held at each exec close (1, -1, 0).
-    events : uint8[n_exec]
-        Order events per bar, packed (see :mod:`btcore._exchangespec`); :attr:`fill_event`,
-        :attr:`signal_event`, :attr:`sizing_usdt` and :attr:`exposure_pct` unpack them.
-    account : Account
-        The live account (``on_bar`` returns it; the loop shows it as ``view.exchange``).
-    trades : list of dict
-        Closed trades (the columns of ``trades.csv``).
-    liquidated : bool
-        The account reached zero equity and stopped trading.
-    last_idx : int
-        Last exec bar seen by ``on_bar`` (progress reporting reads it).
-
-    Raises
-    ------
-    ConfigError
-        A bad argument (the message names it and what is allowed).
-    """
+    __doc__ = signed(
+        "SimExchange(exec_feed, quote_feed, m1_start, m1_end, *, initial_equity=10000.0, "
+        "commission=0.0, slippage=0.0, size_fraction=1.0, stop_loss_pct=None, "
+        "take_profit_pct=None, sizing='btcore', min_qty=0.0, min_notional=0.0, qty_step=0.0, "
+        "end=None)",
+        DOCS["SimExchange"],
+    )
 
     def __cinit__(self):
         # Safe before __init__: no bars, so no entry point reaches a pointer.
@@ -408,18 +360,12 @@ cdef class SimExchange:
     # ------------------------------------------------------------------ loop hooks
 
     def on_bar(self, i, view=None):
-        """Fill the pending order at bar ``i``'s open, resolve stops inside it, mark to its close.
-
-        Returns the live :class:`Account` (the loop shows it as ``view.exchange``).
-        """
         _bar_index(i, self.n)
         if self.c_bar(<intp_t>i) < 0:
             raise MemoryError("cannot grow the trade buffer")
         return self.account
 
     def on_signal(self, i, code, view=None):
-        """Turn the strategy's signal code at bar ``i`` (the bar of the last ``on_bar``) into an
-        order for the next bar's open."""
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or i != self.last_idx or i < 0:
             raise ConfigError(f"on_signal(i) must follow on_bar(i) for the same bar (last bar {self.last_idx}), "
                               f"got {i!r}")
@@ -428,7 +374,6 @@ cdef class SimExchange:
         self.c_signal(<intp_t>i, <int>code)
 
     def finish(self):
-        """Close a position still open after the last bar at the last close (``end_of_data``)."""
         if self.c_finish() < 0:
             raise MemoryError("cannot grow the trade buffer")
 
@@ -639,3 +584,5 @@ cdef class SimExchange:
                     return self._close_position(i, price, X_TAKE_PROFIT, times[k], False)
         return 0
 
+
+attach(globals(), DOCS)

@@ -41,3 +41,5 @@ cdef class BarLoop:
     cdef inline void _c_move(self, intp_t i) noexcept
     cdef int _run_cython(self, CythonStrategy strategy, int8_t[::1] out, intp_t lo, intp_t hi) except -1
     cdef int _run_python(self, object strategy, int8_t[::1] out, intp_t lo, intp_t hi) except -1
+    cdef int _run_observed(self, object strategy, CythonStrategy typed, int8_t[::1] out,
+                           object ex_hooks, object tracker_hooks, object on_snapshot) except -1

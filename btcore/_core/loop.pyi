@@ -1,11 +1,11 @@
 from typing import Any, Callable, Iterator, Optional, final
 
-from btcore._pure.loop import SIGNAL_FLAT as SIGNAL_FLAT
-from btcore._pure.loop import SIGNAL_LONG as SIGNAL_LONG
-from btcore._pure.loop import SIGNAL_NONE as SIGNAL_NONE
-from btcore._pure.loop import SIGNAL_SHORT as SIGNAL_SHORT
-from btcore._pure.loop import LoopResult as LoopResult
-from btcore._pure.loop import signal_code as signal_code
+from btcore._shared.loop import SIGNAL_FLAT as SIGNAL_FLAT
+from btcore._shared.loop import SIGNAL_LONG as SIGNAL_LONG
+from btcore._shared.loop import SIGNAL_NONE as SIGNAL_NONE
+from btcore._shared.loop import SIGNAL_SHORT as SIGNAL_SHORT
+from btcore._shared.loop import LoopResult as LoopResult
+from btcore._shared.loop import signal_code as signal_code
 from btcore.align import Alignment
 from btcore.types import HistoryConfig
 

@@ -2,9 +2,9 @@
 """The bar loop: one reusable view moved from exec bar to exec bar, a strategy called per bar.
 
 Compiled twin of ``btcore._pure.loop`` (see there for the per-bar order of calls).
-:class:`LoopResult`, the signal constants and :func:`signal_code` are plain Python in both
-implementations (defined in the pure module, re-exported here); argument validation is shared
-too, so both twins reject the same inputs with the same messages.
+:class:`LoopResult`, the signal constants and :func:`signal_code` are plain Python, written
+once in ``btcore._shared.loop`` and re-exported here; argument validation is shared too, so both
+twins reject the same inputs with the same messages.
 
 Per bar the compiled loop moves the view with inline C code (``_c_move`` from ``view.pxd``: a
 few stores, no allocation), converts the usual signal values without Python calls, and calls a
@@ -27,30 +27,15 @@ from cpython.long cimport PyLong_AsLongAndOverflow
 from btcore._core.tracker cimport StateTracker
 
 from btcore._arrays import _is_frozen
-from btcore._pure._boundary import already_initialised, not_initialised
+from btcore._shared.boundary import already_initialised, not_initialised
 from btcore.errors import DataError
-from btcore._pure.loop import (
-    _new_strategy,
-    SIGNAL_FLAT,
-    SIGNAL_LONG,
-    SIGNAL_NONE,
-    SIGNAL_SHORT,
-    LoopResult,
-    _check_run_args,
-    _setup,
-    signal_code,
-)
+from btcore._shared import loop as _shared
+from btcore._shared.docs import attach, signed
+# The signal codes, signal_code and LoopResult are this module's API too (written once there).
+from btcore._shared.loop import *  # noqa: F401,F403
+from btcore._shared.loop import DOCS, NAMES
 
-__all__ = [
-    "SIGNAL_NONE",
-    "SIGNAL_LONG",
-    "SIGNAL_SHORT",
-    "SIGNAL_FLAT",
-    "signal_code",
-    "LoopResult",
-    "CythonStrategy",
-    "BarLoop",
-]
+__all__ = list(NAMES)
 
 
 cdef inline int _code(object signal) except? -128:
@@ -66,30 +51,39 @@ cdef inline int _code(object signal) except? -128:
     return signal_code(signal)
 
 
-cdef class CythonStrategy:
-    """Base class of strategies the compiled loop calls without Python calls.
+cdef inline int _checked(int code) except? -128:
+    # A CythonStrategy's c_on_bar code, refused unless it is a signal code.
+    if code != SIG_NONE and code != SIG_LONG and code != SIG_SHORT and code != SIG_FLAT:
+        return signal_code(code)  # raises with the standard message
+    return code
 
-    Subclass it in Cython (``cimport btcore._core.loop``) and override
-    ``cdef int c_on_bar(self, RuntimeSnapshotView view) except? -128`` returning a signal code;
-    or subclass it in Python and override :meth:`on_bar`. Calling the strategy (``s(view)``)
-    returns the code. ``prepare(view)``, if overridden, runs once before the first bar.
-    """
+
+cdef inline void _move(RuntimeSnapshotView view, intp_t i, int64_t htf, int64_t mtf, int64_t m1,
+                       float64_t close, bint history_ready) noexcept:
+    # The per-bar move of the view: its four indices, the mark price (the exec close) and
+    # whether the history windows are full.
+    view._c_move(i, htf, mtf, m1)
+    view.mark_price = close
+    view.history_ready = history_ready
+
+
+cdef class CythonStrategy:
+    __doc__ = DOCS["CythonStrategy"]
 
     cdef int c_on_bar(self, RuntimeSnapshotView view) except? -128:
         return _code(self.on_bar(view))
 
     def on_bar(self, view):
-        """The strategy's decision at the view's bar (any value :func:`signal_code` accepts)."""
         return None
 
     def prepare(self, view):
-        """Called once with the loop's view before the first bar (e.g. to compile paths)."""
+        pass
 
     def __call__(self, RuntimeSnapshotView view not None):
         return self.c_on_bar(view)
 
     def __reduce__(self):
-        return (_new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
+        return (_shared._new_strategy, (type(self),), getattr(self, "__dict__", None) or None)
 
 
 cdef class _Hooks:
@@ -152,31 +146,13 @@ cdef class _BarIter:
 
 
 @cython.final
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class BarLoop:
-    """Drive one run over the exec bars of ``feeds`` with one reusable view.
-
-    Parameters
-    ----------
-    feeds : MultiTFFeedStore
-        Exec feed plus optional MTF, HTF and 1-minute feeds.
-    start, end : int
-        Exec bar range ``[start, end)`` to run; ``end`` defaults to the number of exec bars.
-        Bars before ``start`` are warmup (readable through history, never evaluated).
-    quote_feed : FeedStore, optional
-        The 1-minute feed, if ``feeds`` has none: the loop then runs on (and :attr:`feeds` is) a
-        copy of ``feeds`` with it. A different feed than ``feeds.quote_feed`` is a ConfigError.
-    history_config : HistoryConfig, optional
-        History windows the strategy needs; the strategy runs only once they are full.
-    initial_exchange : object, optional
-        ``view.exchange`` at the start of every run (e.g. ``ExchangeState.flat(10_000)``).
-
-    Raises
-    ------
-    ConfigError
-        ``start``/``end`` out of range or not ints, ``history_config`` of the wrong type.
-    DataError
-        ``feeds`` is not a MultiTFFeedStore or its exec feed is empty.
-    """
+    __doc__ = signed(
+        "BarLoop(feeds, start=0, end=None, quote_feed=None, history_config=None, "
+        "initial_exchange=None)",
+        DOCS["BarLoop"],
+    )
 
     def __init__(self, feeds, start=0, end=None, quote_feed=None, history_config=None,
                  initial_exchange=None):
@@ -184,7 +160,7 @@ cdef class BarLoop:
         cdef RuntimeSnapshotView view
         if self._view is not None:
             raise already_initialised(self)
-        feeds, lo, hi, config, al, hist = _setup(feeds, start, end, quote_feed, history_config)
+        feeds, lo, hi, config, al, hist = _shared._setup(feeds, start, end, quote_feed, history_config)
         roles = (feeds.exec_feed, feeds.mtf_feed, feeds.htf_feed, feeds.quote_feed)
         n = roles[0].length
         close = roles[0].close
@@ -264,17 +240,15 @@ cdef class BarLoop:
     # ---- per bar -----------------------------------------------------------------------------
 
     cdef inline void _c_move(self, intp_t i) noexcept:
-        self._view._c_move(i, self._htf[i], self._mtf[i], self._m1_last[i])
-        self._view.mark_price = self._close[i]
-        self._view.history_ready = i >= self._history_start
+        _move(self._view, i, self._htf[i], self._mtf[i], self._m1_last[i], self._close[i],
+              i >= self._history_start)
 
     cdef int _run_cython(self, CythonStrategy strategy, int8_t[::1] out, intp_t lo, intp_t hi) except -1:
         # Hot path without hooks: one inline move, one C call and one store per bar. The arrays
         # are read through local pointers so the opaque strategy call does not force reloading
-        # the memoryview slices every bar (the same move as _c_move, spelled out).
+        # the memoryview slices every bar.
         cdef:
             intp_t i, hist = self._history_start
-            int code
             RuntimeSnapshotView view = self._view
             const int64_t* htf
             const int64_t* mtf
@@ -284,13 +258,8 @@ cdef class BarLoop:
             return 0
         htf, mtf, m1, close = &self._htf[0], &self._mtf[0], &self._m1_last[0], &self._close[0]
         for i in range(lo, hi):
-            view._c_move(i, htf[i], mtf[i], m1[i])
-            view.mark_price = close[i]
-            view.history_ready = i >= hist
-            code = strategy.c_on_bar(view)
-            if code != SIG_NONE and code != SIG_LONG and code != SIG_SHORT and code != SIG_FLAT:
-                signal_code(code)  # raises with the standard message
-            out[i] = <int8_t>code
+            _move(view, i, htf[i], mtf[i], m1[i], close[i], i >= hist)
+            out[i] = <int8_t>_checked(strategy.c_on_bar(view))
         return 0
 
     cdef int _run_python(self, object strategy, int8_t[::1] out, intp_t lo, intp_t hi) except -1:
@@ -300,6 +269,44 @@ cdef class BarLoop:
         for i in range(lo, hi):
             self._c_move(i)
             out[i] = <int8_t>_code(strategy(view))
+        return 0
+
+    cdef int _run_observed(self, object strategy, CythonStrategy typed, int8_t[::1] out,
+                           object ex_hooks, object tracker_hooks, object on_snapshot) except -1:
+        # Every bar with the exchange, the tracker and on_snapshot (each optional), in the order
+        # the module docstring of btcore._pure.loop gives; with a tracker the warmup bars too.
+        cdef:
+            intp_t i, start = self._start, hist = self._history_start
+            int code
+            RuntimeSnapshotView view = self._view
+            _Hooks tr = tracker_hooks
+            object ex_bar = None, ex_signal = None, state
+        if ex_hooks is not None:
+            ex_bar, ex_signal = ex_hooks
+        if tr is not None:
+            for i in range(0, start):
+                self._c_move(i)
+                tr.begin(i, False, start, i >= hist)
+                tr.finish()
+        for i in range(start, self._end):
+            self._c_move(i)
+            if tr is not None:
+                tr.begin(i, True, start, i >= hist)
+            if ex_bar is not None:
+                state = ex_bar(i, view)
+                if state is not None:
+                    view.exchange = state
+            if on_snapshot is not None:
+                on_snapshot(view, i, self._htf[i], self._mtf[i])
+            if i >= hist:
+                code = _checked(typed.c_on_bar(view)) if typed is not None else _code(strategy(view))
+                out[i] = <int8_t>code
+                if tr is not None:
+                    tr.signal(code)
+                if ex_signal is not None:
+                    ex_signal(i, code, view)
+            if tr is not None:
+                tr.finish()
         return 0
 
     def __iter__(self):
@@ -317,106 +324,34 @@ cdef class BarLoop:
         return it
 
     def run(self, strategy, exchange=None, tracker=None, on_snapshot=None):
-        """Run ``strategy`` over ``[start, end)`` and return the recorded signals.
-
-        Parameters
-        ----------
-        strategy : callable or CythonStrategy
-            ``strategy(view)`` returns a signal (see :func:`signal_code`); a ``prepare(view)``
-            method, if present, is called once before the first bar.
-        exchange : object, optional
-            ``on_bar(i, view)`` before the strategy (its non-None return value becomes
-            ``view.exchange``) and ``on_signal(i, code, view)`` after it.
-        tracker : object, optional
-            A ``StateTracker`` or any object with ``on_bar_start``, ``on_warmup_check``,
-            ``on_history_check``, ``on_signal_evaluated`` and ``on_bar_end``.
-        on_snapshot : callable, optional
-            ``on_snapshot(view, exec_idx, htf_idx, mtf_idx)`` every bar of ``[start, end)``, before
-            the strategy (an index is -1 while that role has no closed bar).
-
-        Returns
-        -------
-        LoopResult
-
-        Raises
-        ------
-        ConfigError
-            A callable or hook is missing.
-        DataError
-            The strategy returned something that is not a signal.
-        """
         cdef:
-            intp_t i, start = self._start, end = self._end, hist = self._history_start
-            intp_t first_eval = min(max(start, hist), end)
-            int code
-            bint has_hooks, has_exchange, has_snapshot, typed
-            RuntimeSnapshotView view = self._view
-            CythonStrategy cstrat = None
-            object signals_arr
-            int8_t[::1] signals
-            object ex_bar = None, ex_signal = None, state
-            _Hooks tr = None
+            intp_t start = self._start, end = self._end
+            intp_t first_eval = min(max(start, self._history_start), end)
+            CythonStrategy typed = None
         self._check()
-        ex_hooks, hooks = _check_run_args(strategy, exchange, tracker, on_snapshot)
-        has_exchange = ex_hooks is not None
-        if has_exchange:
-            ex_bar, ex_signal = ex_hooks
-        has_hooks = hooks is not None
-        if has_hooks:
-            tr = _make_hooks(tracker, hooks)
-        has_snapshot = on_snapshot is not None
+        ex_hooks, hooks = _shared._check_run_args(strategy, exchange, tracker, on_snapshot)
         # A CythonStrategy is called through c_on_bar unless its class overrides __call__ (then
         # like any callable, as the pure loop does).
-        typed = isinstance(strategy, CythonStrategy) and type(strategy).__call__ is CythonStrategy.__call__
-        if typed:
-            cstrat = <CythonStrategy>strategy
-        signals_arr = np.zeros(self._n, dtype=np.int8)
-        signals = signals_arr
-        view.exchange = self._initial_exchange
+        if isinstance(strategy, CythonStrategy) and type(strategy).__call__ is CythonStrategy.__call__:
+            typed = <CythonStrategy>strategy
+        signals = np.zeros(self._n, dtype=np.int8)
+        self._view.exchange = self._initial_exchange
         self._c_move(start if start < end else max(end - 1, 0))
         prepare = getattr(strategy, "prepare", None)
         if callable(prepare):
-            prepare(view)
+            prepare(self._view)
 
         t0 = time.perf_counter()
-        if not (has_hooks or has_exchange or has_snapshot):
+        if ex_hooks is None and hooks is None and on_snapshot is None:
             # Nothing observes the bars before first_eval: skip straight to it.
-            if typed:
-                self._run_cython(cstrat, signals, first_eval, end)
+            if typed is not None:
+                self._run_cython(typed, signals, first_eval, end)
             else:
                 self._run_python(strategy, signals, first_eval, end)
-            return LoopResult._build(signals_arr, start, end, first_eval, time.perf_counter() - t0)
-        if has_hooks:
-            for i in range(0, start):
-                self._c_move(i)
-                tr.begin(i, False, start, i >= hist)
-                tr.finish()
-        for i in range(start, end):
-            self._c_move(i)
-            if has_hooks:
-                tr.begin(i, True, start, i >= hist)
-            if has_exchange:
-                state = ex_bar(i, view)
-                if state is not None:
-                    view.exchange = state
-            if has_snapshot:
-                on_snapshot(view, i, self._htf[i], self._mtf[i])
-            if i >= hist:
-                if typed:
-                    code = cstrat.c_on_bar(view)
-                    if code != SIG_NONE and code != SIG_LONG and code != SIG_SHORT and code != SIG_FLAT:
-                        code = signal_code(code)  # raises with the standard message
-                else:
-                    code = _code(strategy(view))
-                signals[i] = <int8_t>code
-                if has_hooks:
-                    tr.signal(code)
-                if has_exchange:
-                    ex_signal(i, code, view)
-            if has_hooks:
-                tr.finish()
-        elapsed = time.perf_counter() - t0
-        return LoopResult._build(signals_arr, start, end, first_eval, elapsed)
+        else:
+            self._run_observed(strategy, typed, signals, ex_hooks,
+                               None if hooks is None else _make_hooks(tracker, hooks), on_snapshot)
+        return LoopResult._build(signals, start, end, first_eval, time.perf_counter() - t0)
 
 
 cdef object _index_array(object a, str name, intp_t n, object feed):
@@ -434,3 +369,6 @@ def _rebuild_loop(cls, feeds, start, end, history_config, initial_exchange):
     loop = cls.__new__(cls)
     BarLoop.__init__(loop, feeds, start, end, None, history_config, initial_exchange)
     return loop
+
+
+attach(globals(), DOCS)

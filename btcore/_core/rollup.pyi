@@ -1,9 +1,9 @@
 from typing import Any, Dict, Tuple
 
-from btcore._pure.rollup import QUOTE_KEYS as QUOTE_KEYS
-from btcore._pure.rollup import ROLLUP_KEYS as ROLLUP_KEYS
-from btcore._pure.rollup import create_empty_rollup_dict as create_empty_rollup_dict
-from btcore._pure.rollup import quote_to_packet_dict as quote_to_packet_dict
+from btcore._shared.rollup import QUOTE_KEYS as QUOTE_KEYS
+from btcore._shared.rollup import ROLLUP_KEYS as ROLLUP_KEYS
+from btcore._shared.rollup import create_empty_rollup_dict as create_empty_rollup_dict
+from btcore._shared.rollup import quote_to_packet_dict as quote_to_packet_dict
 
 __all__ = [
     "QuoteState",

@@ -2,15 +2,10 @@
 """1-minute quotes and the streaming rollup of the 1-minute bars inside one exec bar.
 
 Compiled twin of ``btcore._pure.rollup`` (same names, signatures, docstrings, behaviour and
-exceptions). :data:`QUOTE_KEYS`, :func:`quote_to_packet_dict`, :data:`ROLLUP_KEYS`,
-:func:`create_empty_rollup_dict` and the validation messages are defined in the pure module and
-re-exported here; :class:`QuoteState` and :class:`ExecRollupBucket` exist in both.
-
-The bar loop does not stream quotes: :func:`btcore.align.align_feeds` computes every exec bar's
-rollup at once. The bucket is the streaming equivalent (live feeds, custom drivers, engines that
-accumulate one :class:`QuoteState` per 1-minute bar) and follows the same NaN policy, bit for bit:
-a NaN is never skipped (a NaN low makes the minimum NaN, a NaN volume makes the sum NaN); an empty
-bucket reads NaN with a count of 0.
+exceptions; the module docstring there gives the NaN policy of the bucket). :data:`QUOTE_KEYS`,
+:func:`quote_to_packet_dict`, :data:`ROLLUP_KEYS`, :func:`create_empty_rollup_dict` and the
+validation messages are written once in :mod:`btcore._shared.rollup` and re-exported here;
+:class:`QuoteState` and :class:`ExecRollupBucket` exist in both.
 
 Safety: a quote made with ``__new__`` holds NaN prices and ``ts_ms`` 0 in C (the C readers stay
 defined) and raises :class:`~btcore.errors.NotInitializedError` from every Python member; the
@@ -18,37 +13,29 @@ bucket refuses it, so no aggregate is built from an unvalidated quote. A second 
 a quote raises ``TypeError``; a bucket's ``__init__`` validates everything before it stores
 anything. A bucket made with ``__new__`` is empty (a valid bucket). Both pickle through their
 constructor (Cython's auto-pickle, which would restore raw fields, is off). Numbers are converted
-as :func:`btcore._pure._boundary.as_double` converts them (never from strings), in both twins.
+as :func:`btcore._shared.boundary.as_double` converts them (never from strings), in both twins.
 """
 
+cimport cython
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from libc.math cimport INFINITY, NAN
 
-from btcore._pure import rollup as _p
-from btcore._pure._boundary import already_initialised, as_double
-from btcore._pure.rollup import (
-    QUOTE_KEYS,
-    ROLLUP_KEYS,
-    create_empty_rollup_dict,
-    quote_to_packet_dict,
-)
+from btcore._shared import rollup as _shared
+from btcore._shared.boundary import already_initialised, as_double
+from btcore._shared.docs import attach, signed
+# The quote and rollup keys and their dict builders are this module's API too (written once there).
+from btcore._shared.rollup import *  # noqa: F401,F403
+from btcore._shared.rollup import DOCS, NAMES
 
-__all__ = [
-    "QuoteState",
-    "QUOTE_KEYS",
-    "quote_to_packet_dict",
-    "ExecRollupBucket",
-    "ROLLUP_KEYS",
-    "create_empty_rollup_dict",
-]
+__all__ = list(NAMES)
 
-# the pure module's interned keys: the view reads a frozen dict by pointer comparison of its keys
-cdef str _K_MIN = _p._K_MIN, _K_MAX = _p._K_MAX, _K_BARS = _p._K_BARS
-cdef str _K_OPEN = _p._K_OPEN, _K_CLOSE = _p._K_CLOSE, _K_VOLUME = _p._K_VOLUME
+# the shared interned keys: the view reads a frozen dict by pointer comparison of its keys
+cdef str _K_MIN = _shared._K_MIN, _K_MAX = _shared._K_MAX, _K_BARS = _shared._K_BARS
+cdef str _K_OPEN = _shared._K_OPEN, _K_CLOSE = _shared._K_CLOSE, _K_VOLUME = _shared._K_VOLUME
 cdef str _APPROX = "approx_from_ohlcv_1m"
 cdef str _MARK_1M = "mark_1m"
-cdef long long _TS_MAX = _p.TS_MAX
+cdef long long _TS_MAX = _shared.TS_MAX
 cdef tuple _QUOTE_FIELDS = ("ts_ms", "last", "open_1m", "high_1m", "low_1m", "mark", "mark_source", "volume_1m")
 
 
@@ -56,13 +43,13 @@ cdef inline double _real(str name, object value) except? -1.0:
     # plain floats and ints inline; anything else (numpy numbers, bad types) through the shared check
     if type(value) is float:
         return PyFloat_AS_DOUBLE(value)
-    return _p.real(name, value)
+    return _shared.real(name, value)
 
 
 cdef inline double _price(str name, object value) except? -1.0:
     cdef double v = _real(name, value)
     if not (0.0 < v < INFINITY):  # NaN fails this too
-        raise _p.bad_price(name, value)
+        raise _shared.bad_price(name, value)
     return v
 
 
@@ -76,47 +63,19 @@ cdef inline double _raw(str name, object value) except? -1.0:
 # The "initialised?" test of every Python-facing member of a quote: a field compare.
 cdef inline int _quote_ok(QuoteState q) except -1:
     if not q._built:
-        raise _p.unbuilt_quote()
+        raise _shared.unbuilt_quote()
     return 0
 
 
 # --------------------------------------------------------------------------- QuoteState
 
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class QuoteState:
-    """Quote derived from one closed 1-minute bar (ticker proxy for the simulator).
-
-    An immutable value: fields are read-only, equality and hash are by value, it pickles. Every
-    field is validated at construction (NaN included), so downstream aggregates never see a bad
-    quote.
-
-    Parameters
-    ----------
-    ts_ms : int
-        Epoch ms (UTC) of the quote, normally the 1-minute bar's close.
-    last : float
-        Last trade price (the 1-minute close).
-    open_1m, high_1m, low_1m : float
-        The 1-minute bar's open, high and low.
-    mark : float
-        Mark price.
-    mark_source : str
-        ``"mark_1m"`` or ``"approx_from_ohlcv_1m"``.
-    volume_1m : float, default 0.0
-        The 1-minute bar's volume.
-
-    Raises
-    ------
-    DataError
-        (a ``ValueError``) if ``ts_ms`` is not a positive int epoch ms (at most
-        :data:`~btcore.timeframe.MAX_EPOCH_MS`, year 9999), a price is not finite and > 0
-        (NaN included), ``high_1m < low_1m``, the volume is negative or NaN, ``mark_source`` is
-        unknown, or a value is not a real number.
-    NotInitializedError
-        (an ``AttributeError``) from every member of a quote whose ``__init__`` never ran.
-    TypeError
-        If ``__init__`` is called again on an existing quote (it is immutable: build a new one).
-    """
+    __doc__ = signed(
+        "QuoteState(ts_ms, last, open_1m, high_1m, low_1m, mark, mark_source, volume_1m=0.0)",
+        DOCS["QuoteState"],
+    )
 
     def __cinit__(self):
         # what a C reader (c_accumulate_quote) sees before __init__ ran: NaN, never garbage
@@ -134,21 +93,21 @@ cdef class QuoteState:
         if type(ts_ms) is int:
             ts = PyLong_AsLongLongAndOverflow(ts_ms, &overflow)
         if type(ts_ms) is not int or overflow or ts <= 0 or ts > _TS_MAX:
-            ts = _p.check_ts_ms(ts_ms)
+            ts = _shared.check_ts_ms(ts_ms)
         la = _price("last price", last)
         op = _price("open_1m", open_1m)
         hi = _price("high_1m", high_1m)
         lo = _price("low_1m", low_1m)
         if hi < lo:
-            raise _p.bad_range(hi, lo)
+            raise _shared.bad_range(hi, lo)
         mk = _price("mark price", mark)
         if type(mark_source) is str and (mark_source == _APPROX or mark_source == _MARK_1M):
             src = _APPROX if mark_source == _APPROX else _MARK_1M
         else:
-            src = _p.check_mark_source(mark_source)
+            src = _shared.check_mark_source(mark_source)
         vol = _real("volume_1m", volume_1m)
         if not (0.0 <= vol < INFINITY):
-            raise _p.bad_volume(volume_1m)
+            raise _shared.bad_volume(volume_1m)
         # every value is valid: commit
         self._ts_ms = ts
         self._last = la
@@ -244,26 +203,13 @@ cdef class QuoteState:
 # --------------------------------------------------------------------------- ExecRollupBucket
 
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class ExecRollupBucket:
-    """Streaming rollup of the 1-minute bars of one exec interval; O(1) per operation.
-
-    Feed it with :meth:`accumulate` (a :class:`QuoteState`) or :meth:`accumulate_ohlcv` (raw
-    values, NaN allowed), read it with :meth:`freeze`, empty it with :meth:`reset`. An empty
-    bucket reads NaN for every price and volume and 0 for the count. A NaN value is never
-    skipped: it makes the matching minimum, maximum, sum, open or close NaN (same rule as the
-    vectorised rollups of :func:`btcore.align.align_feeds`).
-
-    The constructor takes the reference's fields, so a partly filled bucket can be rebuilt (and
-    a pickled one restored); ``ExecRollupBucket()`` is empty. With ``bar_count_1m=0`` the other
-    values must be the reference's empty defaults or NaN.
-
-    Raises
-    ------
-    DataError
-        (a ``ValueError``) for a negative or non-integer count, a value that is not a real
-        number, values given with a count of 0, or ``min_price_1m > max_price_1m``. Nothing is
-        changed when ``__init__`` raises (also when called again on an existing bucket).
-    """
+    __doc__ = signed(
+        "ExecRollupBucket(min_price_1m=float('inf'), max_price_1m=float('-inf'), "
+        "bar_count_1m=0, open_price_1m=0.0, close_price_1m=0.0, volume_1m=0.0)",
+        DOCS["ExecRollupBucket"],
+    )
 
     def __cinit__(self):
         self.c_reset()
@@ -271,7 +217,7 @@ cdef class ExecRollupBucket:
     def __init__(self, min_price_1m=float("inf"), max_price_1m=float("-inf"), bar_count_1m=0,
                  open_price_1m=0.0, close_price_1m=0.0, volume_1m=0.0):
         # built once per run, so the one shared check is worth its microsecond
-        lo, hi, count, op, cl, vol = _p.check_bucket(
+        lo, hi, count, op, cl, vol = _shared.check_bucket(
             (min_price_1m, max_price_1m, bar_count_1m, open_price_1m, close_price_1m, volume_1m))
         self._min = lo
         self._max = hi
@@ -328,12 +274,9 @@ cdef class ExecRollupBucket:
     # ---- Python level ----------------------------------------------------------------------
 
     def reset(self):
-        """Empty the bucket."""
         self.c_reset()
 
     def accumulate_ohlcv(self, open, high, low, close, volume):
-        """Add one 1-minute bar given as raw values (NaN propagates; only the number types are
-        checked: TypeError for a string or any other object that is not a real number)."""
         self._add(open, high, low, close, volume)
 
     cdef int _add(self, object open, object high, object low, object close, object volume) except -1:
@@ -344,12 +287,6 @@ cdef class ExecRollupBucket:
         return 0
 
     def accumulate(self, quote):
-        """Add the 1-minute bar behind ``quote`` (open, high, low, close = ``last``, volume).
-
-        A :class:`QuoteState` is read field by field at C level in the compiled build; any other
-        object with the same attributes is read through them (as :meth:`accumulate_ohlcv`). A
-        quote whose ``__init__`` never ran raises NotInitializedError and is not added.
-        """
         if type(quote) is QuoteState:
             _quote_ok(<QuoteState>quote)
             self.c_accumulate_quote(<QuoteState>quote)
@@ -357,7 +294,6 @@ cdef class ExecRollupBucket:
             self._add(quote.open_1m, quote.high_1m, quote.low_1m, quote.last, quote.volume_1m)
 
     def freeze(self):
-        """A new dict keyed by :data:`ROLLUP_KEYS`; the bucket is unchanged."""
         return {_K_MIN: self._min, _K_MAX: self._max, _K_BARS: <float64_t>self._count, _K_OPEN: self._open,
                 _K_CLOSE: self._close, _K_VOLUME: self._volume}
 
@@ -405,7 +341,7 @@ cdef class ExecRollupBucket:
         return (type(self), (self._min, self._max, self._count, self._open, self._close, self._volume))
 
     def __repr__(self):
-        return (
-            f"ExecRollupBucket(bars_1m={self._count}, open={self._open}, high={self._max}, "
-            f"low={self._min}, close={self._close}, volume={self._volume})"
-        )
+        return _shared.bucket_repr(self._count, self._open, self._max, self._min, self._close, self._volume)
+
+
+attach(globals(), DOCS)

@@ -1,4 +1,4 @@
-# Rules compiled to register code (see btcore._pure.rules for the format) and the rule strategy
+# Rules compiled to register code (see btcore._pure.rules for the format; the opcodes are btcore._shared.rules) and the rule strategy
 # that runs it per bar. The fused loop of btcore._core.exchange cimports this and calls
 # RuleStrategy.c_decide without the GIL.
 from btcore._core._typedefs cimport float64_t, intp_t
@@ -6,7 +6,7 @@ from btcore._core.loop cimport CythonStrategy
 from btcore._core.view cimport RuntimeSnapshotView
 
 cdef struct Instr:
-    int op                     # OP_* of btcore._pure.rules
+    int op                     # OP_* of btcore._shared.rules
     int dst                    # register written (OP_OUT: the output)
     int a                      # first operand register
     int b                      # second operand register (0 for unary ops)

@@ -1,25 +1,25 @@
 from typing import Any, Sequence
 
 from btcore._core.loop import CythonStrategy
-from btcore._pure.rules import OP_ADD as OP_ADD
-from btcore._pure.rules import OP_AND as OP_AND
-from btcore._pure.rules import OP_CROSS_ABOVE as OP_CROSS_ABOVE
-from btcore._pure.rules import OP_CROSS_BELOW as OP_CROSS_BELOW
-from btcore._pure.rules import OP_DIV as OP_DIV
-from btcore._pure.rules import OP_EQ as OP_EQ
-from btcore._pure.rules import OP_GE as OP_GE
-from btcore._pure.rules import OP_GT as OP_GT
-from btcore._pure.rules import OP_LE as OP_LE
-from btcore._pure.rules import OP_LT as OP_LT
-from btcore._pure.rules import OP_MUL as OP_MUL
-from btcore._pure.rules import OP_NE as OP_NE
-from btcore._pure.rules import OP_NEG as OP_NEG
-from btcore._pure.rules import OP_NOT as OP_NOT
-from btcore._pure.rules import OP_OR as OP_OR
-from btcore._pure.rules import OP_OUT as OP_OUT
-from btcore._pure.rules import OP_SUB as OP_SUB
-from btcore._pure.rules import RULE_OUTPUTS as RULE_OUTPUTS
-from btcore._pure.rules import check_program as check_program
+from btcore._shared.rules import OP_ADD as OP_ADD
+from btcore._shared.rules import OP_AND as OP_AND
+from btcore._shared.rules import OP_CROSS_ABOVE as OP_CROSS_ABOVE
+from btcore._shared.rules import OP_CROSS_BELOW as OP_CROSS_BELOW
+from btcore._shared.rules import OP_DIV as OP_DIV
+from btcore._shared.rules import OP_EQ as OP_EQ
+from btcore._shared.rules import OP_GE as OP_GE
+from btcore._shared.rules import OP_GT as OP_GT
+from btcore._shared.rules import OP_LE as OP_LE
+from btcore._shared.rules import OP_LT as OP_LT
+from btcore._shared.rules import OP_MUL as OP_MUL
+from btcore._shared.rules import OP_NE as OP_NE
+from btcore._shared.rules import OP_NEG as OP_NEG
+from btcore._shared.rules import OP_NOT as OP_NOT
+from btcore._shared.rules import OP_OR as OP_OR
+from btcore._shared.rules import OP_OUT as OP_OUT
+from btcore._shared.rules import OP_SUB as OP_SUB
+from btcore._shared.rules import RULE_OUTPUTS as RULE_OUTPUTS
+from btcore._shared.rules import check_program as check_program
 
 __all__ = [
     "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",

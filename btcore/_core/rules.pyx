@@ -1,13 +1,15 @@
 """Compiled rules: a flat program evaluated per bar (compiled twin of ``btcore._pure.rules``).
 
-The program format, the validation (:func:`btcore._pure.rules.check_program`) and the opcode
-numbers are the pure module's. Here the program is copied into C arrays once; a run is one pass
+The program format is described in ``btcore._pure.rules``; the validation
+(:func:`btcore._shared.rules.check_program`) and the opcode numbers are written once in
+``btcore._shared.rules``. Here the program is copied into C arrays once; a run is one pass
 over the instructions on a preallocated register file of doubles, without the GIL, allocating
 nothing. Slots are read with the view's inline C readers (an indicator is ``c_ind``).
 :meth:`RuleStrategy.c_decide` reads the slots through the view's C readers, runs the program and
 decides: that is all the rules cost per bar in the fused loop of ``btcore._core.exchange``.
 """
 
+cimport cython
 from libc.math cimport NAN, isnan
 from libc.stdlib cimport calloc, free, malloc
 
@@ -17,34 +19,12 @@ from btcore._core.view cimport PathHandle, RuntimeSnapshotView, _Spec
 
 from btcore import _viewspec as vs
 from btcore.errors import ConfigError
-from btcore._pure.rules import (
-    N_OPS,
-    OP_ADD,
-    OP_AND,
-    OP_CROSS_ABOVE,
-    OP_CROSS_BELOW,
-    OP_DIV,
-    OP_EQ,
-    OP_GE,
-    OP_GT,
-    OP_LE,
-    OP_LT,
-    OP_MUL,
-    OP_NE,
-    OP_NEG,
-    OP_NOT,
-    OP_OR,
-    OP_OUT,
-    OP_SUB,
-    RULE_OUTPUTS,
-    check_program,
-)
+from btcore._shared.docs import attach, signed
+# The opcodes, RULE_OUTPUTS and check_program are this module's API too (written once there).
+from btcore._shared.rules import *  # noqa: F401,F403
+from btcore._shared.rules import DOCS, N_OPS, NAMES
 
-__all__ = [
-    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
-    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
-    "RULE_OUTPUTS", "check_program",
-]
+__all__ = list(NAMES)
 
 cdef enum:
     C_NEG = 0
@@ -74,29 +54,13 @@ cdef enum:
 
 if (OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_CROSS_ABOVE,
         OP_CROSS_BELOW, OP_NOT, OP_AND, OP_OR, OP_OUT, N_OPS) != tuple(range(18)):
-    raise ImportError("btcore._core.rules is out of date with btcore._pure.rules; rebuild the extension")
+    raise ImportError("btcore._core.rules is out of date with btcore._shared.rules; rebuild the extension")
 _SLOT_KIND = {vs.SERIES: S_SERIES, vs.MARK: S_MARK, vs.ROLLUP: S_ROLLUP, vs.STRUCT: S_STRUCT, vs.ABSENT: S_ABSENT}
 
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class RuleProgram:
-    """A compiled rule program (see the module docstring for the format).
-
-    Parameters
-    ----------
-    code : sequence of int
-        ``(op, dst, a, b)`` instructions, flattened.
-    consts : sequence of float
-        The constants (registers ``n_slots`` onwards).
-    n_slots : int
-        Number of path slots the program reads (registers ``0 .. n_slots - 1``).
-    n_outputs : int
-        Number of truth values it produces (``OP_OUT`` destinations).
-
-    Raises
-    ------
-    ConfigError
-        A malformed program (unknown op, a register or an output out of range).
-    """
+    __doc__ = signed("RuleProgram(code, consts, n_slots, n_outputs)", DOCS["RuleProgram"])
 
     def __cinit__(self):
         self._code = NULL
@@ -160,7 +124,6 @@ cdef class RuleProgram:
         return self._n_outputs
 
     def reset(self):
-        """Forget the previous values of every crossing (the next run is a first bar)."""
         self.c_reset()
 
     cdef void c_reset(self) noexcept nogil:
@@ -169,15 +132,6 @@ cdef class RuleProgram:
             self._prev[k] = NAN
 
     def evaluate(self, values):
-        """Run the program once on slot values (floats; None or NaN is missing); the outputs.
-
-        Each call is one evaluation: crossings compare with the values of the previous call.
-
-        Raises
-        ------
-        ConfigError
-            ``values`` does not hold ``n_slots`` numbers.
-        """
         cdef intp_t k
         if self._code == NULL:
             raise ConfigError("RuleProgram.__init__ was not called")
@@ -267,28 +221,9 @@ cdef inline double _slot(RuntimeSnapshotView view, const SlotSpec* s) noexcept n
     return NAN
 
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class RuleStrategy(CythonStrategy):
-    """Entry/exit rules compiled to one :class:`RuleProgram`, evaluated every bar.
-
-    Decision per bar, with every rule evaluated on every bar: flat → LONG if ``long_entry`` else
-    SHORT if ``short_entry``; long → SHORT (reverse) if ``short_entry`` else FLAT if ``long_exit``;
-    short → LONG (reverse) if ``long_entry`` else FLAT if ``short_exit``. A rule that is not given
-    is never true. The current position is read from ``exchange.side`` (1, -1, 0).
-
-    Parameters
-    ----------
-    program : RuleProgram
-        Four outputs, in :data:`RULE_OUTPUTS` order.
-    paths : sequence of str
-        The view path of each slot (compiled with ``view.compile`` in :meth:`prepare`).
-    exchange : object
-        Anything with ``side``; a compiled loop with the compiled exchange passes the side in C.
-
-    Raises
-    ------
-    ConfigError
-        ``program`` is not a RuleProgram with four outputs and one slot per path.
-    """
+    __doc__ = signed("RuleStrategy(program, paths, exchange)", DOCS["RuleStrategy"])
 
     def __cinit__(self):
         self._slots = NULL
@@ -327,7 +262,6 @@ cdef class RuleStrategy(CythonStrategy):
         return self._program
 
     def prepare(self, view):
-        """Compile every path once (``view.compile``) and start the crossings afresh."""
         cdef RuntimeSnapshotView v = view
         cdef PathHandle h
         cdef _Spec spec
@@ -349,13 +283,11 @@ cdef class RuleStrategy(CythonStrategy):
         self._program.c_reset()
 
     def decide(self, side):
-        """The signal for the outcomes of the last evaluation when holding ``side``."""
         if self._program is None:
             raise ConfigError("RuleStrategy.__init__ was not called")
         return _decision(self._program._out, side)
 
     def on_bar(self, view):
-        """Evaluate the rules at the view's bar and decide (the loop calls this per bar)."""
         return self.c_on_bar(view)
 
     cdef int c_on_bar(self, RuntimeSnapshotView view) except? -128:
@@ -379,3 +311,6 @@ cdef inline int _decision(const bint* out, int side) noexcept nogil:
     if side > 0:
         return -1 if out[2] else (2 if out[1] else 0)
     return 1 if out[0] else (2 if out[3] else 0)
+
+
+attach(globals(), DOCS)

@@ -1,17 +1,24 @@
 # State objects of the signal / action / gate machines. Cython code (the tracker, a Cython
 # strategy) cimports this for the C constants and the C-level fields; the values of the
-# constants equal the IntEnums of btcore._pure.state_tables (checked when the module loads).
+# constants equal the IntEnums of btcore._shared.state_tables (checked when the module loads).
 from btcore._core._typedefs cimport float64_t, intp_t, int64_t
 
 cdef enum:
-    # SignalStateValue
-    SIG_NONE = 0
-    SIG_CANDIDATE = 1
-    SIG_CONFIRMING = 2
-    SIG_CONFIRMED = 3
-    SIG_EXPIRED = 4
-    SIG_CONSUMED = 5
+    # SignalStateValue (SS_: signal state; the SIG_* of loop.pxd are the strategies' signal codes)
+    SS_NONE = 0
+    SS_CANDIDATE = 1
+    SS_CONFIRMING = 2
+    SS_CONFIRMED = 3
+    SS_EXPIRED = 4
+    SS_CONSUMED = 5
     N_SIG_STATES = 6
+    # the former names of the signal state values, for code that cimports them
+    SIG_NONE = SS_NONE
+    SIG_CANDIDATE = SS_CANDIDATE
+    SIG_CONFIRMING = SS_CONFIRMING
+    SIG_CONFIRMED = SS_CONFIRMED
+    SIG_EXPIRED = SS_EXPIRED
+    SIG_CONSUMED = SS_CONSUMED
     # ActionStateValue
     ACT_IDLE = 0
     ACT_ACTIONABLE = 1
@@ -121,8 +128,8 @@ cdef class BlockState(_Value):
 
 # The one passing result, the NONE signal and the IDLE action (immutable, shared).
 cdef GateResult PASS_RESULT
-cdef SignalState SIGNAL_NONE
-cdef ActionState ACTION_IDLE
+cdef SignalState SIGNAL_STATE_NONE
+cdef ActionState ACTION_STATE_IDLE
 
 cdef SignalState make_signal(int value, int direction, int64_t detected_bar, int64_t confirmed_bar,
                              int64_t consumed_bar, GateResult gate, int64_t signal_id)
@@ -131,17 +138,60 @@ cdef ActionState make_action(int value, int direction, float64_t size_usdt, int6
 cdef BlockState make_block(int64_t bar_idx, SignalState signal, ActionState action, GateResult gate,
                            int raw_direction, int64_t sig_trig, int64_t act_trig)
 
-# Failing gates as a bit mask (bit k-1 = GateCode k); 0 when all pass. NaN inputs fail their gate.
-cdef int gate_mask(int64_t bar_idx, int64_t warmup_bars, int64_t history_bars,
-                   int64_t required_history_bars, bint cache_ready, bint risk_passed,
-                   float64_t drawdown, float64_t drawdown_limit, float64_t available,
-                   float64_t required, int64_t cooldown, int64_t positions, int64_t max_positions,
-                   float64_t exposure, float64_t max_exposure) noexcept nogil
 # The GateResult of a non-zero mask; a, b are the values compared by the first failing gate.
 cdef GateResult failed_result(int mask, float64_t a, float64_t b, object risk_reason)
-cdef void first_failure_values(int mask, int64_t bar_idx, int64_t warmup_bars,
-                               int64_t history_bars, int64_t required_history_bars,
-                               float64_t drawdown, float64_t drawdown_limit, float64_t available,
-                               float64_t required, int64_t cooldown, int64_t positions,
-                               int64_t max_positions, float64_t exposure, float64_t max_exposure,
-                               float64_t *a, float64_t *b) noexcept nogil
+
+# Failing gates as a bit mask (bit k-1 = GateCode k); 0 when all pass. NaN inputs fail their gate.
+# Inline (bodies here) so the tracker compiles them into its per-bar step.
+cdef inline int gate_mask(int64_t bar_idx, int64_t warmup_bars, int64_t history_bars,
+                          int64_t required_history_bars, bint cache_ready, bint risk_passed,
+                          float64_t drawdown, float64_t drawdown_limit, float64_t available,
+                          float64_t required, int64_t cooldown, int64_t positions, int64_t max_positions,
+                          float64_t exposure, float64_t max_exposure) noexcept nogil:
+    # Each gate passes only when its pass condition is true, so a NaN input fails the gate.
+    cdef int mask = 0
+    if not bar_idx >= warmup_bars:
+        mask |= 1 << (G_WARMUP_REMAINING - 1)
+    if not history_bars >= required_history_bars:
+        mask |= 1 << (G_HISTORY_NOT_READY - 1)
+    if not cache_ready:
+        mask |= 1 << (G_CACHE_NOT_READY - 1)
+    if not risk_passed:
+        mask |= 1 << (G_RISK_BLOCK - 1)
+    if not drawdown < drawdown_limit:
+        mask |= 1 << (G_MAX_DRAWDOWN - 1)
+    if not available >= required:
+        mask |= 1 << (G_INSUFFICIENT_MARGIN - 1)
+    if not cooldown <= 0:
+        mask |= 1 << (G_COOLDOWN_ACTIVE - 1)
+    if not positions < max_positions:
+        mask |= 1 << (G_POSITION_LIMIT - 1)
+    if not exposure < max_exposure:
+        mask |= 1 << (G_EXPOSURE_LIMIT - 1)
+    return mask
+
+
+cdef inline void first_failure_values(int mask, int64_t bar_idx, int64_t warmup_bars,
+                                      int64_t history_bars, int64_t required_history_bars,
+                                      float64_t drawdown, float64_t drawdown_limit, float64_t available,
+                                      float64_t required, int64_t cooldown, int64_t positions,
+                                      int64_t max_positions, float64_t exposure, float64_t max_exposure,
+                                      float64_t *a, float64_t *b) noexcept nogil:
+    a[0] = 0.0
+    b[0] = 0.0
+    if mask & (1 << (G_WARMUP_REMAINING - 1)):
+        a[0] = bar_idx; b[0] = warmup_bars
+    elif mask & (1 << (G_HISTORY_NOT_READY - 1)):
+        a[0] = history_bars; b[0] = required_history_bars
+    elif mask & ((1 << (G_CACHE_NOT_READY - 1)) | (1 << (G_RISK_BLOCK - 1))):
+        pass
+    elif mask & (1 << (G_MAX_DRAWDOWN - 1)):
+        a[0] = drawdown; b[0] = drawdown_limit
+    elif mask & (1 << (G_INSUFFICIENT_MARGIN - 1)):
+        a[0] = available; b[0] = required
+    elif mask & (1 << (G_COOLDOWN_ACTIVE - 1)):
+        a[0] = cooldown
+    elif mask & (1 << (G_POSITION_LIMIT - 1)):
+        a[0] = positions; b[0] = max_positions
+    elif mask & (1 << (G_EXPOSURE_LIMIT - 1)):
+        a[0] = exposure; b[0] = max_exposure

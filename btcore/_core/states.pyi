@@ -1,19 +1,19 @@
 from typing import Any, Iterable, Optional
 
-from btcore._pure.state_tables import ACTION_TABLE as ACTION_TABLE
-from btcore._pure.state_tables import ACTION_TRANSITIONS as ACTION_TRANSITIONS
-from btcore._pure.state_tables import GATE_CODE_DESCRIPTIONS as GATE_CODE_DESCRIPTIONS
-from btcore._pure.state_tables import GATE_ORDER as GATE_ORDER
-from btcore._pure.state_tables import SIGNAL_TABLE as SIGNAL_TABLE
-from btcore._pure.state_tables import SIGNAL_TRANSITIONS as SIGNAL_TRANSITIONS
-from btcore._pure.state_tables import ActionStateValue as ActionStateValue
-from btcore._pure.state_tables import ActionTrigger as ActionTrigger
-from btcore._pure.state_tables import GateCode as GateCode
-from btcore._pure.state_tables import SignalStateValue as SignalStateValue
-from btcore._pure.state_tables import SignalTrigger as SignalTrigger
-from btcore._pure.state_tables import StateTrackerConfig as StateTrackerConfig
-from btcore._pure.state_tables import next_action_value as next_action_value
-from btcore._pure.state_tables import next_signal_value as next_signal_value
+from btcore._shared.state_tables import ACTION_TABLE as ACTION_TABLE
+from btcore._shared.state_tables import ACTION_TRANSITIONS as ACTION_TRANSITIONS
+from btcore._shared.state_tables import GATE_CODE_DESCRIPTIONS as GATE_CODE_DESCRIPTIONS
+from btcore._shared.state_tables import GATE_ORDER as GATE_ORDER
+from btcore._shared.state_tables import SIGNAL_TABLE as SIGNAL_TABLE
+from btcore._shared.state_tables import SIGNAL_TRANSITIONS as SIGNAL_TRANSITIONS
+from btcore._shared.state_tables import ActionStateValue as ActionStateValue
+from btcore._shared.state_tables import ActionTrigger as ActionTrigger
+from btcore._shared.state_tables import GateCode as GateCode
+from btcore._shared.state_tables import SignalStateValue as SignalStateValue
+from btcore._shared.state_tables import SignalTrigger as SignalTrigger
+from btcore._shared.state_tables import StateTrackerConfig as StateTrackerConfig
+from btcore._shared.state_tables import next_action_value as next_action_value
+from btcore._shared.state_tables import next_signal_value as next_signal_value
 
 __all__ = [
     "SignalStateValue",

@@ -1,7 +1,7 @@
 # cython: auto_pickle=False
 """Signal, action, gate and block state objects (compiled twin of ``btcore._pure.states``).
 
-The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar functions in
+The machines are the tables in :mod:`btcore._shared.state_tables`; the per-bar functions in
 ``btcore._core.transitions`` derive triggers from their inputs and apply them through those tables.
 State objects are immutable: unchanged states are shared between consecutive blocks.
 
@@ -17,50 +17,14 @@ from libc.math cimport INFINITY
 
 import math
 
-from btcore._pure.state_tables import (
-    ACTION_TABLE,
-    ACTION_TRANSITIONS,
-    GATE_CODE_DESCRIPTIONS,
-    GATE_ORDER,
-    SIGNAL_TABLE,
-    SIGNAL_TRANSITIONS,
-    ActionStateValue,
-    ActionTrigger,
-    GateCode,
-    SignalStateValue,
-    SignalTrigger,
-    StateTrackerConfig,
-    format_gate_reason,
-    next_action_value,
-    next_signal_value,
-)
-from btcore._pure.state_tables import (
-    _check_bar,
-    _check_raw_direction,
-    _value,
-    _action_repr,
-    _action_to_dict,
-    _block_summary,
-    _block_to_dict,
-    _check_member,
-    _gate_repr,
-    _gate_to_dict,
-    _pack_triggers,
-    _signal_repr,
-    _signal_to_dict,
-    _unpack_triggers,
-)
-from btcore._pure._boundary import as_double
-from btcore._pure.states import _context_repr
+# The tables, enums and config of the machines are part of this module's API, as they are.
+from btcore._shared.state_tables import *  # noqa: F401,F403
+from btcore._shared.docs import attach, signed
+from btcore._shared import states as _shared
+from btcore._shared import state_tables as _tables
+from btcore._shared.states import DOCS, NAMES
 
-__all__ = [
-    "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",
-    "GATE_CODE_DESCRIPTIONS", "GATE_ORDER", "SIGNAL_TABLE", "ACTION_TABLE", "SIGNAL_TRANSITIONS",
-    "ACTION_TRANSITIONS", "next_signal_value", "next_action_value", "StateTrackerConfig",
-    "GateResult", "SignalState", "ActionState", "GateContext", "BlockState",
-    "reset_signal_state", "reset_action_state", "reset_block_state", "create_block_state",
-    "evaluate_gates", "evaluate_warmup_gate", "evaluate_margin_gate",
-]
+__all__ = list(NAMES)
 
 cdef tuple _SIG_MEMBERS = tuple(SignalStateValue)
 cdef tuple _ACT_MEMBERS = tuple(ActionStateValue)
@@ -70,8 +34,8 @@ cdef tuple _GATE_MEMBERS = tuple(GateCode)
 def _check_c_constants():
     # The C constants of states.pxd must equal the shared IntEnums; a mismatch is a build bug.
     c_values = {
-        SignalStateValue: (SIG_NONE, SIG_CANDIDATE, SIG_CONFIRMING, SIG_CONFIRMED, SIG_EXPIRED,
-                           SIG_CONSUMED),
+        SignalStateValue: (SS_NONE, SS_CANDIDATE, SS_CONFIRMING, SS_CONFIRMED, SS_EXPIRED,
+                           SS_CONSUMED),
         ActionStateValue: (ACT_IDLE, ACT_ACTIONABLE, ACT_SIZING, ACT_SUBMITTED, ACT_FILLED,
                            ACT_REJECTED, ACT_CANCELED),
         GateCode: (G_PASS, G_WARMUP_REMAINING, G_HISTORY_NOT_READY, G_CACHE_NOT_READY,
@@ -85,7 +49,7 @@ def _check_c_constants():
     for enum, values in c_values.items():
         if tuple(int(m) for m in enum) != values:
             raise ImportError(f"btcore._core.states: C constants of {enum.__name__} differ from "
-                              "btcore._pure.state_tables; rebuild the extension")
+                              "btcore._shared.state_tables; rebuild the extension")
     return c_values
 
 
@@ -115,20 +79,9 @@ cdef class _Value:
 # Gate result
 
 @cython.no_gc
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class GateResult(_Value):
-    """Outcome of the gates of one bar (immutable, hashable, compared by value).
-
-    Parameters
-    ----------
-    passed : bool
-        True when every gate passed.
-    code : GateCode
-        ``G_PASS``, or the first failing gate in :data:`GATE_ORDER`.
-    codes : tuple of GateCode
-        Every failing gate in evaluation order (``(G_PASS,)`` for a pass).
-    reason : str or None
-        Why the first failing gate failed (None for a pass).
-    """
+    __doc__ = signed("GateResult(passed, code, codes=(), reason=None)", DOCS["GateResult"])
 
     def __cinit__(self):
         self.passed = True
@@ -137,36 +90,31 @@ cdef class GateResult(_Value):
 
     def __init__(self, passed, code, codes=(), reason=None):
         self.passed = bool(passed)
-        self.code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
+        self.code = _tables._check_member(_GATE_MEMBERS, code, "GateResult.code")
         self.code_c = int(self.code)
-        self.codes = tuple(_check_member(_GATE_MEMBERS, c, "GateResult.codes") for c in codes)
+        self.codes = tuple(_tables._check_member(_GATE_MEMBERS, c, "GateResult.codes") for c in codes)
         self.reason = None if reason is None else str(reason)
 
     @classmethod
     def pass_(cls):
-        """The passing result ``GateResult(True, G_PASS, (G_PASS,), None)`` (one shared object)."""
         return PASS_RESULT
 
     @classmethod
     def fail_(cls, code, reason=None, additional_codes=None):
-        """A failing result for ``code`` (reason defaults to the code's description)."""
-        code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
-        if reason is None:
-            reason = GateCode.get_description(code)
-        return cls(False, code, (code,) + tuple(additional_codes or ()), reason)
+        return cls(False, *_shared.failure(code, reason, additional_codes))
 
     def _key(self):
         return (self.passed, self.code_c, tuple(int(c) for c in self.codes), self.reason)
 
     def __reduce__(self):
-        return (_value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
+        return (_tables._value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _gate_to_dict(self)
+        return _tables._gate_to_dict(self)
 
     def __repr__(self):
-        return _gate_repr(self)
+        return _tables._gate_repr(self)
 
 
 cdef GateResult _new_gate(bint passed, int code, tuple codes, object reason):
@@ -186,35 +134,19 @@ PASS_RESULT = _new_gate(True, G_PASS, (GateCode.G_PASS,), None)
 # Signal state
 
 @cython.no_gc
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class SignalState(_Value):
-    """State of the current signal (immutable; the per-bar functions return new objects).
-
-    Parameters
-    ----------
-    value : SignalStateValue
-        Current state.
-    direction : int
-        1 long, -1 short, 0 none.
-    detected_bar, confirmed_bar, consumed_bar : int
-        Bar of the DETECT, CONFIRM and CONSUME transitions (-1 until they happen).
-    gate_result : GateResult or None
-        Gate result of the bar of the last transition.
-    signal_id : int
-        Id of the signal (ids are issued 1, 2, 3, ... by DETECT; 0 = no signal).
-    """
+    __doc__ = signed(
+        "SignalState(value=SignalStateValue.NONE, direction=0, detected_bar=-1, "
+        "confirmed_bar=-1, consumed_bar=-1, gate_result=None, signal_id=0)",
+        DOCS["SignalState"],
+    )
 
     def __init__(self, value=SignalStateValue.NONE, direction=0, detected_bar=-1,
                  confirmed_bar=-1, consumed_bar=-1, gate_result=None, signal_id=0):
-        if direction not in (-1, 0, 1):
-            raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
-        if gate_result is not None and not isinstance(gate_result, GateResult):
-            raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
-        value_c = int(_check_member(_SIG_MEMBERS, value, "SignalState.value"))
-        bars = (_check_bar(detected_bar, "SignalState.detected_bar"),
-                _check_bar(confirmed_bar, "SignalState.confirmed_bar"),
-                _check_bar(consumed_bar, "SignalState.consumed_bar"))
-        sid = _check_bar(signal_id, "SignalState.signal_id", 0)
-        self.value_c = value_c
+        member, bars, sid = _shared.signal_fields(value, direction, detected_bar, confirmed_bar,
+                                                  consumed_bar, gate_result, signal_id, GateResult)
+        self.value_c = int(member)
         self.direction = direction
         self.detected_bar, self.confirmed_bar, self.consumed_bar = bars
         self.gate_result = gate_result
@@ -224,8 +156,8 @@ cdef class SignalState(_Value):
         self.detected_bar = self.confirmed_bar = self.consumed_bar = -1
 
     def __reduce__(self):
-        return (_value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
-                                      self.consumed_bar, self.gate_result, self.signal_id), {}))
+        return (_tables._value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
+                                              self.consumed_bar, self.gate_result, self.signal_id), {}))
 
     @property
     def value(self):
@@ -239,51 +171,48 @@ cdef class SignalState(_Value):
     @property
     def is_none(self):
         """True in NONE."""
-        return self.value_c == SIG_NONE
+        return self.value_c == SS_NONE
 
     @property
     def is_candidate(self):
         """True in CANDIDATE."""
-        return self.value_c == SIG_CANDIDATE
+        return self.value_c == SS_CANDIDATE
 
     @property
     def is_confirmed(self):
         """True in CONFIRMED."""
-        return self.value_c == SIG_CONFIRMED
+        return self.value_c == SS_CONFIRMED
 
     @property
     def is_consumed(self):
         """True in CONSUMED."""
-        return self.value_c == SIG_CONSUMED
+        return self.value_c == SS_CONSUMED
 
     @property
     def is_expired(self):
         """True in EXPIRED."""
-        return self.value_c == SIG_EXPIRED
+        return self.value_c == SS_EXPIRED
 
     @property
     def is_terminal(self):
         """True in EXPIRED or CONSUMED (the signal is finished)."""
-        return self.value_c == SIG_EXPIRED or self.value_c == SIG_CONSUMED
+        return self.value_c == SS_EXPIRED or self.value_c == SS_CONSUMED
 
     def can_transition_to(self, target):
-        """True when ``target`` is one edge away in ``SIGNAL_TABLE``."""
         return target in SIGNAL_TRANSITIONS[self.value]
 
     def bars_since_detected(self, current_bar):
-        """``current_bar - detected_bar`` (-1 when there is no detection)."""
         return -1 if self.detected_bar < 0 else current_bar - self.detected_bar
 
     def bars_since_confirmed(self, current_bar):
-        """``current_bar - confirmed_bar`` (-1 when not confirmed)."""
         return -1 if self.confirmed_bar < 0 else current_bar - self.confirmed_bar
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _signal_to_dict(self)
+        return _tables._signal_to_dict(self)
 
     def __repr__(self):
-        return _signal_repr(self)
+        return _tables._signal_repr(self)
 
 
 cdef SignalState make_signal(int value, int direction, int64_t detected_bar, int64_t confirmed_bar,
@@ -299,43 +228,26 @@ cdef SignalState make_signal(int value, int direction, int64_t detected_bar, int
     return s
 
 
-SIGNAL_NONE = make_signal(SIG_NONE, 0, -1, -1, -1, None, 0)
+SIGNAL_STATE_NONE = make_signal(SS_NONE, 0, -1, -1, -1, None, 0)
 
 
 # ---------------------------------------------------------------------------------------------
 # Action state
 
 @cython.no_gc
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class ActionState(_Value):
-    """State of the order acting on a confirmed signal (immutable).
-
-    Parameters
-    ----------
-    value : ActionStateValue
-        Current state.
-    direction : int
-        Direction of the signal being acted on (1, -1; 0 when idle).
-    size_usdt : float
-        Size reported by the SIZE step (0.0 before).
-    submitted_bar, filled_bar : int
-        Bar of the SUBMIT and FILL transitions (-1 until they happen).
-    reject_reason : str or None
-        Why the action ended without a fill (REJECTED, CANCELED, or the reason of the last
-        DISARM / ABANDON back to IDLE).
-    signal_id : int, keyword-only
-        Id of the signal this action acts on (0 when idle). Kept from the older reference API.
-    """
+    __doc__ = signed(
+        "ActionState(value=ActionStateValue.IDLE, direction=0, size_usdt=0.0, "
+        "submitted_bar=-1, filled_bar=-1, reject_reason=None, *, signal_id=0)",
+        DOCS["ActionState"],
+    )
 
     def __init__(self, value=ActionStateValue.IDLE, direction=0, size_usdt=0.0, submitted_bar=-1,
                  filled_bar=-1, reject_reason=None, *, signal_id=0):
-        if direction not in (-1, 0, 1):
-            raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
-        value_c = int(_check_member(_ACT_MEMBERS, value, "ActionState.value"))
-        size = as_double(size_usdt, "ActionState.size_usdt")
-        bars = (_check_bar(submitted_bar, "ActionState.submitted_bar"),
-                _check_bar(filled_bar, "ActionState.filled_bar"))
-        sid = _check_bar(signal_id, "ActionState.signal_id", 0)
-        self.value_c = value_c
+        member, size, bars, sid = _shared.action_fields(value, direction, size_usdt, submitted_bar,
+                                                        filled_bar, signal_id)
+        self.value_c = int(member)
         self.direction = direction
         self.size_usdt = size
         self.submitted_bar, self.filled_bar = bars
@@ -346,8 +258,8 @@ cdef class ActionState(_Value):
         self.submitted_bar = self.filled_bar = -1
 
     def __reduce__(self):
-        return (_value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
-                                      self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
+        return (_tables._value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
+                                              self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
 
     @property
     def value(self):
@@ -379,15 +291,14 @@ cdef class ActionState(_Value):
         return self.value_c >= ACT_FILLED
 
     def can_transition_to(self, target):
-        """True when ``target`` is one edge away in ``ACTION_TABLE``."""
         return target in ACTION_TRANSITIONS[self.value]
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _action_to_dict(self)
+        return _tables._action_to_dict(self)
 
     def __repr__(self):
-        return _action_repr(self)
+        return _tables._action_repr(self)
 
 
 cdef ActionState make_action(int value, int direction, float64_t size_usdt, int64_t submitted_bar,
@@ -403,38 +314,22 @@ cdef ActionState make_action(int value, int direction, float64_t size_usdt, int6
     return a
 
 
-ACTION_IDLE = make_action(ACT_IDLE, 0, 0.0, -1, -1, None, 0)
+ACTION_STATE_IDLE = make_action(ACT_IDLE, 0, 0.0, -1, -1, None, 0)
 
 
 # ---------------------------------------------------------------------------------------------
 # Gates
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class GateContext:
-    """Inputs of the gates of one bar (mutable; ``evaluate_gates`` reads it).
-
-    Parameters
-    ----------
-    bar_idx, warmup_bars : int
-        Gate 1 (warmup) fails while ``bar_idx < warmup_bars``.
-    history_bars, required_history_bars : int
-        Gate 2 (history) fails while ``history_bars < required_history_bars``.
-    cache_ready : bool
-        Gate 3 fails when False.
-    current_drawdown_pct, max_drawdown_limit_pct : float
-        Gate 5 fails unless ``current_drawdown_pct < max_drawdown_limit_pct``.
-    available_margin, required_margin : float
-        Gate 6 fails unless ``available_margin >= required_margin``.
-    position_count, max_positions : int
-        Gate 8 fails while ``position_count >= max_positions``.
-    current_exposure_pct, max_exposure_pct : float
-        Gate 9 fails unless ``current_exposure_pct < max_exposure_pct``.
-    cooldown_bars_remaining : int
-        Gate 7 fails while > 0.
-    risk_policy_passed : bool
-        Gate 4 fails when False.
-    risk_policy_reason : str or None
-        Reason reported for gate 4.
-    """
+    __doc__ = signed(
+        "GateContext(bar_idx=0, warmup_bars=0, history_bars=0, cache_ready=True, "
+        "current_drawdown_pct=0.0, max_drawdown_limit_pct=100.0, available_margin=math.inf, "
+        "required_margin=0.0, position_count=0, max_positions=100, current_exposure_pct=0.0, "
+        "max_exposure_pct=100.0, cooldown_bars_remaining=0, risk_policy_passed=True, "
+        "risk_policy_reason=None, required_history_bars=0)",
+        DOCS["GateContext"],
+    )
 
     def __init__(self, bar_idx=0, warmup_bars=0, history_bars=0, cache_ready=True,
                  current_drawdown_pct=0.0, max_drawdown_limit_pct=100.0,
@@ -442,22 +337,7 @@ cdef class GateContext:
                  max_positions=100, current_exposure_pct=0.0, max_exposure_pct=100.0,
                  cooldown_bars_remaining=0, risk_policy_passed=True, risk_policy_reason=None,
                  required_history_bars=0):
-        self.bar_idx = bar_idx
-        self.warmup_bars = warmup_bars
-        self.history_bars = history_bars
-        self.cache_ready = cache_ready
-        self.current_drawdown_pct = current_drawdown_pct
-        self.max_drawdown_limit_pct = max_drawdown_limit_pct
-        self.available_margin = available_margin
-        self.required_margin = required_margin
-        self.position_count = position_count
-        self.max_positions = max_positions
-        self.current_exposure_pct = current_exposure_pct
-        self.max_exposure_pct = max_exposure_pct
-        self.cooldown_bars_remaining = cooldown_bars_remaining
-        self.risk_policy_passed = risk_policy_passed
-        self.risk_policy_reason = risk_policy_reason
-        self.required_history_bars = required_history_bars
+        _shared.set_context(self, locals())
 
     def __cinit__(self):
         # The non-zero defaults of GateContext() (the rest start at 0 / None).
@@ -467,69 +347,10 @@ cdef class GateContext:
         self.available_margin = INFINITY
 
     def __reduce__(self):
-        return (_value, (type(self), (self.bar_idx, self.warmup_bars, self.history_bars, self.cache_ready,
-                                      self.current_drawdown_pct, self.max_drawdown_limit_pct,
-                                      self.available_margin, self.required_margin, self.position_count,
-                                      self.max_positions, self.current_exposure_pct, self.max_exposure_pct,
-                                      self.cooldown_bars_remaining, self.risk_policy_passed,
-                                      self.risk_policy_reason, self.required_history_bars), {}))
+        return _shared.context_reduce(self)
 
     def __repr__(self):
-        return _context_repr(self)
-
-
-cdef int gate_mask(int64_t bar_idx, int64_t warmup_bars, int64_t history_bars,
-                   int64_t required_history_bars, bint cache_ready, bint risk_passed,
-                   float64_t drawdown, float64_t drawdown_limit, float64_t available,
-                   float64_t required, int64_t cooldown, int64_t positions, int64_t max_positions,
-                   float64_t exposure, float64_t max_exposure) noexcept nogil:
-    # Each gate passes only when its pass condition is true, so a NaN input fails the gate.
-    cdef int mask = 0
-    if not bar_idx >= warmup_bars:
-        mask |= 1 << (G_WARMUP_REMAINING - 1)
-    if not history_bars >= required_history_bars:
-        mask |= 1 << (G_HISTORY_NOT_READY - 1)
-    if not cache_ready:
-        mask |= 1 << (G_CACHE_NOT_READY - 1)
-    if not risk_passed:
-        mask |= 1 << (G_RISK_BLOCK - 1)
-    if not drawdown < drawdown_limit:
-        mask |= 1 << (G_MAX_DRAWDOWN - 1)
-    if not available >= required:
-        mask |= 1 << (G_INSUFFICIENT_MARGIN - 1)
-    if not cooldown <= 0:
-        mask |= 1 << (G_COOLDOWN_ACTIVE - 1)
-    if not positions < max_positions:
-        mask |= 1 << (G_POSITION_LIMIT - 1)
-    if not exposure < max_exposure:
-        mask |= 1 << (G_EXPOSURE_LIMIT - 1)
-    return mask
-
-
-cdef void first_failure_values(int mask, int64_t bar_idx, int64_t warmup_bars,
-                               int64_t history_bars, int64_t required_history_bars,
-                               float64_t drawdown, float64_t drawdown_limit, float64_t available,
-                               float64_t required, int64_t cooldown, int64_t positions,
-                               int64_t max_positions, float64_t exposure, float64_t max_exposure,
-                               float64_t *a, float64_t *b) noexcept nogil:
-    a[0] = 0.0
-    b[0] = 0.0
-    if mask & (1 << (G_WARMUP_REMAINING - 1)):
-        a[0] = bar_idx; b[0] = warmup_bars
-    elif mask & (1 << (G_HISTORY_NOT_READY - 1)):
-        a[0] = history_bars; b[0] = required_history_bars
-    elif mask & ((1 << (G_CACHE_NOT_READY - 1)) | (1 << (G_RISK_BLOCK - 1))):
-        pass
-    elif mask & (1 << (G_MAX_DRAWDOWN - 1)):
-        a[0] = drawdown; b[0] = drawdown_limit
-    elif mask & (1 << (G_INSUFFICIENT_MARGIN - 1)):
-        a[0] = available; b[0] = required
-    elif mask & (1 << (G_COOLDOWN_ACTIVE - 1)):
-        a[0] = cooldown
-    elif mask & (1 << (G_POSITION_LIMIT - 1)):
-        a[0] = positions; b[0] = max_positions
-    elif mask & (1 << (G_EXPOSURE_LIMIT - 1)):
-        a[0] = exposure; b[0] = max_exposure
+        return _shared._context_repr(self)
 
 
 cdef GateResult failed_result(int mask, float64_t a, float64_t b, object risk_reason):
@@ -562,12 +383,6 @@ cdef GateResult _evaluate(int64_t bar_idx, int64_t warmup_bars, int64_t history_
 
 
 def evaluate_gates(GateContext ctx not None):
-    """Evaluate all nine gates of ``ctx`` (collect-all, fixed order ``GATE_ORDER``).
-
-    Every gate is evaluated; ``codes`` lists all failures in order, ``code`` and ``reason`` are
-    those of the first failure. A gate passes only when its pass condition is true, so a NaN input
-    fails its gate (the reason says NaN). No failure returns ``GateResult.pass_()``.
-    """
     return _evaluate(ctx.bar_idx, ctx.warmup_bars, ctx.history_bars, ctx.required_history_bars,
                      ctx.cache_ready, ctx.risk_policy_passed, ctx.risk_policy_reason,
                      ctx.current_drawdown_pct, ctx.max_drawdown_limit_pct, ctx.available_margin,
@@ -576,13 +391,11 @@ def evaluate_gates(GateContext ctx not None):
 
 
 def evaluate_warmup_gate(int64_t bar_idx, int64_t warmup_bars):
-    """Gate 1 alone: fails while ``bar_idx < warmup_bars``."""
     return _evaluate(bar_idx, warmup_bars, 0, 0, True, True, None, 0.0, 100.0, INFINITY, 0.0,
                      0, 0, 1, 0.0, 100.0)
 
 
 def evaluate_margin_gate(float64_t available_margin, float64_t required_margin):
-    """Gate 6 alone: fails unless ``available_margin >= required_margin`` (NaN fails)."""
     return _evaluate(0, 0, 0, 0, True, True, None, 0.0, 100.0, available_margin, required_margin,
                      0, 0, 1, 0.0, 100.0)
 
@@ -591,11 +404,11 @@ def evaluate_margin_gate(float64_t available_margin, float64_t required_margin):
 # Block state
 
 cdef inline SignalState _signal_of(BlockState b):
-    return b._signal if b._signal is not None else SIGNAL_NONE
+    return b._signal if b._signal is not None else SIGNAL_STATE_NONE
 
 
 cdef inline ActionState _action_of(BlockState b):
-    return b._action if b._action is not None else ACTION_IDLE
+    return b._action if b._action is not None else ACTION_STATE_IDLE
 
 
 cdef inline GateResult _gate_of(BlockState b):
@@ -603,38 +416,22 @@ cdef inline GateResult _gate_of(BlockState b):
 
 
 @cython.no_gc
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class BlockState(_Value):
-    """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
-
-    Parameters
-    ----------
-    bar_idx : int
-        The bar.
-    signal : SignalState
-        Signal state at the end of the bar.
-    action : ActionState
-        Action state at the end of the bar.
-    gate : GateResult
-        Gate result of the bar.
-    raw_signal_direction : int
-        Direction reported by the strategy (1, -1, 0, or 2 for FLAT).
-    signal_triggers, action_triggers : sequence of SignalTrigger / ActionTrigger, keyword-only
-        Triggers applied during the bar, in order (each one edge of the machine's table).
-    """
+    __doc__ = signed(
+        "BlockState(bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, *, "
+        "signal_triggers=(), action_triggers=())",
+        DOCS["BlockState"],
+    )
 
     def __init__(self, bar_idx=0, signal=None, action=None, gate=None, raw_signal_direction=0, *,
                  signal_triggers=(), action_triggers=()):
-        for name, obj, cls in (("signal", signal, SignalState), ("action", action, ActionState),
-                               ("gate", gate, GateResult)):
-            if obj is not None and not isinstance(obj, cls):
-                raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
-        bar = _check_bar(bar_idx, "BlockState.bar_idx")
-        raw = _check_raw_direction(raw_signal_direction, "BlockState.raw_signal_direction")
-        sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
-        act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
+        bar, raw, sig_trig, act_trig = _shared.block_fields(
+            bar_idx, (("signal", signal, SignalState), ("action", action, ActionState), ("gate", gate, GateResult)),
+            raw_signal_direction, signal_triggers, action_triggers)
         self.bar_idx = bar
-        self._signal = SIGNAL_NONE if signal is None else signal
-        self._action = ACTION_IDLE if action is None else action
+        self._signal = SIGNAL_STATE_NONE if signal is None else signal
+        self._action = ACTION_STATE_IDLE if action is None else action
         self._gate = PASS_RESULT if gate is None else gate
         self.raw_signal_direction = raw
         self.sig_trig = sig_trig
@@ -656,8 +453,8 @@ cdef class BlockState(_Value):
         return _gate_of(self)
 
     def __reduce__(self):
-        return (_value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
-                         {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
+        return (_tables._value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
+                                 {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
 
     def _key(self):
         return (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction,
@@ -666,17 +463,17 @@ cdef class BlockState(_Value):
     @property
     def signal_triggers(self):
         """Signal triggers applied during this bar, in order."""
-        return _unpack_triggers(self.sig_trig, SignalTrigger)
+        return _tables._unpack_triggers(self.sig_trig, SignalTrigger)
 
     @property
     def action_triggers(self):
         """Action triggers applied during this bar, in order."""
-        return _unpack_triggers(self.act_trig, ActionTrigger)
+        return _tables._unpack_triggers(self.act_trig, ActionTrigger)
 
     @property
     def is_actionable(self):
         """Gate passed, signal CONFIRMED and the action IDLE or ACTIONABLE (a trade may start)."""
-        return (_gate_of(self).passed and _signal_of(self).value_c == SIG_CONFIRMED
+        return (_gate_of(self).passed and _signal_of(self).value_c == SS_CONFIRMED
                 and _action_of(self).value_c <= ACT_ACTIONABLE)
 
     @property
@@ -697,17 +494,17 @@ cdef class BlockState(_Value):
     @property
     def signal_detected(self):
         """True when a signal is active (signal state not NONE)."""
-        return _signal_of(self).value_c != SIG_NONE
+        return _signal_of(self).value_c != SS_NONE
 
     @property
     def signal_confirmed(self):
         """True when the signal is CONFIRMED."""
-        return _signal_of(self).value_c == SIG_CONFIRMED
+        return _signal_of(self).value_c == SS_CONFIRMED
 
     @property
     def signal_consumed(self):
         """True when the signal is CONSUMED."""
-        return _signal_of(self).value_c == SIG_CONSUMED
+        return _signal_of(self).value_c == SS_CONSUMED
 
     @property
     def action_filled(self):
@@ -720,12 +517,11 @@ cdef class BlockState(_Value):
         return _action_of(self).value_c == ACT_REJECTED
 
     def summary(self):
-        """One line: ``bar=<i> | signal=<STATE>(<DIR>) | action=<STATE> | blocked=<CODE>``."""
-        return _block_summary(self)
+        return _tables._block_summary(self)
 
     def to_dict(self):
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _block_to_dict(self)
+        return _tables._block_to_dict(self)
 
     def __repr__(self):
         return f"BlockState({self.summary()})"
@@ -745,20 +541,19 @@ cdef BlockState make_block(int64_t bar_idx, SignalState signal, ActionState acti
 
 
 def create_block_state(bar_idx, signal, action, gate, raw_signal_direction=0):
-    """A :class:`BlockState` from its parts (no triggers)."""
     return BlockState(bar_idx, signal, action, gate, raw_signal_direction)
 
 
 def reset_signal_state():
-    """A signal in NONE (the shared NONE object)."""
-    return SIGNAL_NONE
+    return SIGNAL_STATE_NONE
 
 
 def reset_action_state():
-    """An action in IDLE (the shared IDLE object)."""
-    return ACTION_IDLE
+    return ACTION_STATE_IDLE
 
 
 def reset_block_state(bar_idx=0):
-    """A block with a NONE signal, an IDLE action and a passing gate."""
     return BlockState(bar_idx)
+
+
+attach(globals(), DOCS)

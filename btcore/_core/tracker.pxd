@@ -7,7 +7,13 @@ from btcore._core.states cimport (
 )
 
 cdef enum:
-    N_EVENTS = 5   # sizing, submitted, filled, rejected, canceled (order of EVENT_NAMES)
+    # index of each order event in the per-event counters (the order of EVENT_NAMES)
+    IDX_SIZING = 0
+    IDX_SUBMITTED = 1
+    IDX_FILLED = 2
+    IDX_REJECTED = 3
+    IDX_CANCELED = 4
+    N_EVENTS = 5
 
 cdef class StateTracker:
     cdef object _cfg                      # the StateTrackerConfig (frozen); None until __init__ ran

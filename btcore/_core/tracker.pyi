@@ -1,7 +1,7 @@
 from typing import Any, Optional
 
 from btcore._core.states import ActionState, BlockState, SignalState
-from btcore._pure.state_tables import StateTrackerConfig as StateTrackerConfig
+from btcore._shared.state_tables import StateTrackerConfig as StateTrackerConfig
 
 __all__ = [
     "StateTracker",

@@ -1,11 +1,8 @@
 # cython: auto_pickle=False
 """Bounded per-bar state tracker (compiled twin of ``btcore._pure.tracker``).
 
-The engine reports what happens inside a bar through the hooks, then ``on_bar_end`` evaluates the
-gates, advances the signal and action machines (several steps when the bar reports several
-events) and records one :class:`BlockState`. The last ``max_history`` blocks are kept in a ring
-indexed by bar for O(1) ``get_block_at``; ``summary_stats`` comes from running counters, so it is
-exact for the whole run while memory stays flat.
+What the tracker records and keeps is in the pure twin's module docstring; here the hooks are
+``cpdef`` (C calls from a compiled loop) and the counters C arrays.
 
 The ring is written at ``bar_idx % max_history`` without bounds checks, so its length and
 ``max_history`` are set together, once (``__init__`` refuses to run twice, and a tracker made with
@@ -13,14 +10,15 @@ The ring is written at ``bar_idx % max_history`` without bounds checks, so its l
 most ``MAX_INDEX`` so no int64 sum of two can wrap; pickling restores a checked state.
 """
 
+cimport cython
 from libc.math cimport INFINITY
 from libc.string cimport memset
 
 from btcore._core._typedefs cimport float64_t, int64_t, intp_t
 from btcore._core.states cimport (
     ACT_FILLED, AT_FILL, N_ACT_STATES, N_ACT_TRIGGERS, N_GATE_CODES, N_SIG_STATES,
-    N_SIG_TRIGGERS, PASS_RESULT, SIG_CONFIRMED, SIG_CONSUMED, TRIGGER_BITS, ACTION_IDLE,
-    SIGNAL_NONE, ActionState, BlockState, GateResult, SignalState, failed_result,
+    N_SIG_TRIGGERS, PASS_RESULT, SS_CONFIRMED, SS_CONSUMED, TRIGGER_BITS, ACTION_STATE_IDLE,
+    SIGNAL_STATE_NONE, ActionState, BlockState, GateResult, SignalState, failed_result,
     first_failure_values, gate_mask, make_block,
 )
 from btcore._core.transitions cimport (
@@ -28,9 +26,12 @@ from btcore._core.transitions cimport (
 )
 
 from btcore.errors import DataError, IllegalTransitionError
-from btcore._pure._boundary import already_initialised, not_initialised
-from btcore._pure.state_tables import MAX_INDEX, StateTrackerConfig
-from btcore._pure.tracker import _check_state, summary_dict
+from btcore._shared.boundary import already_initialised, not_initialised
+from btcore._shared.state_tables import MAX_INDEX, StateTrackerConfig
+from btcore._shared import tracker as _shared
+from btcore._shared.tracker import _check_state, summary_dict
+from btcore._shared.docs import attach, signed
+from btcore._shared.tracker import DOCS
 
 __all__ = ["StateTracker", "StateTrackerConfig", "create_state_tracker"]
 
@@ -48,26 +49,9 @@ cdef inline int _tracker_ok(StateTracker t) except -1:
     return 0
 
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class StateTracker:
-    """Records signal / action / gate state per bar, with bounded memory.
-
-    Parameters
-    ----------
-    config : StateTrackerConfig, optional
-        Limits and machine parameters (defaults: ``StateTrackerConfig()``).
-
-    Notes
-    -----
-    Per bar the engine calls ``on_bar_start(bar_idx)``, any of the reporting hooks, then
-    ``on_bar_end()``. Bar indices of recorded bars must increase. A bar that gets
-    ``on_bar_start`` but no ``on_bar_end`` (warmup, not-ready or stop bars of the reference engine)
-    is discarded by the next ``on_bar_start``: its raw signal and order events are dropped, the
-    machines and counters are unchanged, and only ``summary_stats()["bars_abandoned"]`` counts it
-    (values it gave the check hooks stay in force, as any reported value does). Values given
-    to ``on_warmup_check``, ``on_history_check``, ``on_risk_check`` and ``on_position_check`` stay
-    in force until the same hook reports again; the raw signal and the order events belong to one
-    bar. Hooks other than ``on_bar_start`` raise :class:`IllegalTransitionError` outside a bar.
-    """
+    __doc__ = signed("StateTracker(config=None)", DOCS["StateTracker"])
 
     def __init__(self, config=None):
         # The config is checked (StateTrackerConfig ranges every field) and copied to C locals
@@ -76,10 +60,7 @@ cdef class StateTracker:
         cdef float64_t drawdown, exposure
         if self._cfg is not None:
             raise already_initialised(self)
-        if config is None:
-            config = StateTrackerConfig()
-        elif not isinstance(config, StateTrackerConfig):
-            raise TypeError(f"config must be a StateTrackerConfig, got {config!r}")
+        config = _shared.tracker_config(config)
         warmup, positions, cooldown = config.warmup_bars, config.max_positions, config.cooldown_bars
         history, required = config.max_history, config.required_history_bars
         confirmation, expiry = config.confirmation_bars, config.expiry_bars
@@ -170,7 +151,6 @@ cdef class StateTracker:
         return self._cfg
 
     cpdef void reset(self):
-        """Forget everything: machines, hook values, counters and the block ring."""
         _tracker_ok(self)
         self._reset()
 
@@ -179,8 +159,8 @@ cdef class StateTracker:
         # Unbounded (max_history=0): a list plus a bar index.
         self._ring = [None] * self.cfg_max_history if self.cfg_max_history else []
         self._index = {}
-        self._signal = SIGNAL_NONE
-        self._action = ACTION_IDLE
+        self._signal = SIGNAL_STATE_NONE
+        self._action = ACTION_STATE_IDLE
         self._signal_counter = 0
         self._last_bar = -1
         self._first_bar = -1
@@ -231,7 +211,6 @@ cdef class StateTracker:
     # -- hooks ------------------------------------------------------------------------------
 
     cpdef void on_bar_start(self, intp_t bar_idx):
-        """Open bar ``bar_idx`` (must exceed the last recorded bar); an open bar is discarded."""
         _tracker_ok(self)
         if bar_idx < 0 or bar_idx > _MAX_INDEX:
             raise ValueError(f"bar_idx must be in 0..{MAX_INDEX}, got {bar_idx!r}")
@@ -245,14 +224,12 @@ cdef class StateTracker:
         self._clear_bar_events()
 
     cpdef void on_signal_evaluated(self, intp_t direction):
-        """Raw strategy output of this bar: 1 long, -1 short, 0 none, 2 FLAT (not an entry)."""
         self._require_bar("on_signal_evaluated")
         if direction < -1 or direction > 2:
             raise ValueError(f"direction must be 1, -1, 0 or 2 (FLAT), got {direction!r}")
         self._direction = direction
 
     cpdef void on_warmup_check(self, bint warmup_ok, intp_t warmup_end_idx):
-        """Warmup ends at ``warmup_end_idx``; ``warmup_ok=False`` fails gate 1 regardless."""
         self._require_bar("on_warmup_check")
         if warmup_end_idx < 0:
             raise ValueError(f"warmup_end_idx must be >= 0, got {warmup_end_idx!r}")
@@ -260,7 +237,6 @@ cdef class StateTracker:
         self._warmup_ok = warmup_ok
 
     cpdef void on_history_check(self, bint history_ok, intp_t history_bars):
-        """History length (gate 2, against ``required_history_bars``) and readiness (gate 3)."""
         self._require_bar("on_history_check")
         if history_bars < 0:
             raise ValueError(f"history_bars must be >= 0, got {history_bars!r}")
@@ -269,7 +245,6 @@ cdef class StateTracker:
 
     cpdef void on_risk_check(self, bint passed, object reason=None, float64_t drawdown_pct=0.0,
                              float64_t available_margin=INFINITY, float64_t required_margin=0.0):
-        """Risk-policy verdict (gate 4), drawdown (gate 5) and margin (gate 6)."""
         self._require_bar("on_risk_check")
         self._risk_passed = passed
         self._risk_reason = None if reason is None else str(reason)
@@ -278,7 +253,6 @@ cdef class StateTracker:
         self._req = required_margin
 
     cpdef void on_position_check(self, intp_t position_count, float64_t exposure_pct=0.0):
-        """Open positions (gate 8) and exposure in percent (gate 9)."""
         self._require_bar("on_position_check")
         if position_count < 0:
             raise ValueError(f"position_count must be >= 0, got {position_count!r}")
@@ -286,32 +260,27 @@ cdef class StateTracker:
         self._exposure = exposure_pct
 
     cpdef void on_sizing_computed(self, float64_t size_usdt):
-        """The engine sized an order of ``size_usdt`` on this bar."""
         self._require_bar("on_sizing_computed")
         self._size = size_usdt
-        self._n_events[0] += 1
+        self._n_events[IDX_SIZING] += 1
 
     cpdef void on_order_submitted(self):
-        """An order was submitted on this bar (also consumes a CONFIRMED signal)."""
         self._require_bar("on_order_submitted")
-        self._n_events[1] += 1
+        self._n_events[IDX_SUBMITTED] += 1
 
     cpdef void on_order_filled(self):
-        """An order was filled on this bar."""
         self._require_bar("on_order_filled")
-        self._n_events[2] += 1
+        self._n_events[IDX_FILLED] += 1
 
     cpdef void on_order_rejected(self, object reason=None):
-        """An order (or its size) was rejected on this bar; ``reason`` is kept on the action."""
         self._require_bar("on_order_rejected")
-        self._n_events[3] += 1
+        self._n_events[IDX_REJECTED] += 1
         if reason is not None:
             self._reject_reason = str(reason)
 
     cpdef void on_order_canceled(self, object reason=None):
-        """The submitted order was withdrawn on this bar; ``reason`` is kept on the action."""
         self._require_bar("on_order_canceled")
-        self._n_events[4] += 1
+        self._n_events[IDX_CANCELED] += 1
         if reason is not None:
             self._cancel_reason = str(reason)
 
@@ -350,7 +319,6 @@ cdef class StateTracker:
         return self._last_fail
 
     cpdef BlockState on_bar_end(self):
-        """Evaluate the gates, advance both machines, record and return this bar's block."""
         cdef:
             int64_t bar = self._bar
             int64_t sig_trig, act_trig
@@ -362,18 +330,18 @@ cdef class StateTracker:
             BlockState block
         self._require_bar("on_bar_end")
         gate = self._gate(bar)
-        submitted = self._n_events[1] > 0
+        submitted = self._n_events[IDX_SUBMITTED] > 0
         sig = advance_signal_c(self._signal, bar, self._direction if self._direction != 2 else 0,
                                gate, submitted, self._signal_counter + 1,
                                self.cfg_confirmation_bars, self.cfg_expiry_bars, &sig_trig, &fresh)
         if fresh:
             self._signal_counter += 1
-        confirmed = sig.value_c == SIG_CONFIRMED or (sig.value_c == SIG_CONSUMED
+        confirmed = sig.value_c == SS_CONFIRMED or (sig.value_c == SS_CONSUMED
                                                      and sig.consumed_bar == bar)
         act = advance_action_c(self._action, bar, confirmed, sig.direction, sig.signal_id, gate,
-                               self._n_events[0] > 0, self._size, submitted,
-                               self._n_events[2] > 0, self._n_events[3] > 0,
-                               self._n_events[4] > 0, self._reject_reason, self._cancel_reason,
+                               self._n_events[IDX_SIZING] > 0, self._size, submitted,
+                               self._n_events[IDX_FILLED] > 0, self._n_events[IDX_REJECTED] > 0,
+                               self._n_events[IDX_CANCELED] > 0, self._reject_reason, self._cancel_reason,
                                &act_trig, &used)
         block = make_block(bar, sig, act, gate, self._direction, sig_trig, act_trig)
         self._signal = sig
@@ -423,22 +391,14 @@ cdef class StateTracker:
     # -- queries ----------------------------------------------------------------------------
 
     def get_current_signal_state(self):
-        """Signal state after the last recorded bar."""
         _tracker_ok(self)
         return self._signal
 
     def get_current_action_state(self):
-        """Action state after the last recorded bar."""
         _tracker_ok(self)
         return self._action
 
     cpdef object get_block_at(self, intp_t bar_idx):
-        """Block of ``bar_idx`` in O(1); None if never recorded or out of the history window.
-
-        The window is the last ``max_history`` bar indices (``last_bar - max_history < bar_idx
-        <= last_bar``), so it holds exactly the last ``max_history`` blocks when bars are
-        contiguous, fewer when some bar indices were skipped.
-        """
         cdef int64_t cap = self.cfg_max_history
         cdef BlockState block
         _tracker_ok(self)
@@ -453,13 +413,7 @@ cdef class StateTracker:
     def block_history(self):
         """Retained blocks, oldest first (a new list; at most ``max_history`` items)."""
         _tracker_ok(self)
-        cap = self.cfg_max_history
-        if not cap:
-            return list(self._ring)
-        start = (self._last_bar + 1) % cap
-        low = self._last_bar - cap
-        return [b for b in self._ring[start:] + self._ring[:start]
-                if b is not None and b.bar_idx > low]
+        return _shared.ring_window(self._ring, self._last_bar, self.cfg_max_history)
 
     @property
     def total_bars(self):
@@ -468,17 +422,6 @@ cdef class StateTracker:
         return self._total
 
     cpdef dict summary_stats(self):
-        """Whole-run statistics from running counters ({} before the first recorded bar).
-
-        Reference keys count recorded bars by their end-of-bar state: ``total_bars``,
-        ``signals_detected`` (signal not NONE), ``signals_confirmed``, ``signals_consumed``,
-        ``actions_filled``, ``gates_blocked``, ``gate_code_breakdown`` (first failing code name ->
-        bars). Added: ``signal_state_bars`` / ``action_state_bars`` (bars per end state),
-        ``signal_events`` / ``action_events`` (transitions per trigger), ``gate_failures`` (bars
-        per failing code, any position), ``signals_issued``, ``bars_abandoned``,
-        ``ignored_events`` (reported order events the action machine could not use),
-        ``first_bar_idx``, ``last_bar_idx``, ``max_history``.
-        """
         _tracker_ok(self)
         return summary_dict(self._total, self._blocked, self._abandoned, self._signal_counter,
                             self._first_bar, self._last_bar, self.cfg_max_history, self._sig_bars, self._act_bars,
@@ -496,12 +439,8 @@ def _rebuild_tracker(cls, config, state):
 
 def create_state_tracker(warmup_bars=0, max_positions=100, max_drawdown_pct=100.0,
                          cooldown_bars=0, max_history=10000, **options):
-    """A :class:`StateTracker` with a :class:`StateTrackerConfig` of these values.
+    return StateTracker(_shared.tracker_config_of(warmup_bars, max_positions, max_drawdown_pct, cooldown_bars,
+                                                  max_history, options))
 
-    ``options`` takes the other config fields by keyword (``max_exposure_pct``,
-    ``required_history_bars``, ``confirmation_bars``, ``expiry_bars``).
-    """
-    return StateTracker(StateTrackerConfig(warmup_bars=warmup_bars, max_positions=max_positions,
-                                           max_drawdown_pct=max_drawdown_pct,
-                                           cooldown_bars=cooldown_bars, max_history=max_history,
-                                           **options))
+
+attach(globals(), DOCS)

@@ -1,5 +1,5 @@
 # Per-bar transition functions of the signal and action machines. The tracker calls the C
-# versions; the tables they step through are C copies of btcore._pure.state_tables.
+# versions; the tables they step through are C copies of btcore._shared.state_tables.
 from btcore._core._typedefs cimport float64_t, int64_t
 from btcore._core.states cimport SignalState, ActionState, GateResult
 

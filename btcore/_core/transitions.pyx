@@ -1,28 +1,24 @@
 """Per-bar transition functions of the signal and action machines (twin of ``_pure.transitions``).
 
-Each function derives the triggers one bar calls for and applies them, in order, through the
-machine's table (``SIGNAL_TABLE`` / ``ACTION_TABLE``), so every state change is a table edge. The
-rules that pick the triggers are documented in ``docs/STATE_MACHINES.md``.
+The same machines as the pure twin (its module docstring says how a bar's triggers are derived
+and applied), stepping through C copies of the shared tables.
 """
 
 from btcore._core._typedefs cimport float64_t, int64_t
 from btcore._core.states cimport (
-    ACT_ACTIONABLE, ACT_FILLED, ACT_IDLE, ACT_SIZING, ACT_SUBMITTED, ACTION_IDLE, AT_ABANDON,
+    ACT_ACTIONABLE, ACT_FILLED, ACT_IDLE, ACT_SIZING, ACT_SUBMITTED, ACTION_STATE_IDLE, AT_ABANDON,
     AT_ARM, AT_CANCEL, AT_DISARM, AT_FILL, AT_REJECT, AT_RESET, AT_SIZE, AT_SUBMIT,
-    N_ACT_STATES, N_ACT_TRIGGERS, N_SIG_STATES, N_SIG_TRIGGERS, SIG_CANDIDATE, SIG_CONFIRMED,
-    SIG_CONFIRMING, SIG_CONSUMED, SIG_EXPIRED, SIG_NONE, SIGNAL_NONE, ST_CLEAR, ST_CONFIRM,
+    N_ACT_STATES, N_ACT_TRIGGERS, N_SIG_STATES, N_SIG_TRIGGERS, SS_CANDIDATE, SS_CONFIRMED,
+    SS_CONFIRMING, SS_CONSUMED, SS_EXPIRED, SS_NONE, SIGNAL_STATE_NONE, ST_CLEAR, ST_CONFIRM,
     ST_CONSUME, ST_DETECT, ST_DROP, ST_EXPIRE, ST_PERSIST, TRIGGER_BITS, ActionState, GateResult,
     SignalState, make_action, make_signal,
 )
 
-from btcore._pure._boundary import as_double
-from btcore._pure.state_tables import ACTION_TABLE, SIGNAL_TABLE, _check_bar, _transition_ints
-from btcore._pure.transitions import (
-    REASON_NOT_SUBMITTED,
-    REASON_SIGNAL_GONE,
-    _check_direction,
-    _check_gate,
-)
+from btcore._shared.state_tables import ACTION_TABLE, SIGNAL_TABLE
+from btcore._shared import transitions as _shared
+from btcore._shared.transitions import REASON_NOT_SUBMITTED, REASON_SIGNAL_GONE
+from btcore._shared.docs import attach
+from btcore._shared.transitions import DOCS
 
 __all__ = ["transition_signal_state", "transition_action_state"]
 
@@ -51,7 +47,7 @@ _load_tables()
 cdef inline int _sig_step(int v, int t) except -1:
     cdef int n = SIG_NEXT[v][t]
     if n < 0:  # unreachable while the derivation rules match the table; kept as a named error
-        from btcore._pure.state_tables import next_signal_value
+        from btcore._shared.state_tables import next_signal_value
         next_signal_value(v, t)
     return n
 
@@ -59,7 +55,7 @@ cdef inline int _sig_step(int v, int t) except -1:
 cdef inline int _act_step(int v, int t) except -1:
     cdef int n = ACT_NEXT[v][t]
     if n < 0:
-        from btcore._pure.state_tables import next_action_value
+        from btcore._shared.state_tables import next_action_value
         next_action_value(v, t)
     return n
 
@@ -78,16 +74,16 @@ cdef SignalState advance_signal_c(SignalState prev, int64_t bar_idx, int directi
         int trig[4]
         int ntrig = 0, n = 0, k
         int64_t packed = 0
-    if v == SIG_EXPIRED or v == SIG_CONSUMED:
+    if v == SS_EXPIRED or v == SS_CONSUMED:
         trig[0] = ST_DETECT if detected else ST_CLEAR
         ntrig = 1
         is_fresh = detected
-    elif v == SIG_NONE:
+    elif v == SS_NONE:
         if detected:
             trig[0] = ST_DETECT
             ntrig = 1
             is_fresh = True
-    elif v == SIG_CANDIDATE or v == SIG_CONFIRMING:
+    elif v == SS_CANDIDATE or v == SS_CONFIRMING:
         if detected and direction == d:
             if bar_idx - det + 1 >= confirmation_bars:
                 trig[0] = ST_CONFIRM
@@ -102,7 +98,7 @@ cdef SignalState advance_signal_c(SignalState prev, int64_t bar_idx, int directi
                 trig[1] = ST_DETECT
                 ntrig = 2
                 is_fresh = True
-    elif v == SIG_CONFIRMED and not action_taken:
+    elif v == SS_CONFIRMED and not action_taken:
         if detected and direction != d:
             trig[0] = ST_EXPIRE
             trig[1] = ST_DETECT
@@ -130,7 +126,7 @@ cdef SignalState advance_signal_c(SignalState prev, int64_t bar_idx, int directi
             packed |= (<int64_t>ST_CONFIRM) << (TRIGGER_BITS * n)
             n += 1
             conf = bar_idx
-    if v == SIG_CONFIRMED and action_taken:
+    if v == SS_CONFIRMED and action_taken:
         v = _sig_step(v, ST_CONSUME)
         packed |= (<int64_t>ST_CONSUME) << (TRIGGER_BITS * n)
         cons = bar_idx
@@ -138,8 +134,8 @@ cdef SignalState advance_signal_c(SignalState prev, int64_t bar_idx, int directi
     fresh[0] = False
     if packed == 0:
         return prev
-    if v == SIG_NONE:
-        return SIGNAL_NONE
+    if v == SS_NONE:
+        return SIGNAL_STATE_NONE
     fresh[0] = is_fresh
     return make_signal(v, d, det, conf, cons, gate, sid)
 
@@ -240,7 +236,7 @@ cdef ActionState advance_action_c(ActionState prev, int64_t bar_idx, bint signal
     if n == 0:
         return prev
     if v == ACT_IDLE and reason is None:
-        return ACTION_IDLE
+        return ACTION_STATE_IDLE
     return make_action(v, d, size, sub, fil, reason, sid)
 
 
@@ -248,46 +244,12 @@ def transition_signal_state(prev_state, bar_idx, signal_detected,
                             signal_direction, gate_result, action_taken,
                             next_signal_id, confirmation_bars=1, *,
                             expiry_bars=1):
-    """Advance the signal machine by one bar (pure: ``prev_state`` is never changed).
-
-    Parameters
-    ----------
-    prev_state : SignalState
-        State at the end of the previous bar.
-    bar_idx : int
-        This bar.
-    signal_detected : bool
-        The strategy emitted an entry signal on this bar.
-    signal_direction : int
-        Its direction (1 long, -1 short); ignored when ``signal_detected`` is False.
-    gate_result : GateResult
-        Gate result of this bar (stored on the new state).
-    action_taken : bool
-        An order was submitted on this bar (a CONFIRMED signal becomes CONSUMED).
-    next_signal_id : int
-        Id given to a signal this bar detects.
-    confirmation_bars : int
-        Consecutive bars a raw signal must be seen before CONFIRM (1 = immediately).
-    expiry_bars : int, keyword-only
-        A CONFIRMED signal not acted on by bar ``confirmed_bar + expiry_bars`` EXPIRES
-        (0 = only an opposite signal expires it).
-
-    Returns
-    -------
-    SignalState
-        The new state; ``prev_state`` itself when no trigger applied.
-    """
-    if not isinstance(prev_state, SignalState):
-        raise TypeError(f"prev_state must be a SignalState, got {prev_state!r}")
-    if confirmation_bars < 1 or expiry_bars < 0:
-        raise ValueError(f"confirmation_bars must be >= 1 and expiry_bars >= 0, got "
-                         f"{confirmation_bars!r} and {expiry_bars!r}")
-    direction = _check_direction(signal_direction, bool(signal_detected), "signal_direction")
     cdef int64_t packed
     cdef bint fresh
-    bar, sid, conf, exp = _transition_ints(bar_idx, next_signal_id, confirmation_bars, expiry_bars)
-    return advance_signal_c(prev_state, bar, direction, _check_gate(gate_result, GateResult),
-                            bool(action_taken), sid, conf, exp, &packed, &fresh)
+    bar, direction, gate, sid, conf, exp = _shared.signal_call(
+        prev_state, bar_idx, signal_detected, signal_direction, gate_result, next_signal_id, confirmation_bars,
+        expiry_bars, SignalState, GateResult)
+    return advance_signal_c(prev_state, bar, direction, gate, bool(action_taken), sid, conf, exp, &packed, &fresh)
 
 
 def transition_action_state(prev_state, bar_idx, signal_confirmed,
@@ -296,46 +258,14 @@ def transition_action_state(prev_state, bar_idx, signal_confirmed,
                             order_rejected, reject_reason=None, *,
                             signal_id=0, order_canceled=False,
                             cancel_reason=None):
-    """Advance the action machine by one bar, several steps if the bar reports several events.
-
-    Parameters
-    ----------
-    prev_state : ActionState
-        State at the end of the previous bar.
-    bar_idx : int
-        This bar.
-    signal_confirmed : bool
-        The signal is CONFIRMED on this bar (or was, before this bar consumed it).
-    signal_direction : int
-        Its direction (1 or -1 when confirmed).
-    gate_result : GateResult
-        Gate result of this bar.
-    size_computed, size_usdt : bool, float
-        The engine sized an order on this bar, and the size.
-    order_submitted, order_filled, order_rejected : bool
-        Order events of this bar.
-    reject_reason : str, optional
-        Reason of the rejection.
-    signal_id : int, keyword-only
-        Id of the confirmed signal (an ACTIONABLE action for another id is DISARMed).
-    order_canceled : bool, keyword-only
-        The submitted order was withdrawn on this bar.
-    cancel_reason : str, keyword-only, optional
-        Reason of the cancelation.
-
-    Returns
-    -------
-    ActionState
-        The new state; ``prev_state`` itself when no trigger applied.
-    """
-    if not isinstance(prev_state, ActionState):
-        raise TypeError(f"prev_state must be an ActionState, got {prev_state!r}")
-    direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
     cdef int64_t packed
     cdef int used
-    bar, sid = _check_bar(bar_idx, "bar_idx", 0), _check_bar(signal_id, "signal_id", 0)
-    return advance_action_c(prev_state, bar, bool(signal_confirmed), direction, sid,
-                            _check_gate(gate_result, GateResult), bool(size_computed),
-                            as_double(size_usdt, "size_usdt"),
+    bar, direction, sid, gate, size = _shared.action_call(
+        prev_state, bar_idx, signal_confirmed, signal_direction, gate_result, size_usdt, signal_id, ActionState,
+        GateResult)
+    return advance_action_c(prev_state, bar, bool(signal_confirmed), direction, sid, gate, bool(size_computed), size,
                             bool(order_submitted), bool(order_filled), bool(order_rejected),
                             bool(order_canceled), reject_reason, cancel_reason, &packed, &used)
+
+
+attach(globals(), DOCS)

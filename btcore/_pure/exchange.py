@@ -22,14 +22,12 @@ from .. import _exchangespec as xs
 from .._validate import is_price
 from ..errors import ConfigError
 from ..types import ExchangeState
+from .._shared.docs import attach
+from .._shared.exchange import DOCS, NAMES
+# the event codes and reject reasons of btcore._exchangespec are this module's API too
+from .._exchangespec import EVENT_DONE, EVENT_NONE, REJECT_REASONS, reject_code, reject_reason
 
-__all__ = ["SimExchange", "Account", "REJECT_REASONS", "EVENT_NONE", "EVENT_DONE", "reject_code", "reject_reason"]
-
-REJECT_REASONS = xs.REJECT_REASONS
-EVENT_NONE = xs.EVENT_NONE
-EVENT_DONE = xs.EVENT_DONE
-reject_code = xs.reject_code
-reject_reason = xs.reject_reason
+__all__ = list(NAMES)
 
 _INF = math.inf
 _FILL = xs.FILL_MASK
@@ -41,12 +39,7 @@ _EXIT = {r: k for k, r in enumerate(xs.EXIT_REASONS)}
 
 
 class Account:
-    """The live account of a :class:`SimExchange`: what ``view.exchange`` shows a strategy.
-
-    Its fields are those of :class:`~btcore.types.ExchangeState`, read from the exchange when
-    accessed, so they always describe the last bar the exchange processed (the close a strategy
-    decides at) and nothing is built per bar. :meth:`snapshot` returns a frozen copy.
-    """
+    __doc__ = DOCS["Account"]
 
     __slots__ = ("_ex",)
 
@@ -54,14 +47,12 @@ class Account:
         self._ex = exchange
 
     def snapshot(self) -> ExchangeState:
-        """The account now, as a frozen :class:`~btcore.types.ExchangeState`."""
         ex = self._ex
         if ex.side != 0:
             return xs.position_state(ex.cash, ex.side, ex.qty, ex.entry_price, ex._mark)
         return xs.flat_state(ex.cash, ex.liquidated)
 
     def to_dict(self) -> dict[str, Any]:
-        """The 14 fields of :class:`~btcore.types.ExchangeState` in order."""
         return self.snapshot().to_dict()
 
     def __repr__(self) -> str:
@@ -139,52 +130,7 @@ class Account:
 
 
 class SimExchange:
-    """Simulated single-position exchange driven by the bar loop (``on_bar`` / ``on_signal``).
-
-    Parameters
-    ----------
-    exec_feed
-        The exec :class:`~btcore.feed.FeedStore` (open/high/low/close and times are read).
-    quote_feed
-        The 1-minute FeedStore the stops are resolved on, or None.
-    m1_start, m1_end
-        int64[n_exec]: half-open row range of ``quote_feed`` inside each exec bar (the loop's
-        alignment provides them; read-only arrays are kept as they are, others are copied).
-    initial_equity, commission, slippage, size_fraction
-        Account size and costs (fractions, see :mod:`btcore.backtest.exchange`).
-    stop_loss_pct, take_profit_pct
-        Distance of the stop / target from the entry fill as a fraction (None or 0: none).
-    sizing
-        ``"btcore"`` or ``"fee_inclusive"``.
-    min_qty, min_notional, qty_step
-        Exchange limits (0: none).
-    end
-        Exclusive end of the exec bars the run covers (default: all); a signal on the last one
-        has no next bar to fill at.
-
-    Attributes
-    ----------
-    equity : float64[n_exec]
-        Equity at each exec close (NaN on bars not run).
-    position : int8[n_exec]
-        Side held at each exec close (1, -1, 0).
-    events : uint8[n_exec]
-        Order events per bar, packed (see :mod:`btcore._exchangespec`); :attr:`fill_event`,
-        :attr:`signal_event`, :attr:`sizing_usdt` and :attr:`exposure_pct` unpack them.
-    account : Account
-        The live account (``on_bar`` returns it; the loop shows it as ``view.exchange``).
-    trades : list of dict
-        Closed trades (the columns of ``trades.csv``).
-    liquidated : bool
-        The account reached zero equity and stopped trading.
-    last_idx : int
-        Last exec bar seen by ``on_bar`` (progress reporting reads it).
-
-    Raises
-    ------
-    ConfigError
-        A bad argument (the message names it and what is allowed).
-    """
+    __doc__ = DOCS["SimExchange"]
 
     def __init__(
         self,
@@ -336,10 +282,6 @@ class SimExchange:
     # ------------------------------------------------------------------ loop hooks
 
     def on_bar(self, i: int, view: Any = None) -> Account:
-        """Fill the pending order at bar ``i``'s open, resolve stops inside it, mark to its close.
-
-        Returns the live :class:`Account` (the loop shows it as ``view.exchange``).
-        """
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < self.n:
             raise ConfigError(f"bar index must be an int in [0, {self.n}), got {i!r}")
         i = int(i)
@@ -366,8 +308,6 @@ class SimExchange:
         return self.account
 
     def on_signal(self, i: int, code: int, view: Any = None) -> None:
-        """Turn the strategy's signal code at bar ``i`` (the bar of the last ``on_bar``) into an
-        order for the next bar's open."""
         if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or i != self.last_idx or i < 0:
             raise ConfigError(f"on_signal(i) must follow on_bar(i) for the same bar (last bar {self.last_idx}), "
                               f"got {i!r}")
@@ -396,7 +336,6 @@ class SimExchange:
         self._pending_sl, self._pending_tp = sl, tp
 
     def finish(self) -> None:
-        """Close a position still open after the last bar at the last close (``end_of_data``)."""
         i = self.last_idx
         self._pending = False
         if i < 0 or self.side == 0:
@@ -525,3 +464,6 @@ class SimExchange:
                     price = op if is_price(op) and op < target else target
                     self._close_position(i, price, "take_profit", times[k], False)
                     return
+
+
+attach(globals(), DOCS)

@@ -34,84 +34,18 @@ from typing import Any, Sequence
 
 from ..errors import ConfigError
 from .loop import CythonStrategy
+from .._shared.docs import attach
+# The opcodes, RULE_OUTPUTS and check_program are this module's API too (written once there).
+from .._shared.rules import *  # noqa: F401,F403
+from .._shared.rules import DOCS, NAMES
 
-__all__ = [
-    "RuleProgram", "RuleStrategy", "OP_NEG", "OP_ADD", "OP_SUB", "OP_MUL", "OP_DIV", "OP_LT", "OP_LE", "OP_GT",
-    "OP_GE", "OP_EQ", "OP_NE", "OP_CROSS_ABOVE", "OP_CROSS_BELOW", "OP_NOT", "OP_AND", "OP_OR", "OP_OUT",
-    "RULE_OUTPUTS", "check_program",
-]
+__all__ = list(NAMES)
 
-(OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_CROSS_ABOVE, OP_CROSS_BELOW,
- OP_NOT, OP_AND, OP_OR, OP_OUT) = range(17)
-N_OPS = 17
-#: Outputs of a strategy's program, in order.
-RULE_OUTPUTS = ("long_entry", "long_exit", "short_entry", "short_exit")
 _NAN = math.nan
-_UNARY = (OP_NEG, OP_NOT, OP_OUT)
-_MAX = 1 << 24
-
-
-def check_program(code: Any, consts: Any, n_slots: Any, n_outputs: Any) -> tuple[tuple[int, ...], tuple[float, ...],
-                                                                                   int, int, int]:
-    """Validate a program: (code, consts, n_slots, n_outputs, number of registers).
-
-    Every op must be known and every register and output index in range (an instruction never
-    writes a slot or a constant), so the compiled evaluator can run it unchecked.
-
-    Raises
-    ------
-    ConfigError
-        Naming the first bad instruction.
-    """
-    for name, v in (("n_slots", n_slots), ("n_outputs", n_outputs)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= _MAX:
-            raise ConfigError(f"{name} must be an int in [0, {_MAX}], got {v!r}")
-    try:
-        flat = tuple(int(c) for c in code)
-        cs = tuple(float(c) for c in consts)
-    except (TypeError, ValueError, OverflowError):
-        raise ConfigError("a rule program is a sequence of int (op, dst, a, b) instructions and a sequence of "
-                          "float constants") from None
-    if len(flat) % 4 or len(flat) > _MAX:
-        raise ConfigError(f"a rule program is (op, dst, a, b) instructions, got {len(flat)} ints")
-    first_temp = n_slots + len(cs)
-    n_regs = max([first_temp] + [flat[pc + 1] + 1 for pc in range(0, len(flat), 4) if flat[pc] != OP_OUT])
-    if n_regs > _MAX:
-        raise ConfigError(f"a rule program may use at most {_MAX} registers, got {n_regs}")
-    for pc in range(0, len(flat), 4):
-        op, dst, a, b = flat[pc:pc + 4]
-        where = f"rule program instruction {pc // 4}"
-        if not 0 <= op < N_OPS:
-            raise ConfigError(f"{where}: unknown op {op}")
-        if op == OP_OUT:
-            if not 0 <= dst < n_outputs:
-                raise ConfigError(f"{where}: output {dst} out of range [0, {n_outputs})")
-        elif not first_temp <= dst < n_regs:
-            raise ConfigError(f"{where}: destination register {dst} out of range [{first_temp}, {n_regs})")
-        if not 0 <= a < n_regs or not 0 <= b < n_regs or (op in _UNARY and b != 0):
-            raise ConfigError(f"{where}: operand register out of range [0, {n_regs}) (a={a}, b={b})")
-    return flat, cs, n_slots, n_outputs, n_regs
 
 
 class RuleProgram:
-    """A compiled rule program (see the module docstring for the format).
-
-    Parameters
-    ----------
-    code : sequence of int
-        ``(op, dst, a, b)`` instructions, flattened.
-    consts : sequence of float
-        The constants (registers ``n_slots`` onwards).
-    n_slots : int
-        Number of path slots the program reads (registers ``0 .. n_slots - 1``).
-    n_outputs : int
-        Number of truth values it produces (``OP_OUT`` destinations).
-
-    Raises
-    ------
-    ConfigError
-        A malformed program (unknown op, a register or an output out of range).
-    """
+    __doc__ = DOCS["RuleProgram"]
 
     def __init__(self, code: Sequence[int], consts: Sequence[float], n_slots: int, n_outputs: int) -> None:
         self._code, consts_t, self._n_slots, self._n_outputs, n_regs = check_program(code, consts, n_slots, n_outputs)
@@ -130,19 +64,9 @@ class RuleProgram:
         return self._n_outputs
 
     def reset(self) -> None:
-        """Forget the previous values of every crossing (the next run is a first bar)."""
         self._prev = [_NAN] * len(self._prev)
 
     def evaluate(self, values: Sequence[Any]) -> tuple[bool, ...]:
-        """Run the program once on slot values (floats; None or NaN is missing); the outputs.
-
-        Each call is one evaluation: crossings compare with the values of the previous call.
-
-        Raises
-        ------
-        ConfigError
-            ``values`` does not hold ``n_slots`` numbers.
-        """
         if len(values) != self._n_slots:
             raise ConfigError(f"the program reads {self._n_slots} slot value(s), got {len(values)}")
         try:
@@ -209,27 +133,7 @@ class RuleProgram:
 
 
 class RuleStrategy(CythonStrategy):
-    """Entry/exit rules compiled to one :class:`RuleProgram`, evaluated every bar.
-
-    Decision per bar, with every rule evaluated on every bar: flat → LONG if ``long_entry`` else
-    SHORT if ``short_entry``; long → SHORT (reverse) if ``short_entry`` else FLAT if ``long_exit``;
-    short → LONG (reverse) if ``long_entry`` else FLAT if ``short_exit``. A rule that is not given
-    is never true. The current position is read from ``exchange.side`` (1, -1, 0).
-
-    Parameters
-    ----------
-    program : RuleProgram
-        Four outputs, in :data:`RULE_OUTPUTS` order.
-    paths : sequence of str
-        The view path of each slot (compiled with ``view.compile`` in :meth:`prepare`).
-    exchange : object
-        Anything with ``side``; a compiled loop with the compiled exchange passes the side in C.
-
-    Raises
-    ------
-    ConfigError
-        ``program`` is not a RuleProgram with four outputs and one slot per path.
-    """
+    __doc__ = DOCS["RuleStrategy"]
 
     def __init__(self, program: RuleProgram, paths: Sequence[str], exchange: Any) -> None:
         if not isinstance(program, RuleProgram) or program.n_outputs != len(RULE_OUTPUTS):
@@ -254,12 +158,10 @@ class RuleStrategy(CythonStrategy):
         return self._program
 
     def prepare(self, view: Any) -> None:
-        """Compile every path once (``view.compile``) and start the crossings afresh."""
         self._handles = [view.compile(p).get for p in self._paths]
         self._program.reset()
 
     def decide(self, side: int) -> int:
-        """The signal for the outcomes of the last evaluation when holding ``side``."""
         le, lx, se, sx = self._out
         if side == 0:
             return 1 if le else (-1 if se else 0)
@@ -268,7 +170,6 @@ class RuleStrategy(CythonStrategy):
         return 1 if le else (2 if sx else 0)
 
     def on_bar(self, view: Any) -> int:
-        """Evaluate the rules at the view's bar and decide (the loop calls this per bar)."""
         if len(self._handles) != len(self._paths):
             raise ConfigError("RuleStrategy.prepare(view) must run before the first bar")
         self._out = [False] * len(RULE_OUTPUTS)
@@ -277,3 +178,6 @@ class RuleStrategy(CythonStrategy):
 
     def __call__(self, view: Any) -> int:
         return self.on_bar(view)
+
+
+attach(globals(), DOCS)

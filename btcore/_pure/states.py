@@ -1,6 +1,6 @@
 """Signal, action, gate and block state machines (pure-Python twin of ``btcore._core.states``).
 
-The machines are the tables in :mod:`btcore._pure.state_tables`; the per-bar functions here derive
+The machines are the tables in :mod:`btcore._shared.state_tables`; the per-bar functions here derive
 triggers from their inputs and apply them through those tables, several per bar when the inputs
 call for it (``docs/STATE_MACHINES.md`` gives the rules). State objects are immutable: a function
 returns the same object when nothing changed, so consecutive blocks share unchanged states.
@@ -15,47 +15,15 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, Optional
 
-from ._boundary import as_double, as_int64
-from .state_tables import (
-    _check_bar,
-    _check_raw_direction,
-    _value,
-    _action_repr,
-    _action_to_dict,
-    _block_summary,
-    _block_to_dict,
-    _check_member,
-    _gate_repr,
-    _gate_to_dict,
-    _pack_triggers,
-    _signal_repr,
-    _signal_to_dict,
-    _unpack_triggers,
-    ACTION_TABLE,
-    ACTION_TRANSITIONS,
-    GATE_CODE_DESCRIPTIONS,
-    GATE_ORDER,
-    SIGNAL_TABLE,
-    SIGNAL_TRANSITIONS,
-    ActionStateValue,
-    ActionTrigger,
-    GateCode,
-    SignalStateValue,
-    SignalTrigger,
-    StateTrackerConfig,
-    format_gate_reason,
-    next_action_value,
-    next_signal_value,
-)
+from .._shared.boundary import as_double, as_int64
+# The tables, enums and config of the machines are part of this module's API, as they are.
+from .._shared.state_tables import *  # noqa: F401,F403
+from .._shared.docs import attach
+from .._shared import states as _shared
+from .._shared import state_tables as _tables
+from .._shared.states import DOCS, NAMES
 
-__all__ = [
-    "SignalStateValue", "ActionStateValue", "GateCode", "SignalTrigger", "ActionTrigger",
-    "GATE_CODE_DESCRIPTIONS", "GATE_ORDER", "SIGNAL_TABLE", "ACTION_TABLE", "SIGNAL_TRANSITIONS",
-    "ACTION_TRANSITIONS", "next_signal_value", "next_action_value", "StateTrackerConfig",
-    "GateResult", "SignalState", "ActionState", "GateContext", "BlockState",
-    "reset_signal_state", "reset_action_state", "reset_block_state", "create_block_state",
-    "evaluate_gates", "evaluate_warmup_gate", "evaluate_margin_gate",
-]
+__all__ = list(NAMES)
 
 _S = SignalStateValue
 _A = ActionStateValue
@@ -99,19 +67,7 @@ class _Frozen:
 # Gate result
 
 class GateResult(_Frozen):
-    """Outcome of the gates of one bar (immutable, hashable, compared by value).
-
-    Parameters
-    ----------
-    passed : bool
-        True when every gate passed.
-    code : GateCode
-        ``G_PASS``, or the first failing gate in :data:`GATE_ORDER`.
-    codes : tuple of GateCode
-        Every failing gate in evaluation order (``(G_PASS,)`` for a pass).
-    reason : str or None
-        Why the first failing gate failed (None for a pass).
-    """
+    __doc__ = DOCS["GateResult"]
 
     __slots__ = ("passed", "code", "codes", "reason")
     passed: bool
@@ -122,37 +78,32 @@ class GateResult(_Frozen):
     def __init__(self, passed: bool, code: int, codes: Iterable[int] = (),
                  reason: Optional[str] = None) -> None:
         object.__setattr__(self, "passed", bool(passed))
-        object.__setattr__(self, "code", _check_member(_GATE_MEMBERS, code, "GateResult.code"))
-        object.__setattr__(self, "codes", tuple(_check_member(_GATE_MEMBERS, c, "GateResult.codes")
+        object.__setattr__(self, "code", _tables._check_member(_GATE_MEMBERS, code, "GateResult.code"))
+        object.__setattr__(self, "codes", tuple(_tables._check_member(_GATE_MEMBERS, c, "GateResult.codes")
                                                 for c in codes))
         object.__setattr__(self, "reason", None if reason is None else str(reason))
 
     @classmethod
     def pass_(cls) -> "GateResult":
-        """The passing result ``GateResult(True, G_PASS, (G_PASS,), None)`` (one shared object)."""
         return _PASS
 
     @classmethod
     def fail_(cls, code: int, reason: Optional[str] = None,
               additional_codes: Optional[Iterable[int]] = None) -> "GateResult":
-        """A failing result for ``code`` (reason defaults to the code's description)."""
-        code = _check_member(_GATE_MEMBERS, code, "GateResult.code")
-        if reason is None:
-            reason = GateCode.get_description(code)
-        return cls(False, code, (code,) + tuple(additional_codes or ()), reason)
+        return cls(False, *_shared.failure(code, reason, additional_codes))
 
     def _key(self) -> tuple[Any, ...]:
         return (self.passed, int(self.code), tuple(int(c) for c in self.codes), self.reason)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
+        return (_tables._value, (type(self), (self.passed, self.code, self.codes, self.reason), {}))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _gate_to_dict(self)
+        return _tables._gate_to_dict(self)
 
     def __repr__(self) -> str:
-        return _gate_repr(self)
+        return _tables._gate_repr(self)
 
 
 _PASS = GateResult(True, GateCode.G_PASS, (GateCode.G_PASS,), None)
@@ -164,21 +115,7 @@ _with_defaults(GateResult,
 # Signal state
 
 class SignalState(_Frozen):
-    """State of the current signal (immutable; the per-bar functions return new objects).
-
-    Parameters
-    ----------
-    value : SignalStateValue
-        Current state.
-    direction : int
-        1 long, -1 short, 0 none.
-    detected_bar, confirmed_bar, consumed_bar : int
-        Bar of the DETECT, CONFIRM and CONSUME transitions (-1 until they happen).
-    gate_result : GateResult or None
-        Gate result of the bar of the last transition.
-    signal_id : int
-        Id of the signal (ids are issued 1, 2, 3, ... by DETECT; 0 = no signal).
-    """
+    __doc__ = DOCS["SignalState"]
 
     __slots__ = ("value", "direction", "detected_bar", "confirmed_bar", "consumed_bar",
                  "gate_result", "signal_id")
@@ -193,15 +130,8 @@ class SignalState(_Frozen):
     def __init__(self, value: int = _S.NONE, direction: int = 0, detected_bar: int = -1,
                  confirmed_bar: int = -1, consumed_bar: int = -1,
                  gate_result: Optional[GateResult] = None, signal_id: int = 0) -> None:
-        if direction not in (-1, 0, 1):
-            raise ValueError(f"SignalState.direction must be -1, 0 or 1, got {direction!r}")
-        if gate_result is not None and not isinstance(gate_result, GateResult):
-            raise TypeError(f"SignalState.gate_result must be a GateResult or None, got {gate_result!r}")
-        member = _check_member(_SIG_MEMBERS, value, "SignalState.value")
-        bars = (_check_bar(detected_bar, "SignalState.detected_bar"),
-                _check_bar(confirmed_bar, "SignalState.confirmed_bar"),
-                _check_bar(consumed_bar, "SignalState.consumed_bar"))
-        sid = _check_bar(signal_id, "SignalState.signal_id", 0)
+        member, bars, sid = _shared.signal_fields(value, direction, detected_bar, confirmed_bar,
+                                                  consumed_bar, gate_result, signal_id, GateResult)
         sa = object.__setattr__
         sa(self, "value", member)
         sa(self, "direction", as_int64(direction, "SignalState.direction"))
@@ -212,8 +142,8 @@ class SignalState(_Frozen):
         sa(self, "signal_id", sid)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
-                                      self.consumed_bar, self.gate_result, self.signal_id), {}))
+        return (_tables._value, (type(self), (self.value, self.direction, self.detected_bar, self.confirmed_bar,
+                                              self.consumed_bar, self.gate_result, self.signal_id), {}))
 
     def _key(self) -> tuple[Any, ...]:
         return (int(self.value), self.direction, self.detected_bar, self.confirmed_bar,
@@ -250,26 +180,23 @@ class SignalState(_Frozen):
         return self.value == _S.EXPIRED or self.value == _S.CONSUMED
 
     def can_transition_to(self, target: int) -> bool:
-        """True when ``target`` is one edge away in ``SIGNAL_TABLE``."""
         return target in SIGNAL_TRANSITIONS[self.value]
 
     def bars_since_detected(self, current_bar: int) -> int:
-        """``current_bar - detected_bar`` (-1 when there is no detection)."""
         return -1 if self.detected_bar < 0 else current_bar - self.detected_bar
 
     def bars_since_confirmed(self, current_bar: int) -> int:
-        """``current_bar - confirmed_bar`` (-1 when not confirmed)."""
         return -1 if self.confirmed_bar < 0 else current_bar - self.confirmed_bar
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _signal_to_dict(self)
+        return _tables._signal_to_dict(self)
 
     def __repr__(self) -> str:
-        return _signal_repr(self)
+        return _tables._signal_repr(self)
 
 
-_SIGNAL_NONE = SignalState()
+_SIGNAL_STATE_NONE = SignalState()
 _with_defaults(SignalState,
     {"value": _S.NONE, "direction": 0, "detected_bar": -1, "confirmed_bar": -1, "consumed_bar": -1,
      "gate_result": None, "signal_id": 0})
@@ -279,24 +206,7 @@ _with_defaults(SignalState,
 # Action state
 
 class ActionState(_Frozen):
-    """State of the order acting on a confirmed signal (immutable).
-
-    Parameters
-    ----------
-    value : ActionStateValue
-        Current state.
-    direction : int
-        Direction of the signal being acted on (1, -1; 0 when idle).
-    size_usdt : float
-        Size reported by the SIZE step (0.0 before).
-    submitted_bar, filled_bar : int
-        Bar of the SUBMIT and FILL transitions (-1 until they happen).
-    reject_reason : str or None
-        Why the action ended without a fill (REJECTED, CANCELED, or the reason of the last
-        DISARM / ABANDON back to IDLE).
-    signal_id : int, keyword-only
-        Id of the signal this action acts on (0 when idle). Kept from the older reference API.
-    """
+    __doc__ = DOCS["ActionState"]
 
     __slots__ = ("value", "direction", "size_usdt", "submitted_bar", "filled_bar",
                  "reject_reason", "signal_id")
@@ -311,13 +221,8 @@ class ActionState(_Frozen):
     def __init__(self, value: int = _A.IDLE, direction: int = 0, size_usdt: float = 0.0,
                  submitted_bar: int = -1, filled_bar: int = -1,
                  reject_reason: Optional[str] = None, *, signal_id: int = 0) -> None:
-        if direction not in (-1, 0, 1):
-            raise ValueError(f"ActionState.direction must be -1, 0 or 1, got {direction!r}")
-        member = _check_member(_ACT_MEMBERS, value, "ActionState.value")
-        size = as_double(size_usdt, "ActionState.size_usdt")
-        bars = (_check_bar(submitted_bar, "ActionState.submitted_bar"),
-                _check_bar(filled_bar, "ActionState.filled_bar"))
-        sid = _check_bar(signal_id, "ActionState.signal_id", 0)
+        member, size, bars, sid = _shared.action_fields(value, direction, size_usdt, submitted_bar,
+                                                        filled_bar, signal_id)
         sa = object.__setattr__
         sa(self, "value", member)
         sa(self, "direction", as_int64(direction, "ActionState.direction"))
@@ -328,8 +233,8 @@ class ActionState(_Frozen):
         sa(self, "signal_id", sid)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
-                                      self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
+        return (_tables._value, (type(self), (self.value, self.direction, self.size_usdt, self.submitted_bar,
+                                              self.filled_bar, self.reject_reason), {"signal_id": self.signal_id}))
 
     def _key(self) -> tuple[Any, ...]:
         return (int(self.value), self.direction, self.size_usdt, self.submitted_bar,
@@ -356,18 +261,17 @@ class ActionState(_Frozen):
         return self.value >= _A.FILLED
 
     def can_transition_to(self, target: int) -> bool:
-        """True when ``target`` is one edge away in ``ACTION_TABLE``."""
         return target in ACTION_TRANSITIONS[self.value]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _action_to_dict(self)
+        return _tables._action_to_dict(self)
 
     def __repr__(self) -> str:
-        return _action_repr(self)
+        return _tables._action_repr(self)
 
 
-_ACTION_IDLE = ActionState()
+_ACTION_STATE_IDLE = ActionState()
 _with_defaults(ActionState,
     {"value": _A.IDLE, "direction": 0, "size_usdt": 0.0, "submitted_bar": -1, "filled_bar": -1,
      "reject_reason": None, "signal_id": 0})
@@ -375,12 +279,6 @@ _with_defaults(ActionState,
 
 # ---------------------------------------------------------------------------------------------
 # Gates
-
-_CONTEXT_FIELDS = ("bar_idx", "warmup_bars", "history_bars", "cache_ready", "current_drawdown_pct",
-                   "max_drawdown_limit_pct", "available_margin", "required_margin", "position_count",
-                   "max_positions", "current_exposure_pct", "max_exposure_pct",
-                   "cooldown_bars_remaining", "risk_policy_passed", "risk_policy_reason",
-                   "required_history_bars")
 
 
 class _Field:
@@ -404,33 +302,9 @@ class _Field:
 
 
 class GateContext:
-    """Inputs of the gates of one bar (mutable; ``evaluate_gates`` reads it).
+    __doc__ = DOCS["GateContext"]
 
-    Parameters
-    ----------
-    bar_idx, warmup_bars : int
-        Gate 1 (warmup) fails while ``bar_idx < warmup_bars``.
-    history_bars, required_history_bars : int
-        Gate 2 (history) fails while ``history_bars < required_history_bars``.
-    cache_ready : bool
-        Gate 3 fails when False.
-    current_drawdown_pct, max_drawdown_limit_pct : float
-        Gate 5 fails unless ``current_drawdown_pct < max_drawdown_limit_pct``.
-    available_margin, required_margin : float
-        Gate 6 fails unless ``available_margin >= required_margin``.
-    position_count, max_positions : int
-        Gate 8 fails while ``position_count >= max_positions``.
-    current_exposure_pct, max_exposure_pct : float
-        Gate 9 fails unless ``current_exposure_pct < max_exposure_pct``.
-    cooldown_bars_remaining : int
-        Gate 7 fails while > 0.
-    risk_policy_passed : bool
-        Gate 4 fails when False.
-    risk_policy_reason : str or None
-        Reason reported for gate 4.
-    """
-
-    __slots__ = tuple("_" + name for name in _CONTEXT_FIELDS)
+    __slots__ = tuple("_" + name for name in _shared._CONTEXT_FIELDS)
     bar_idx = _Field(as_int64)
     warmup_bars = _Field(as_int64)
     history_bars = _Field(as_int64)
@@ -455,37 +329,18 @@ class GateContext:
                  current_exposure_pct: float = 0.0, max_exposure_pct: float = 100.0,
                  cooldown_bars_remaining: int = 0, risk_policy_passed: bool = True,
                  risk_policy_reason: Optional[str] = None, required_history_bars: int = 0) -> None:
-        self.bar_idx = bar_idx
-        self.warmup_bars = warmup_bars
-        self.history_bars = history_bars
-        self.cache_ready = cache_ready
-        self.current_drawdown_pct = current_drawdown_pct
-        self.max_drawdown_limit_pct = max_drawdown_limit_pct
-        self.available_margin = available_margin
-        self.required_margin = required_margin
-        self.position_count = position_count
-        self.max_positions = max_positions
-        self.current_exposure_pct = current_exposure_pct
-        self.max_exposure_pct = max_exposure_pct
-        self.cooldown_bars_remaining = cooldown_bars_remaining
-        self.risk_policy_passed = risk_policy_passed
-        self.risk_policy_reason = risk_policy_reason
-        self.required_history_bars = required_history_bars
+        _shared.set_context(self, locals())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), tuple(getattr(self, k) for k in _CONTEXT_FIELDS), {}))
+        return _shared.context_reduce(self)
 
     def __repr__(self) -> str:
-        return _context_repr(self)
+        return _shared._context_repr(self)
 
 
 _with_defaults(GateContext,
-    {"_" + k: v for k, v in zip(_CONTEXT_FIELDS, (0, 0, 0, True, 0.0, 100.0, math.inf, 0.0, 0, 100, 0.0, 100.0, 0,
+    {"_" + k: v for k, v in zip(_shared._CONTEXT_FIELDS, (0, 0, 0, True, 0.0, 100.0, math.inf, 0.0, 0, 100, 0.0, 100.0, 0,
                                                  True, None, 0))})
-
-
-def _context_repr(ctx: Any) -> str:
-    return "GateContext(" + ", ".join(f"{k}={getattr(ctx, k)!r}" for k in _CONTEXT_FIELDS) + ")"
 
 
 def _gate_result(bar_idx: int, warmup_bars: int, history_bars: int, required_history_bars: int,
@@ -516,12 +371,6 @@ def _gate_result(bar_idx: int, warmup_bars: int, history_bars: int, required_his
 
 
 def evaluate_gates(ctx: GateContext) -> GateResult:
-    """Evaluate all nine gates of ``ctx`` (collect-all, fixed order ``GATE_ORDER``).
-
-    Every gate is evaluated; ``codes`` lists all failures in order, ``code`` and ``reason`` are
-    those of the first failure. A gate passes only when its pass condition is true, so a NaN input
-    fails its gate (the reason says NaN). No failure returns ``GateResult.pass_()``.
-    """
     return _gate_result(ctx.bar_idx, ctx.warmup_bars, ctx.history_bars, ctx.required_history_bars,
                         ctx.cache_ready, ctx.risk_policy_passed, ctx.risk_policy_reason,
                         ctx.current_drawdown_pct, ctx.max_drawdown_limit_pct, ctx.available_margin,
@@ -530,13 +379,11 @@ def evaluate_gates(ctx: GateContext) -> GateResult:
 
 
 def evaluate_warmup_gate(bar_idx: int, warmup_bars: int) -> GateResult:
-    """Gate 1 alone: fails while ``bar_idx < warmup_bars``."""
     return _gate_result(as_int64(bar_idx, "bar_idx"), as_int64(warmup_bars, "warmup_bars"), 0, 0, True, True,
                         None, 0.0, 100.0, math.inf, 0.0, 0, 0, 1, 0.0, 100.0)
 
 
 def evaluate_margin_gate(available_margin: float, required_margin: float) -> GateResult:
-    """Gate 6 alone: fails unless ``available_margin >= required_margin`` (NaN fails)."""
     return _gate_result(0, 0, 0, 0, True, True, None, 0.0, 100.0, as_double(available_margin, "available_margin"),
                         as_double(required_margin, "required_margin"), 0, 0, 1, 0.0, 100.0)
 
@@ -545,23 +392,7 @@ def evaluate_margin_gate(available_margin: float, required_margin: float) -> Gat
 # Block state
 
 class BlockState(_Frozen):
-    """Everything recorded for one bar: signal, action, gate, raw direction and the triggers.
-
-    Parameters
-    ----------
-    bar_idx : int
-        The bar.
-    signal : SignalState
-        Signal state at the end of the bar.
-    action : ActionState
-        Action state at the end of the bar.
-    gate : GateResult
-        Gate result of the bar.
-    raw_signal_direction : int
-        Direction reported by the strategy (1, -1, 0, or 2 for FLAT).
-    signal_triggers, action_triggers : sequence of SignalTrigger / ActionTrigger, keyword-only
-        Triggers applied during the bar, in order (each one edge of the machine's table).
-    """
+    __doc__ = DOCS["BlockState"]
 
     __slots__ = ("bar_idx", "signal", "action", "gate", "raw_signal_direction", "_sig_trig",
                  "_act_trig")
@@ -577,26 +408,21 @@ class BlockState(_Frozen):
                  action: Optional[ActionState] = None, gate: Optional[GateResult] = None,
                  raw_signal_direction: int = 0, *, signal_triggers: Iterable[int] = (),
                  action_triggers: Iterable[int] = ()) -> None:
-        for name, obj, cls in (("signal", signal, SignalState), ("action", action, ActionState),
-                               ("gate", gate, GateResult)):
-            if obj is not None and not isinstance(obj, cls):
-                raise TypeError(f"BlockState.{name} must be a {cls.__name__}, got {obj!r}")
-        bar = _check_bar(bar_idx, "BlockState.bar_idx")
-        raw = _check_raw_direction(raw_signal_direction, "BlockState.raw_signal_direction")
-        sig_trig = _pack_triggers(signal_triggers, SignalTrigger, SIGNAL_TABLE)
-        act_trig = _pack_triggers(action_triggers, ActionTrigger, ACTION_TABLE)
+        bar, raw, sig_trig, act_trig = _shared.block_fields(
+            bar_idx, (("signal", signal, SignalState), ("action", action, ActionState), ("gate", gate, GateResult)),
+            raw_signal_direction, signal_triggers, action_triggers)
         sa = object.__setattr__
         sa(self, "bar_idx", bar)
-        sa(self, "signal", _SIGNAL_NONE if signal is None else signal)
-        sa(self, "action", _ACTION_IDLE if action is None else action)
+        sa(self, "signal", _SIGNAL_STATE_NONE if signal is None else signal)
+        sa(self, "action", _ACTION_STATE_IDLE if action is None else action)
         sa(self, "gate", _PASS if gate is None else gate)
         sa(self, "raw_signal_direction", raw)
         sa(self, "_sig_trig", sig_trig)
         sa(self, "_act_trig", act_trig)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
-                         {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
+        return (_tables._value, (type(self), (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction),
+                                 {"signal_triggers": self.signal_triggers, "action_triggers": self.action_triggers}))
 
     def _key(self) -> tuple[Any, ...]:
         return (self.bar_idx, self.signal, self.action, self.gate, self.raw_signal_direction,
@@ -605,12 +431,12 @@ class BlockState(_Frozen):
     @property
     def signal_triggers(self) -> tuple[SignalTrigger, ...]:
         """Signal triggers applied during this bar, in order."""
-        return _unpack_triggers(self._sig_trig, SignalTrigger)
+        return _tables._unpack_triggers(self._sig_trig, SignalTrigger)
 
     @property
     def action_triggers(self) -> tuple[ActionTrigger, ...]:
         """Action triggers applied during this bar, in order."""
-        return _unpack_triggers(self._act_trig, ActionTrigger)
+        return _tables._unpack_triggers(self._act_trig, ActionTrigger)
 
     @property
     def is_actionable(self) -> bool:
@@ -659,19 +485,18 @@ class BlockState(_Frozen):
         return self.action.value == _A.REJECTED
 
     def summary(self) -> str:
-        """One line: ``bar=<i> | signal=<STATE>(<DIR>) | action=<STATE> | blocked=<CODE>``."""
-        return _block_summary(self)
+        return _tables._block_summary(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python form (enum names as strings) for reports and JSON."""
-        return _block_to_dict(self)
+        return _tables._block_to_dict(self)
 
     def __repr__(self) -> str:
         return f"BlockState({self.summary()})"
 
 
 _with_defaults(BlockState,
-    {"bar_idx": 0, "signal": _SIGNAL_NONE, "action": _ACTION_IDLE, "gate": _PASS, "raw_signal_direction": 0,
+    {"bar_idx": 0, "signal": _SIGNAL_STATE_NONE, "action": _ACTION_STATE_IDLE, "gate": _PASS, "raw_signal_direction": 0,
      "_sig_trig": 0, "_act_trig": 0})
 
 
@@ -714,20 +539,19 @@ _ACTION_FIELDS = ActionState.__slots__
 
 def create_block_state(bar_idx: int, signal: SignalState, action: ActionState, gate: GateResult,
                        raw_signal_direction: int = 0) -> BlockState:
-    """A :class:`BlockState` from its parts (no triggers)."""
     return BlockState(bar_idx, signal, action, gate, raw_signal_direction)
 
 
 def reset_signal_state() -> SignalState:
-    """A signal in NONE (the shared NONE object)."""
-    return _SIGNAL_NONE
+    return _SIGNAL_STATE_NONE
 
 
 def reset_action_state() -> ActionState:
-    """An action in IDLE (the shared IDLE object)."""
-    return _ACTION_IDLE
+    return _ACTION_STATE_IDLE
 
 
 def reset_block_state(bar_idx: int = 0) -> BlockState:
-    """A block with a NONE signal, an IDLE action and a passing gate."""
     return BlockState(bar_idx)
+
+
+attach(globals(), DOCS)

@@ -7,13 +7,10 @@ rules that pick the triggers are documented in ``docs/STATE_MACHINES.md``.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
-from ._boundary import as_double
-from .state_tables import (
+from .._shared.state_tables import (
     _TRIGGER_BITS,
-    _check_bar,
-    _transition_ints,
     ACTION_TABLE,
     SIGNAL_TABLE,
     ActionStateValue,
@@ -22,14 +19,17 @@ from .state_tables import (
     SignalTrigger,
 )
 from .states import (
-    _ACTION_IDLE,
-    _SIGNAL_NONE,
+    _ACTION_STATE_IDLE,
+    _SIGNAL_STATE_NONE,
     _make_action,
     _make_signal,
     ActionState,
     GateResult,
     SignalState,
 )
+from .._shared.docs import attach
+from .._shared import transitions as _shared
+from .._shared.transitions import DOCS, REASON_NOT_SUBMITTED, REASON_SIGNAL_GONE
 
 __all__ = ["transition_signal_state", "transition_action_state"]
 
@@ -44,9 +44,6 @@ _IDLE, _ACTIONABLE, _SIZING, _SUBMITTED, _FILLED = tuple(int(v) for v in ActionS
 
 #: Bits of the ``used`` mask returned by :func:`advance_action` (which reported events it used).
 EV_SIZING, EV_SUBMIT, EV_FILL, EV_REJECT, EV_CANCEL = 1, 2, 4, 8, 16
-
-REASON_SIGNAL_GONE = "Signal no longer confirmed"
-REASON_NOT_SUBMITTED = "Sized but never submitted"
 
 
 def advance_signal(prev: SignalState, bar_idx: int, direction: int, gate: GateResult,
@@ -109,7 +106,7 @@ def advance_signal(prev: SignalState, bar_idx: int, direction: int, gate: GateRe
     if packed == 0:
         return prev, 0, False
     if v == _NONE:
-        return _SIGNAL_NONE, packed, False
+        return _SIGNAL_STATE_NONE, packed, False
     return _make_signal(v, d, det, conf, cons, gate, sid), packed, fresh
 
 
@@ -190,66 +187,18 @@ def advance_action(prev: ActionState, bar_idx: int, signal_confirmed: bool, sign
     if n == 0:
         return prev, 0, 0
     if v == _IDLE and reason is None:
-        return _ACTION_IDLE, packed, used
+        return _ACTION_STATE_IDLE, packed, used
     return _make_action(v, d, size, sub, fil, reason, sid), packed, used
-
-
-def _check_direction(direction: int, active: bool, what: str) -> int:
-    if direction not in (-1, 0, 1) or (active and direction == 0):
-        raise ValueError(f"{what} must be 1 (long) or -1 (short) when a signal is active "
-                         f"(0 otherwise), got {direction!r}")
-    return int(direction) if active else 0
-
-
-def _check_gate(gate_result: Any, cls: type = GateResult) -> Any:
-    if not isinstance(gate_result, cls):
-        raise TypeError(f"gate_result must be a GateResult, got {gate_result!r} (the signal_id "
-                        "positional parameter was removed; pass signal_id=... by keyword)")
-    return gate_result
 
 
 def transition_signal_state(prev_state: SignalState, bar_idx: int, signal_detected: bool,
                             signal_direction: int, gate_result: GateResult, action_taken: bool,
                             next_signal_id: int, confirmation_bars: int = 1, *,
                             expiry_bars: int = 1) -> SignalState:
-    """Advance the signal machine by one bar (pure: ``prev_state`` is never changed).
-
-    Parameters
-    ----------
-    prev_state : SignalState
-        State at the end of the previous bar.
-    bar_idx : int
-        This bar.
-    signal_detected : bool
-        The strategy emitted an entry signal on this bar.
-    signal_direction : int
-        Its direction (1 long, -1 short); ignored when ``signal_detected`` is False.
-    gate_result : GateResult
-        Gate result of this bar (stored on the new state).
-    action_taken : bool
-        An order was submitted on this bar (a CONFIRMED signal becomes CONSUMED).
-    next_signal_id : int
-        Id given to a signal this bar detects.
-    confirmation_bars : int
-        Consecutive bars a raw signal must be seen before CONFIRM (1 = immediately).
-    expiry_bars : int, keyword-only
-        A CONFIRMED signal not acted on by bar ``confirmed_bar + expiry_bars`` EXPIRES
-        (0 = only an opposite signal expires it).
-
-    Returns
-    -------
-    SignalState
-        The new state; ``prev_state`` itself when no trigger applied.
-    """
-    if not isinstance(prev_state, SignalState):
-        raise TypeError(f"prev_state must be a SignalState, got {prev_state!r}")
-    if confirmation_bars < 1 or expiry_bars < 0:
-        raise ValueError(f"confirmation_bars must be >= 1 and expiry_bars >= 0, got "
-                         f"{confirmation_bars!r} and {expiry_bars!r}")
-    direction = _check_direction(signal_direction, bool(signal_detected), "signal_direction")
-    bar, sid, conf, exp = _transition_ints(bar_idx, next_signal_id, confirmation_bars, expiry_bars)
-    return advance_signal(prev_state, bar, direction, _check_gate(gate_result), bool(action_taken), sid, conf,
-                          exp)[0]
+    bar, direction, gate, sid, conf, exp = _shared.signal_call(
+        prev_state, bar_idx, signal_detected, signal_direction, gate_result, next_signal_id, confirmation_bars,
+        expiry_bars, SignalState, GateResult)
+    return advance_signal(prev_state, bar, direction, gate, bool(action_taken), sid, conf, exp)[0]
 
 
 def transition_action_state(prev_state: ActionState, bar_idx: int, signal_confirmed: bool,
@@ -258,44 +207,12 @@ def transition_action_state(prev_state: ActionState, bar_idx: int, signal_confir
                             order_rejected: bool, reject_reason: Optional[str] = None, *,
                             signal_id: int = 0, order_canceled: bool = False,
                             cancel_reason: Optional[str] = None) -> ActionState:
-    """Advance the action machine by one bar, several steps if the bar reports several events.
+    bar, direction, sid, gate, size = _shared.action_call(
+        prev_state, bar_idx, signal_confirmed, signal_direction, gate_result, size_usdt, signal_id, ActionState,
+        GateResult)
+    return advance_action(prev_state, bar, bool(signal_confirmed), direction, sid, gate, bool(size_computed), size,
+                          bool(order_submitted), bool(order_filled), bool(order_rejected), bool(order_canceled),
+                          reject_reason, cancel_reason)[0]
 
-    Parameters
-    ----------
-    prev_state : ActionState
-        State at the end of the previous bar.
-    bar_idx : int
-        This bar.
-    signal_confirmed : bool
-        The signal is CONFIRMED on this bar (or was, before this bar consumed it).
-    signal_direction : int
-        Its direction (1 or -1 when confirmed).
-    gate_result : GateResult
-        Gate result of this bar.
-    size_computed, size_usdt : bool, float
-        The engine sized an order on this bar, and the size.
-    order_submitted, order_filled, order_rejected : bool
-        Order events of this bar.
-    reject_reason : str, optional
-        Reason of the rejection.
-    signal_id : int, keyword-only
-        Id of the confirmed signal (an ACTIONABLE action for another id is DISARMed).
-    order_canceled : bool, keyword-only
-        The submitted order was withdrawn on this bar.
-    cancel_reason : str, keyword-only, optional
-        Reason of the cancelation.
 
-    Returns
-    -------
-    ActionState
-        The new state; ``prev_state`` itself when no trigger applied.
-    """
-    if not isinstance(prev_state, ActionState):
-        raise TypeError(f"prev_state must be an ActionState, got {prev_state!r}")
-    direction = _check_direction(signal_direction, bool(signal_confirmed), "signal_direction")
-    bar, sid = _check_bar(bar_idx, "bar_idx", 0), _check_bar(signal_id, "signal_id", 0)
-    return advance_action(prev_state, bar, bool(signal_confirmed), direction,
-                          sid, _check_gate(gate_result), bool(size_computed),
-                          as_double(size_usdt, "size_usdt"), bool(order_submitted), bool(order_filled),
-                          bool(order_rejected), bool(order_canceled), reject_reason,
-                          cancel_reason)[0]
+attach(globals(), DOCS)
