@@ -94,7 +94,7 @@ _FEED_SLOTS = (
     "warmup_bars",  # bars before indicators are valid
     "structures",  # read-only mapping block key -> StructureStore
     "_indicator_index",  # name -> row of indicator_matrix
-    "_c_cache",  # implementation name -> the view's lookup tables for this feed (built on first use)
+    "_view_tables",  # implementation name -> the view's lookup tables for this feed (built on first use)
     "__weakref__",
 )
 
@@ -125,7 +125,7 @@ class FeedStore(_Frozen):
     warmup_bars: int
     structures: Mapping[str, StructureStore]
     _indicator_index: Mapping[str, int]
-    _c_cache: dict[str, Any]
+    _view_tables: dict[str, Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
@@ -239,7 +239,7 @@ class FeedStore(_Frozen):
             ("warmup_bars", _check_warmup(warmup_bars)),
             ("structures", MappingProxyType(blocks)),
             ("_indicator_index", MappingProxyType({k: j for j, k in enumerate(names)})),
-            ("_c_cache", {}),
+            ("_view_tables", {}),
         ):
             put(self, name, v)
         return self
@@ -540,13 +540,13 @@ class MultiTFFeedStore(_Frozen):
         disagrees with a feed's timeframe.
     """
 
-    __slots__ = ("exec_feed", "htf_feed", "mtf_feed", "quote_feed", "tf_mapping", "_c_cache", "__weakref__")
+    __slots__ = ("exec_feed", "htf_feed", "mtf_feed", "quote_feed", "tf_mapping", "_view_tables", "__weakref__")
     exec_feed: FeedStore
     htf_feed: Optional[FeedStore]
     mtf_feed: Optional[FeedStore]
     quote_feed: Optional[FeedStore]
     tf_mapping: Mapping[str, str]
-    _c_cache: dict[str, Any]
+    _view_tables: dict[str, Any]
 
     def __init__(
         self,
@@ -588,7 +588,7 @@ class MultiTFFeedStore(_Frozen):
         for name, feed in named.items():
             put(self, name, feed)
         put(self, "tf_mapping", MappingProxyType(mapping))
-        put(self, "_c_cache", {})
+        put(self, "_view_tables", {})
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (MultiTFFeedStore, (self.exec_feed, self.htf_feed, self.mtf_feed, dict(self.tf_mapping), self.quote_feed))

@@ -53,11 +53,13 @@ def test_same_public_names_docs_and_signatures(both, name):
 
 def test_stub_lists_the_public_api(both):
     _, pure = both("view")
-    stub_path = Path(PKG_PARENT) / "btcore" / "_core" / "view.pyi"
-    tree = ast.parse((stub_path if stub_path.exists() else ROOT / "btcore" / "_core" / "view.pyi").read_text())
-    stub = {node.name: {n.name if isinstance(n, ast.FunctionDef) else n.target.id
-                        for n in node.body if isinstance(n, (ast.FunctionDef, ast.AnnAssign))}
-            for node in tree.body if isinstance(node, ast.ClassDef)}
+    stub: dict = {}
+    for module in ("view", "tfcontext"):  # the view's stub re-exports TFContext from its own module's
+        stub_path = Path(PKG_PARENT) / "btcore" / "_core" / f"{module}.pyi"
+        tree = ast.parse((stub_path if stub_path.exists() else ROOT / "btcore" / "_core" / f"{module}.pyi").read_text())
+        stub.update({node.name: {n.name if isinstance(n, ast.FunctionDef) else n.target.id
+                                 for n in node.body if isinstance(n, (ast.FunctionDef, ast.AnnAssign))}
+                     for node in tree.body if isinstance(node, ast.ClassDef)})
     for name in CLASSES:
         assert public(getattr(pure, name)) <= stub[name] | ATTRIBUTES
 

@@ -1,17 +1,17 @@
 # cython: auto_pickle=False
-"""Compiled view of one exec bar: :class:`RuntimeSnapshotView`, :class:`TFContext`, :class:`PathHandle`.
+"""Compiled view of one exec bar: :class:`RuntimeSnapshotView` and :class:`PathHandle`.
 
-The view reads the FeedStore arrays through raw pointers taken once per feed set (cached on the
-MultiTFFeedStore), so building a view per bar is cheap and moving the one reusable view is a few
-stores. Python accessors box one float; Cython strategies call the ``c_*`` readers declared in
-``view.pxd`` and box nothing. The pure twin is :mod:`btcore._pure.view`.
+The view reads the FeedStore arrays through raw pointers taken once per feed set
+(:mod:`btcore._core.feedtables`, cached on the MultiTFFeedStore), so building a view per bar is
+cheap and moving the one reusable view is a few stores. Python accessors box one float; Cython
+strategies call the ``c_*`` readers declared in ``view.pxd`` and box nothing. Its contexts are
+:mod:`btcore._core.tfcontext`; the pure twin is :mod:`btcore._pure.view`.
 
 Why no Python input can make it read memory it does not own:
 
-* the pointers come from :class:`_FeedC`, which checks every array (btcore-owned, dtype,
-  contiguity, one length per feed) and holds the arrays, so the memory stays put while it lives;
+* the pointers come from the feed tables, which check every array and hold it;
 * every index a reader uses was ranged against those lengths where it entered (``__init__``,
-  ``_move``, a parsed path); a parsed path is checked against the feed set it is read from;
+  ``_move``, a resolved path); a resolved path is checked against the feed set it is read from;
 * a view made with ``__new__`` points at a one-row all-NaN exec feed (the C readers stay in
   bounds) and every Python method raises :class:`~btcore.errors.NotInitializedError`; ``__init__``
   validates everything before it stores anything, and refuses to run twice;
@@ -19,56 +19,51 @@ Why no Python input can make it read memory it does not own:
 """
 
 cimport cython
-from cpython.dict cimport PyDict_GetItemRef, PyDict_GetItemWithError
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
 from cpython.object cimport PyObject
-from cpython.ref cimport Py_DECREF
 from libc.math cimport NAN, floor, isnan
 from libc.string cimport memcpy, memset
 
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
-
-
-import threading
-import weakref
+from btcore._core.feedtables cimport (
+    K_ABSENT, K_MARK, K_ROLLUP, K_SERIES, K_STRUCT, N_OHLCV, N_ROLES, N_ROLLUPS, ROLLUP_BARS, feed_set_tables,
+    last_closed_1m, read_source, resolve,
+)
+from btcore._core.tfcontext cimport view_context
 
 import numpy as np
 
 from btcore import _incremental as incr
-from btcore import _viewspec as vs
 from btcore._arrays import _readonly
+from btcore._core import tfcontext as _tfcontext
 from btcore._pure._boundary import already_initialised, not_initialised
-from btcore.errors import DataError, NotReadyError, PathError, UnknownKeyError
-from btcore.feed import MultiTFFeedStore
+from btcore._shared import constants as C
+from btcore._shared import feeds as F
+from btcore._shared import paths as P
+from btcore._shared import view_api as api
+from btcore.errors import DataError, UnknownKeyError
 from btcore.types import DEFAULT_HISTORY_CONFIG
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
+# The contexts a view returns, under the name the view module has always exported (a cimported
+# class is a C-level name only, so the Python-level binding is made here).
+globals()["TFContext"] = _tfcontext.TFContext
 
-_KEY = "compiled"             # FeedStore._c_cache entry: _FeedC
-_FEEDS_KEY = "compiled-feeds"  # MultiTFFeedStore._c_cache entry: _FeedsC
-
-# Spec kinds as C constants (the values of btcore._viewspec, checked below at import).
-cdef enum:
-    K_SERIES = 0
-    K_MARK = 1
-    K_ROLLUP = 2
-    K_STRUCT = 3
-    K_ABSENT = 4
-
-if (vs.SERIES, vs.MARK, vs.ROLLUP, vs.STRUCT, vs.ABSENT) != (K_SERIES, K_MARK, K_ROLLUP, K_STRUCT, K_ABSENT) \
-        or vs.MAX_LOOKBACK != (1 << 62):
-    raise ImportError("btcore._core.view is out of date with btcore._viewspec; rebuild the extension")
-_OHLCV = vs.OHLCV
-_EMPTY_ROLLUPS = vs.rollups_from_dict(None)
-cdef tuple _ROLLUP_KEYS = vs.ROLLUP_KEYS_FULL
-cdef double _NO_ROLLUPS[6]
-for _j in range(6):
+if (C.ROLE_EXEC, C.ROLE_MTF, C.ROLE_HTF, C.ROLE_QUOTE) != (ROLE_EXEC, ROLE_MTF, ROLE_HTF, ROLE_QUOTE) \
+        or C.MAX_LOOKBACK != (1 << 62):
+    raise ImportError("btcore._core.view is out of date with btcore._shared.constants; rebuild the extension")
+_EMPTY_ROLLUPS = api.rollups_from_dict(None)
+cdef tuple _ROLLUP_KEYS = C.ROLLUP_KEYS_FULL
+cdef double _NO_ROLLUPS[N_ROLLUPS]
+for _j in range(N_ROLLUPS):
     _NO_ROLLUPS[_j] = _EMPTY_ROLLUPS[_j]
 cdef object _DEFAULT_HISTORY = DEFAULT_HISTORY_CONFIG
-cdef intp_t _MAX_LOOKBACK = vs.MAX_LOOKBACK
-cdef dict _ROLE_OF = {"exec": ROLE_EXEC, "ltf": ROLE_EXEC, "mtf": ROLE_MTF, "htf": ROLE_HTF}
-cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(_OHLCV)}
+cdef intp_t _MAX_LOOKBACK = C.MAX_LOOKBACK
+cdef double _MAX_EXACT_COUNT = C.MAX_EXACT_COUNT
+cdef dict _ROLE_OF = C.ROLE_OF
+cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(C.OHLCV)}
 
 
 # What an uninitialised view points at: one exec bar of NaN, closing at 0 (never read in Python).
@@ -78,7 +73,7 @@ cdef RoleData _NAN_ROLE
 _NAN_BAR[0] = NAN
 _ZERO_MS[0] = 0
 memset(&_NAN_ROLE, 0, sizeof(RoleData))
-for _j in range(5):
+for _j in range(N_OHLCV):
     _NAN_ROLE.col[_j] = _NAN_BAR
 _NAN_ROLE.ts_open = _ZERO_MS
 _NAN_ROLE.ts_close = _ZERO_MS
@@ -88,214 +83,6 @@ _NAN_ROLE.present = True
 
 cdef inline object _opt(double v):
     return None if isnan(v) else v
-
-
-cdef int _fill(_FeedC fc, object feed) except -1:
-    """Point ``fc.d`` at the arrays of ``feed`` after checking them; ``fc`` keeps the arrays."""
-    cdef const float64_t[::1] mv
-    cdef const float64_t[:, ::1] mat
-    cdef const ms_t[::1] ts
-    cdef RoleData* d = &fc.d
-    cdef intp_t n
-    cdef int j
-    memset(d, 0, sizeof(RoleData))
-    ts_open = vs.owned_array(feed, "ts_open_ms", np.int64, None)
-    n = ts_open.shape[0]
-    if feed.length != n:
-        raise DataError(f"FeedStore {feed.tf}: length {feed.length!r} but {n} bar times", "BAD_FEED")
-    ts_close = vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
-    cols = tuple(vs.owned_array(feed, f, np.float64, (n,)) for f in _OHLCV)
-    k = len(feed.indicator_names)
-    matrix = vs.owned_array(feed, "indicator_matrix", np.float64, (k, n))
-    fc.names = vs.feed_names(feed, k)
-    fc.keep = (ts_open, ts_close) + cols + (matrix,)
-    d.present = True
-    d.n = n
-    d.k = k
-    if n == 0:
-        return 0
-    for j in range(5):
-        mv = cols[j]
-        d.col[j] = &mv[0]
-    ts = ts_open
-    d.ts_open = &ts[0]
-    ts = ts_close
-    d.ts_close = &ts[0]
-    if d.k:
-        mat = matrix
-        d.ind = &mat[0, 0]
-    return 0
-
-
-cdef inline double _read(const RoleData* d, intp_t idx, intp_t src) noexcept nogil:
-    if idx < 0 or not d.present:
-        return NAN
-    if src < 5:
-        return d.col[src][idx]
-    return d.ind[(src - 5) * d.n + idx]
-
-
-cdef intp_t _last_at_or_before(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
-    """Index of the last ``ts[i] <= t`` (-1 if none): binary search over sorted close times."""
-    cdef intp_t lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if ts[mid] <= t:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo - 1
-
-
-cdef intp_t _last_closed_1m(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
-    """``_last_at_or_before`` for a 1-minute feed, searched from where a gap-free feed would have
-    it: a few neighbouring probes instead of ~20 spread over the whole array (a view is built per
-    bar, and those far probes miss the cache). Same result for any sorted ``ts``."""
-    cdef intp_t guess, lo, hi, step = 1
-    if n == 0 or ts[0] > t:
-        return -1
-    guess = <intp_t>((t - ts[0]) // 60000)  # >= 0 since ts[0] <= t
-    if guess >= n:
-        guess = n - 1
-    if ts[guess] <= t:  # gallop up: ts[lo] <= t, and hi == n or ts[hi] > t
-        lo = guess
-        while True:
-            hi = lo + step
-            if hi >= n:
-                hi = n
-                break
-            if ts[hi] > t:
-                break
-            lo = hi
-            step <<= 1
-    else:  # gallop down (a gap puts the guess ahead): ts[hi] > t, and lo == 0 or ts[lo] <= t
-        hi = guess
-        while True:
-            lo = hi - step
-            if lo <= 0:
-                lo = 0
-                break
-            if ts[lo] <= t:
-                break
-            hi = lo
-            step <<= 1
-    return lo + _last_at_or_before(ts + lo, hi - lo, t)
-
-
-cdef class _FeedC:
-    """Checked pointers into one FeedStore's arrays, and the arrays (built once, cached on the feed).
-
-    No ``__init__``: only :func:`_feed_c` builds one, so a ``_FeedC`` is either fully checked or
-    empty (``d.present`` False, every pointer NULL).
-    """
-
-
-cdef _FeedC _feed_c(object feed):
-    """The checked pointers of FeedStore ``feed``, from its cache when they were built for it."""
-    cache = feed._c_cache
-    fc = cache.get(_KEY) if type(cache) is dict else None
-    if type(fc) is _FeedC and (<_FeedC>fc).owner is not None and (<_FeedC>fc).owner() is feed:
-        return <_FeedC>fc
-    fc = _FeedC.__new__(_FeedC)
-    _fill(<_FeedC>fc, feed)
-    (<_FeedC>fc).owner = weakref.ref(feed)
-    if type(cache) is dict:
-        cache[_KEY] = fc
-    return <_FeedC>fc
-
-
-cdef class _FeedsC:
-    """Pointers and lookup tables of one MultiTFFeedStore, built once and shared by its views.
-
-    No ``__init__``: only :func:`_feeds_c` builds one (an empty one has ``feeds`` None).
-    """
-
-    cdef int _same_roles(self, object feeds) except -1:
-        # A duck-typed feed set may re-point its attributes: the tables hold only for the same feeds.
-        return (getattr(feeds, "exec_feed", None) is self.feeds[0]
-                and getattr(feeds, "mtf_feed", None) is self.feeds[1]
-                and getattr(feeds, "htf_feed", None) is self.feeds[2]
-                and getattr(feeds, "quote_feed", None) is self.feeds[3])
-
-
-cdef _FeedsC _build_feeds(object feeds):
-    cdef _FeedsC fc = _FeedsC.__new__(_FeedsC)
-    cdef _FeedC f
-    cdef int r
-    roles = vs.role_feeds(feeds)  # TypeError for anything that is not a feed set
-    fcs = tuple(None if feed is None else _feed_c(feed) for feed in roles)
-    for r in range(4):
-        if fcs[r] is not None:
-            f = fcs[r]
-            fc.r[r] = f.d
-    fc.fcs = fcs
-    fc.names = tuple(None if f is None else (<_FeedC>f).names for f in fcs)
-    fc.paths = {}
-    fc.lock = threading.Lock()
-    fc.owner = <Py_ssize_t><void*>feeds
-    fc.duck = not isinstance(feeds, MultiTFFeedStore)  # a MultiTFFeedStore (subclass too) is frozen
-    fc.feeds = roles
-    return fc
-
-
-cdef _FeedsC _feeds_c(object feeds):
-    """The cached tables of a feed set; building them validates ``feeds`` (TypeError otherwise)."""
-    cdef _FeedsC f
-    cdef PyObject* item = NULL
-    cache = getattr(feeds, "_c_cache", None)
-    if type(cache) is dict:
-        PyDict_GetItemRef(cache, _FEEDS_KEY, &item)  # a strong reference: threads may replace entries
-    if item != NULL:
-        entry = <object>item
-        Py_DECREF(entry)  # the reference GetItemRef returned (entry holds its own)
-        if type(entry) is _FeedsC:  # never trust what another object stored under the key
-            f = <_FeedsC>entry
-            if f.feeds is not None and f.owner == <Py_ssize_t><void*>feeds and (not f.duck or f._same_roles(feeds)):
-                return f
-    f = _build_feeds(feeds)
-    if type(cache) is dict:
-        cache[_FEEDS_KEY] = f
-    return f
-
-
-cdef inline _Spec _lookup(_FeedsC fc, object path):
-    if type(path) is not str:
-        path = vs.path_key(path)  # PathError for non-strings; a str subclass becomes a plain str
-    spec = fc.paths.get(path)
-    if spec is None:
-        return _parse(fc, path)
-    return <_Spec>spec
-
-
-cdef _Spec _parse(_FeedsC fc, str path):
-    """Parse ``path`` against the feed set's checked roles, check it, cache it (bounded)."""
-    cdef const float64_t[::1] mv
-    cdef _Spec spec = _Spec.__new__(_Spec)
-    cdef int r
-    lengths = tuple(fc.r[r].n if fc.r[r].present else None for r in range(4))
-    counts = tuple(fc.r[r].k for r in range(4))
-    t = vs.check_spec(vs.parse_path(path, fc.feeds, fc.names), path, lengths, counts)
-    spec.kind = t[0]
-    if spec.kind == K_SERIES:
-        spec.role = t[1]
-        spec.src = t[2]
-    elif spec.kind == K_ROLLUP:
-        spec.src = t[1]
-    elif spec.kind == K_STRUCT:
-        mv = t[1]
-        if mv.shape[0] != fc.r[0].n:
-            raise DataError(f"path {path!r}: structure array of {mv.shape[0]} rows for {fc.r[0].n} exec bars", "BAD_STRUCTURE")
-        spec.keep = t[1]
-        spec.ptr = &mv[0] if mv.shape[0] else NULL
-    with fc.lock:  # two threads may evict at once (free-threaded builds): one at a time
-        if len(fc.paths) >= vs.PATH_CACHE_SIZE:
-            del fc.paths[next(iter(fc.paths))]
-        fc.paths[path] = spec
-    return spec
-
-
-cdef class _Spec:
-    """A parsed path (see :mod:`btcore._viewspec`)."""
 
 
 cdef intp_t _exec_index(object feed, object idx, intp_t n) except -1:
@@ -320,7 +107,7 @@ cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
         v = PyLong_AsLongLongAndOverflow(idx, &overflow)
         if not overflow and -1 <= v < n:
             return <intp_t>v
-    c = vs.bar_index(feed, idx, name)
+    c = F.bar_index(feed, idx, name)
     if not -1 <= c < n:
         raise IndexError(f"{name}={c} out of range for {n} bars")
     return c
@@ -330,7 +117,7 @@ cdef int _parse_rollups(object rollups, double* out) except -1:
     """Six rollup values into ``out`` (``ROLLUP_FIELDS`` order); no state is touched.
 
     The frozen bucket's dict (exactly the six keys, float values) is read with six dict lookups;
-    anything else goes through ``_viewspec.rollups_from_dict``, which validates the keys and
+    anything else goes through :func:`btcore._shared.view_api.rollups_from_dict`, which validates the keys and
     values (and refuses what is not a mapping), so ``out`` holds only floats that passed a check.
     """
     cdef PyObject* item
@@ -339,21 +126,21 @@ cdef int _parse_rollups(object rollups, double* out) except -1:
         memcpy(out, _NO_ROLLUPS, sizeof(_NO_ROLLUPS))
         return 0
     if type(rollups) is dict and len(<dict>rollups) == 6:
-        for j in range(6):
+        for j in range(N_ROLLUPS):
             # a borrowed value, read before any Python code can run; a key's own __eq__ may raise
             item = PyDict_GetItemWithError(rollups, _ROLLUP_KEYS[j])
             if item == NULL or type(<object>item) is not float:
                 break
             out[j] = PyFloat_AS_DOUBLE(<object>item)
         else:
-            if out[2] == 0.0:  # no 1m bar: every other field reads None (as rollups_from_dict)
+            if out[ROLLUP_BARS] == 0.0:  # no 1m bar: every other field reads None (as rollups_from_dict)
                 memcpy(out, _NO_ROLLUPS, sizeof(_NO_ROLLUPS))
                 return 0
-            if 0.0 < out[2] <= 9007199254740992.0 and out[2] == floor(out[2]):
+            if 0.0 < out[ROLLUP_BARS] <= _MAX_EXACT_COUNT and out[ROLLUP_BARS] == floor(out[ROLLUP_BARS]):
                 return 0
             # a bad count: the general parser below raises its error
-    values = vs.rollups_from_dict(rollups)
-    for j in range(6):
+    values = api.rollups_from_dict(rollups)
+    for j in range(N_ROLLUPS):
         out[j] = values[j]
     return 0
 
@@ -365,17 +152,7 @@ cdef inline int _in_range(object value, int hi) except -1:
     return 0
 
 
-cdef _strict_missing(str what, str where):
-    return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
-
-
 # The "initialised?" test of every Python-facing method: inline, a pointer compare on the normal path.
-cdef inline int _ctx_ok(TFContext c) except -1:
-    if c._fc is None:
-        raise not_initialised(c)
-    return 0
-
-
 cdef inline int _handle_ok(PathHandle h) except -1:
     if h._view is None:
         raise not_initialised(h)
@@ -386,181 +163,6 @@ cdef inline int _view_ok(RuntimeSnapshotView v) except -1:
     if v._fc is None:
         raise not_initialised(v)
     return 0
-
-
-# --------------------------------------------------------------------------- TFContext
-
-
-cdef class TFContext:
-    """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
-
-    Parameters
-    ----------
-    feed : FeedStore
-        The timeframe's feed.
-    current_idx : int or None
-        Current bar; None or -1 means no bar has closed yet (every value reads None).
-    ready : bool, optional
-        Defaults to "a bar exists"; it is always False without a bar.
-    not_ready_reason : str, optional
-        Why the context is not ready.
-    """
-
-    def __cinit__(self):
-        self._idx = -1  # with _d all zero (no feed), every read is NaN until __init__ ran
-
-    def __init__(self, feed, current_idx, ready=None, not_ready_reason=None):
-        cdef intp_t idx
-        if self._fc is not None:
-            raise already_initialised(self)
-        fc = _feed_c(vs.check_feed(feed))
-        idx = vs.bar_index(feed, current_idx, "current_idx")
-        if not -1 <= idx < (<_FeedC>fc).d.n:
-            raise IndexError(f"current_idx={idx} out of range for {(<_FeedC>fc).d.n} bars")
-        ok = idx >= 0 if ready is None else bool(ready) and idx >= 0
-        self._d = (<_FeedC>fc).d
-        self._feed = feed
-        self._idx = idx
-        self._ready = ok
-        self.not_ready_reason = not_ready_reason
-        self._fc = fc
-
-    cdef int _check(self) except -1:
-        if self._fc is None:
-            raise not_initialised(self)
-        return 0
-
-    cdef double _value(self, intp_t src) noexcept nogil:
-        return _read(&self._d, self._idx, src)
-
-    def __reduce__(self):
-        _ctx_ok(self)
-        return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
-
-    @property
-    def feed(self):
-        """The FeedStore this context reads."""
-        _ctx_ok(self)
-        return self._feed
-
-    @property
-    def current_idx(self):
-        """Current bar index, None if no bar has closed yet."""
-        _ctx_ok(self)
-        return self._idx if self._idx >= 0 else None
-
-    @property
-    def ready(self):
-        """True if the context has a bar (and the caller did not mark it not ready)."""
-        _ctx_ok(self)
-        return self._ready
-
-    @property
-    def ts_open_ms(self):
-        """Open time of the current bar in epoch ms (None without a bar)."""
-        _ctx_ok(self)
-        return self._d.ts_open[self._idx] if self._idx >= 0 else None
-
-    @property
-    def ts_close_ms(self):
-        """Close time of the current bar in epoch ms (None without a bar)."""
-        _ctx_ok(self)
-        return self._d.ts_close[self._idx] if self._idx >= 0 else None
-
-    @property
-    def ts_open(self):
-        """Open time of the current bar as the feed's datetime (None without a bar)."""
-        _ctx_ok(self)
-        return self._feed.get_ts_open_datetime(self._idx) if self._idx >= 0 else None
-
-    @property
-    def ts_close(self):
-        """Close time of the current bar as the feed's datetime (None without a bar)."""
-        _ctx_ok(self)
-        return self._feed.get_ts_close_datetime(self._idx) if self._idx >= 0 else None
-
-    @property
-    def open(self):
-        """Open of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(0))
-
-    @property
-    def high(self):
-        """High of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(1))
-
-    @property
-    def low(self):
-        """Low of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(2))
-
-    @property
-    def close(self):
-        """Close of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(3))
-
-    @property
-    def volume(self):
-        """Volume of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(4))
-
-    @property
-    def available_indicators(self):
-        """Names of the indicators declared on this feed."""
-        _ctx_ok(self)
-        return list(self._feed.indicator_names)
-
-    def has_indicator(self, name):
-        """True if ``name`` is declared on this feed."""
-        _ctx_ok(self)
-        return name in self._fc.names
-
-    def get_indicator(self, name):
-        """Indicator value at the current bar; None if undeclared, NaN or no bar."""
-        _ctx_ok(self)
-        row = self._fc.names.get(name)
-        return None if row is None else _opt(self._value(5 + <intp_t>row))
-
-    def get_indicator_strict(self, name):
-        """Indicator value at the current bar.
-
-        Raises
-        ------
-        UnknownKeyError
-            If ``name`` is not declared (the message lists the declared names).
-        NotReadyError
-            If the value is NaN or the context has no bar.
-        """
-        _ctx_ok(self)
-        cdef double v = self._value(5 + <intp_t>vs.indicator_row(self._fc.names, self._feed, name))
-        if isnan(v):
-            raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
-        return v
-
-    def __repr__(self):
-        _ctx_ok(self)
-        return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
-
-
-cdef TFContext _view_context(_FeedC fc, object feed):
-    # A view's own context: the view's checked pointers (the view sets _idx before every use).
-    cdef TFContext ctx = TFContext.__new__(TFContext)
-    ctx._d = fc.d
-    ctx._feed = feed
-    ctx._idx = -2  # no bar index: the first use sets the view's
-    ctx._fc = fc
-    return ctx
-
-
-def _rebuild_context(cls, feed, current_idx, ready, not_ready_reason):
-    ctx = cls.__new__(cls)
-    TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
-    return ctx
 
 
 # --------------------------------------------------------------------------- PathHandle
@@ -576,11 +178,8 @@ cdef class PathHandle:
         if self._view is not None:
             raise already_initialised(self)
         view._check()
-        key = vs.path_key(path)
-        if incr.serves(view._incr, key):
-            raise PathError(f"{key!r} is served by the view's incremental_state, which the engine updates "
-                            "per bar; read it with view.get(path)")
-        spec = _lookup(view._fc, key)
+        key = api.compilable_path(view._incr, path)
+        spec = resolve(view._fc, key)
         self._spec = spec
         self._path = key
         self._view = view
@@ -671,21 +270,21 @@ cdef class RuntimeSnapshotView:
     def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
                  history_config=None, history_ready=True, rollups=None, incremental_state=None):
         # Everything is checked into locals first; the view changes only once nothing can fail.
-        cdef _FeedsC fc
+        cdef FeedSetTables fc
         cdef RoleData* r
         cdef intp_t e, m, h, q
         cdef double mark
-        cdef double roll[6]
+        cdef double roll[N_ROLLUPS]
         cdef bint ready, default_config
         cdef int j
         if self._fc is not None:
             raise already_initialised(self)
-        fc = _feeds_c(feeds)
+        fc = feed_set_tables(feeds)
         r = fc.r
         e = _exec_index(fc.feeds[0], exec_idx, r[0].n)
         m = _role_index(fc.feeds[1], mtf_idx, r[1].n, "mtf_idx") if r[1].present else -1
         h = _role_index(fc.feeds[2], htf_idx, r[2].n, "htf_idx") if r[2].present else -1
-        q = _last_closed_1m(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
+        q = last_closed_1m(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
         mark = NAN if mark_price is None else mark_price
         if not (mark_price_source is None or type(mark_price_source) is str):
             raise TypeError(f"mark_price_source must be a str or None, got "
@@ -695,11 +294,11 @@ cdef class RuntimeSnapshotView:
         _parse_rollups(rollups, roll)
         if incremental_state is not None:
             state = incr.check_state(incremental_state)
-        for j in range(4):
+        for j in range(N_ROLES):
             self._r[j] = r[j]
             self._absent[j] = 0 if r[j].present else -1
         self._idx[0], self._idx[1], self._idx[2], self._idx[3] = e, m, h, q
-        for j in range(6):
+        for j in range(N_ROLLUPS):
             self._roll_fixed[j] = roll[j]
         if incremental_state is not None:
             self._incr = state
@@ -737,7 +336,7 @@ cdef class RuntimeSnapshotView:
         _view_ok(self)
         args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
                 self.mark_price_source, self._history_config, self.history_ready,
-                None if self._roll != NULL else vs.rollups_to_dict([self._roll_fixed[j] for j in range(6)]),
+                None if self._roll != NULL else api.rollups_to_dict([self._roll_fixed[j] for j in range(N_ROLLUPS)]),
                 self._incr)
         state = getattr(self, "__dict__", None)  # a Python subclass's own attributes
         return (_rebuild_view, (type(self), args, self._idx[3], self._roll_keep), state)
@@ -756,9 +355,9 @@ cdef class RuntimeSnapshotView:
     cdef void _c_clear_fixed(self) noexcept nogil:
         # After a move without a rollup matrix the fixed rollups describe no 1m bar.
         cdef int j
-        for j in range(6):
+        for j in range(N_ROLLUPS):
             self._roll_fixed[j] = NAN
-        self._roll_fixed[2] = 0.0
+        self._roll_fixed[ROLLUP_BARS] = 0.0
 
     def _move(self, exec_idx, htf_idx=-1, mtf_idx=-1, m1_idx=-1):
         """Move the view to another bar in O(1) (checked; -1 = role not ready / no 1m bar).
@@ -784,7 +383,7 @@ cdef class RuntimeSnapshotView:
         if rollups is None:
             self._roll = NULL
             self._roll_keep = None
-            for j in range(6):
+            for j in range(N_ROLLUPS):
                 self._roll_fixed[j] = _EMPTY_ROLLUPS[j]
             self._c_aim_rollups()
             return
@@ -801,7 +400,7 @@ cdef class RuntimeSnapshotView:
     # ------------------------------------------------------------------ C-level readers
 
     cdef double _series(self, int role, intp_t src) noexcept nogil:
-        return _read(&self._r[role], self._idx[role], src)
+        return read_source(&self._r[role], self._idx[role], src)
 
     cdef double _named(self, int role, object name, intp_t lookback) except *:
         if self._fc is None:
@@ -813,11 +412,11 @@ cdef class RuntimeSnapshotView:
         row = names.get(name)
         if row is None:
             return NAN
-        return _read(&self._r[role], i - lookback, 5 + <intp_t>row)
+        return read_source(&self._r[role], i - lookback, N_OHLCV + <intp_t>row)
 
-    cdef double _eval(self, _Spec spec) noexcept:
+    cdef double _eval(self, ResolvedPath spec) noexcept:
         if spec.kind == K_SERIES:
-            return _read(&self._r[spec.role], self._idx[spec.role], spec.src)
+            return read_source(&self._r[spec.role], self._idx[spec.role], spec.src)
         if spec.kind == K_MARK:
             return self.mark_price
         if spec.kind == K_ROLLUP:
@@ -837,27 +436,32 @@ cdef class RuntimeSnapshotView:
             If ``role`` is not a tf role.
         """
         _view_ok(self)
-        cdef int r = vs.role_index(role)
+        cdef int r = F.role_index(role)
         feed = self._fc.feeds[r]
         if feed is None:
             raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
-        return vs.indicator_row(self._fc.names[r], feed, name)
+        return F.indicator_row(self._fc.names[r], feed, name)
 
     cdef double _at(self, int role, intp_t i, intp_t src) noexcept nogil:
-        return _read(&self._r[role], i, src)
+        return read_source(&self._r[role], i, src)
 
     cdef double _rollup(self, int field) noexcept nogil:
         return self.c_rollup(field)
 
-    cdef _Spec _spec(self, object path):
+    cdef ResolvedPath _spec(self, object path):
         if self._fc is None:
             raise not_initialised(self)
-        return _lookup(self._fc, path)
+        return resolve(self._fc, path)
+
+    def _resolve(self, path):
+        # The Python-callable lookup is_valid_path hands to the shared check.
+        _view_ok(self)
+        self._spec(path)
 
     def _window(self, int src, n, bint high):
         _view_ok(self)
-        _in_range(src, 5)
-        cdef intp_t count = vs.check_count(n, "n", 1)
+        _in_range(src, N_OHLCV)
+        cdef intp_t count = F.check_count(n, "n", 1)
         cdef intp_t e = self._idx[0], i
         cdef const float64_t* col = self._r[0].col[src]
         cdef double best = col[e], v
@@ -891,7 +495,7 @@ cdef class RuntimeSnapshotView:
         if self._ctx is None:
             self._ctx = [None, None, None]
         if self._ctx[role] is None:
-            self._ctx[role] = _view_context(self._fc.fcs[role], feed)
+            self._ctx[role] = view_context(self._fc.pointers[role], feed)
         ctx = self._ctx[role]
         cdef intp_t i = self._idx[role]
         if ctx._idx != i:  # only after a move: threads reading one view never write to its contexts
@@ -1034,7 +638,7 @@ cdef class RuntimeSnapshotView:
     def not_ready_reasons(self):
         """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
         _view_ok(self)
-        return vs.not_ready_reasons(self)
+        return api.not_ready_reasons(self)
 
     # ------------------------------------------------------------------ exec bar
 
@@ -1132,7 +736,7 @@ cdef class RuntimeSnapshotView:
     def prev_indicator(self, name, lookback=1):
         """Exec indicator ``lookback`` bars ago (>= 1); None before the first bar, undeclared or NaN."""
         _view_ok(self)
-        return _opt(self._named(0, name, vs.check_count(lookback, "lookback", 1)))
+        return _opt(self._named(0, name, F.check_count(lookback, "lookback", 1)))
 
     def prev_ema_fast(self, lookback=1):
         """``ema_fast`` ``lookback`` bars ago (>= 1)."""
@@ -1156,8 +760,8 @@ cdef class RuntimeSnapshotView:
 
     def _prev(self, src, lookback):
         _view_ok(self)
-        _in_range(src, 5)
-        i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
+        _in_range(src, N_OHLCV)
+        i = self._idx[0] - F.check_count(lookback, "lookback", 1)
         return None if i < 0 else _opt(self._at(0, i, src))
 
     def prev_close(self, lookback=1):
@@ -1267,39 +871,37 @@ cdef class RuntimeSnapshotView:
             r = ROLE_MTF
         else:
             role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
-            r = vs.role_index(tf_role) if role is None else role
+            r = F.role_index(tf_role) if role is None else role
         if type(offset) is int:
             off = PyLong_AsLongAndOverflow(offset, &overflow)
             if overflow:
                 off = -1
         if off < 0 or off > _MAX_LOOKBACK:  # the checked path: its error, or the clamp of both twins
-            off = vs.check_offset(offset)
+            off = F.check_offset(offset)
         if indicator_key == "mark_price":
-            if off:
-                raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
-            return _opt(self.mark_price)
+            return api.mark_price_feature(self.mark_price, off)
         names = self._fc.names[r]
         if names is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
         row = PyDict_GetItemWithError(names, indicator_key)  # raises as dict.get does (unhashable keys)
         if row != NULL:  # a borrowed row number of the private name table (< the feed's k)
-            src = 5 + <intp_t><object>row
+            src = N_OHLCV + <intp_t><object>row
         else:
             src = _OHLCV_SRC.get(indicator_key)
             if src is None:
                 return None
-        return None if i < 0 else _opt(_read(&self._r[r], i, <intp_t>src))
+        return None if i < 0 else _opt(read_source(&self._r[r], i, <intp_t>src))
 
     def has_feature(self, indicator_key, tf_role="exec"):
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
         ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
         PathError for an unknown role."""
         _view_ok(self)
-        feed = self._roles[vs.role_index(tf_role)]
-        if indicator_key == "mark_price":
+        r = F.role_index(tf_role)
+        if indicator_key == C.MARK_PRICE_KEY:
             return True
-        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in self._fc.names[vs.role_index(tf_role)])
+        return self._roles[r] is not None and (indicator_key in C.OHLCV or indicator_key in self._fc.names[r])
 
     # ------------------------------------------------------------------ staleness
 
@@ -1365,43 +967,43 @@ cdef class RuntimeSnapshotView:
     def equity(self):
         """Account equity (USDT)."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "equity_usdt")
+        return api.exchange_value(self.exchange, "equity_usdt")
 
     @property
     def available_balance(self):
         """Available balance (USDT)."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "available_balance_usdt")
+        return api.exchange_value(self.exchange, "available_balance_usdt")
 
     @property
     def has_position(self):
         """True if a position is open."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "has_position")
+        return api.exchange_value(self.exchange, "has_position")
 
     @property
     def position_side(self):
         """``"long"``, ``"short"`` or None."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "position_side")
+        return api.exchange_value(self.exchange, "position_side")
 
     @property
     def position_size_usdt(self):
         """Position size in USDT (0.0 when flat)."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "position_size_usdt")
+        return api.exchange_value(self.exchange, "position_size_usdt")
 
     @property
     def unrealized_pnl(self):
         """Unrealized PnL (USDT)."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "unrealized_pnl_usdt")
+        return api.exchange_value(self.exchange, "unrealized_pnl_usdt")
 
     @property
     def entries_disabled(self):
         """True if the exchange refuses new entries."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "entries_disabled")
+        return api.exchange_value(self.exchange, "entries_disabled")
 
     # ------------------------------------------------------------------ rollups
 
@@ -1421,7 +1023,7 @@ cdef class RuntimeSnapshotView:
     def rollup_bars_1m(self):
         """Number of 1m bars inside the exec bar."""
         _view_ok(self)
-        v = self._rollup(2)
+        v = self._rollup(ROLLUP_BARS)
         return 0 if v != v else int(v)
 
     @property
@@ -1457,20 +1059,20 @@ cdef class RuntimeSnapshotView:
     def get_rollup(self, key):
         """Rollup value by ``px.rollup.<field>`` or ``<field>``; PathError for unknown keys."""
         _view_ok(self)
-        return _opt(self._rollup(vs.rollup_index(key)))
+        return _opt(self._rollup(P.rollup_index(key)))
 
     @property
     def rollups(self):
         """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
         _view_ok(self)
-        out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
-        out["px.rollup.bars_1m"] = self.rollup_bars_1m
+        out = {k: _opt(self._rollup(i)) for i, k in enumerate(C.ROLLUP_KEYS_FULL)}
+        out[C.ROLLUP_KEYS_FULL[C.ROLLUP_BARS]] = self.rollup_bars_1m
         return out
 
     # ------------------------------------------------------------------ paths
 
     def get(self, path):
-        """Value at ``path`` (see :mod:`btcore._viewspec` for the grammar); None if NaN, not
+        """Value at ``path`` (see :mod:`btcore._shared.paths` for the grammar); None if NaN, not
         ready or the role has no feed. Parsed paths are cached per feed set (bounded).
 
         Raises
@@ -1490,7 +1092,7 @@ cdef class RuntimeSnapshotView:
         _view_ok(self)
         v = self.get(path)
         if v is None:
-            raise _strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
+            raise api.strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
         return v
 
     def has_path(self, path):
@@ -1501,15 +1103,7 @@ cdef class RuntimeSnapshotView:
     def is_valid_path(self, path):
         """True if ``path`` is valid for these feeds (whatever its current value)."""
         _view_ok(self)
-        try:
-            key = vs.path_key(path)
-            if incr.serves(self._incr, key):
-                incr.resolve(self._incr, key)
-            else:
-                self._spec(key)
-        except PathError:
-            return False
-        return True
+        return api.is_valid_path(self._incr, path, self._resolve)
 
     def compile(self, path):
         """Resolve ``path`` once; the returned handle reads it with no string work per call.
@@ -1523,7 +1117,7 @@ cdef class RuntimeSnapshotView:
     def list_structure_paths(self):
         """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
         _view_ok(self)
-        return incr.structure_paths(self._incr, vs.structure_paths(self._roles))
+        return incr.structure_paths(self._incr, P.structure_paths(self._roles))
 
     @property
     def has_incremental_state(self):
@@ -1547,7 +1141,7 @@ cdef class RuntimeSnapshotView:
     def to_dict(self):
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
         _view_ok(self)
-        return vs.view_to_dict(self)
+        return api.view_to_dict(self)
 
     def __repr__(self):
         _view_ok(self)
@@ -1555,4 +1149,4 @@ cdef class RuntimeSnapshotView:
 
 
 def _rebuild_view(cls, args, m1_idx, rollup_matrix):
-    return vs.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
+    return api.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)

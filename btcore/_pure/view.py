@@ -1,37 +1,38 @@
-"""Pure-Python twin of :mod:`btcore._core.view`: the strategy-facing view of one bar.
+"""Pure-Python twin of :mod:`btcore._core.view`: :class:`RuntimeSnapshotView` and :class:`PathHandle`.
 
 Same names, signatures, docstrings and behaviour as the compiled module; it runs where the
 extension is not available (PyPy, no compiler, ``BTCORE_NO_EXTENSIONS=1``). It checks what the
 compiled view checks, in the same order, so both raise the same exception for the same input:
-the feed arrays (:func:`_feed_table`), parsed paths (:func:`btcore._viewspec.check_spec`), use
-before ``__init__`` and a second ``__init__`` (:mod:`btcore._pure._boundary`).
+the feed arrays (:mod:`btcore._pure.feedtables`), resolved paths
+(:func:`btcore._shared.paths.check_resolved`), use before ``__init__`` and a second ``__init__``
+(:mod:`btcore._pure._boundary`).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import weakref
 from typing import Any, Optional
 
 import numpy as np
 
 from .. import _incremental as incr
-from .. import _viewspec as vs
 from .._arrays import _readonly
-from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
-from ..feed import MultiTFFeedStore
+from .._shared import constants as C
+from .._shared import feeds as F
+from .._shared import paths as P
+from .._shared import view_api as api
+from ..errors import DataError, UnknownKeyError
 from ..types import DEFAULT_HISTORY_CONFIG
 from ._boundary import already_initialised, as_double, guarded, initialised, is_initialised
+from .feedtables import feed_set_tables, last_closed_1m, resolve
+from .tfcontext import TFContext, view_context
 
 __all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 
-ROLE_EXEC = vs.ROLE_EXEC
-ROLE_MTF = vs.ROLE_MTF
-ROLE_HTF = vs.ROLE_HTF
+ROLE_EXEC = C.ROLE_EXEC
+ROLE_MTF = C.ROLE_MTF
+ROLE_HTF = C.ROLE_HTF
 _NAN = math.nan
-_KEY = "pure"             # FeedStore._c_cache entry: _FeedTable
-_FEEDS_KEY = "pure-feeds"  # MultiTFFeedStore._c_cache entry: _FeedsTable
 _VIEW_DATA = {"exchange": None, "mark_price": math.nan, "mark_price_source": None, "history_ready": False}
 
 
@@ -39,265 +40,10 @@ def _opt(v: float) -> Optional[float]:
     return None if v != v else v
 
 
-class _FeedTable:
-    """The checked columns of one FeedStore (``cols[src][idx]`` reads a series) and its names."""
-
-    __slots__ = ("cols", "names", "n", "ts_close", "owner")
-
-    def __init__(self, feed: Any) -> None:
-        ts = vs.owned_array(feed, "ts_open_ms", np.int64, None)
-        n = ts.shape[0]
-        if feed.length != n:
-            raise DataError(f"FeedStore {feed.tf}: length {feed.length!r} but {n} bar times", "BAD_FEED")
-        self.ts_close = vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
-        cols = [vs.owned_array(feed, f, np.float64, (n,)) for f in vs.OHLCV]
-        k = len(feed.indicator_names)
-        matrix = vs.owned_array(feed, "indicator_matrix", np.float64, (k, n))
-        self.names = vs.feed_names(feed, k)
-        self.cols = cols + list(matrix)
-        self.n = n
-        self.owner = weakref.ref(feed)
-
-
-def _feed_table(feed: Any) -> _FeedTable:
-    cache = feed._c_cache
-    t = cache.get(_KEY) if type(cache) is dict else None
-    if type(t) is not _FeedTable or t.owner() is not feed:
-        t = _FeedTable(feed)
-        if type(cache) is dict:
-            cache[_KEY] = t
-    return t
-
-
-class _FeedsTable:
-    """The roles of one feed set, their tables and the bounded parsed-path cache."""
-
-    __slots__ = ("roles", "tables", "cols", "names", "lengths", "counts", "ts_close", "paths", "lock", "owner",
-                 "duck", "__weakref__")
-
-    def __init__(self, feeds: Any) -> None:
-        roles = vs.role_feeds(feeds)
-        tables: tuple[Any, ...] = tuple(None if f is None else _feed_table(f) for f in roles)
-        self.tables = tables
-        self.cols: list[Any] = [None if t is None else t.cols for t in tables]
-        self.names: tuple[Any, ...] = tuple(None if t is None else t.names for t in tables)
-        self.lengths = tuple(None if t is None else t.n for t in tables)
-        self.counts = tuple(0 if t is None else len(t.names) for t in tables)
-        self.ts_close = tuple(None if t is None else t.ts_close for t in tables)
-        self.paths: dict[str, tuple] = {}
-        self.lock = threading.Lock()
-        self.owner = id(feeds)  # a table copied into another feed set's cache is rebuilt there
-        self.duck = not isinstance(feeds, MultiTFFeedStore)
-        self.roles = roles
-
-
-def _feeds_table(feeds: Any) -> _FeedsTable:
-    cache = getattr(feeds, "_c_cache", None)
-    t = cache.get(_FEEDS_KEY) if type(cache) is dict else None
-    if type(t) is not _FeedsTable or t.owner != id(feeds) or (t.duck and not _same_roles(t.roles, feeds)):
-        t = _FeedsTable(feeds)
-        if type(cache) is dict:
-            cache[_FEEDS_KEY] = t
-    return t
-
-
-def _same_roles(roles: tuple, feeds: Any) -> bool:
-    return (getattr(feeds, "exec_feed", None) is roles[0] and getattr(feeds, "mtf_feed", None) is roles[1]
-            and getattr(feeds, "htf_feed", None) is roles[2] and getattr(feeds, "quote_feed", None) is roles[3])
-
-
-def _lookup(ft: _FeedsTable, path: Any) -> tuple:
-    key = vs.path_key(path)
-    spec = ft.paths.get(key)
-    if spec is None:
-        spec = vs.check_spec(vs.parse_path(key, ft.roles, ft.names), key, ft.lengths, ft.counts)
-        with ft.lock:  # two threads may evict the same oldest entry otherwise
-            if len(ft.paths) >= vs.PATH_CACHE_SIZE:
-                del ft.paths[next(iter(ft.paths))]
-            ft.paths[key] = spec
-    return spec
-
-
 def _role_idx(feed: Any, idx: Any, n: Any, name: str) -> int:
     if feed is None:
         return -1
-    return idx if type(idx) is int and -1 <= idx < n else _checked_index(vs.bar_index(feed, idx, name), -1, n, name)
-
-
-def _last_closed_1m(ts: Any, t: int) -> int:
-    """Last row with ``ts[row] <= t`` (-1 if none), searched from where a gap-free 1m feed has it."""
-    n = len(ts)
-    if n == 0 or ts[0] > t:
-        return -1
-    i = min(int((t - int(ts[0])) // 60_000), n - 1)
-    if ts[i] <= t and (i + 1 == n or ts[i + 1] > t):
-        return i  # the usual case: no gap before this bar
-    return int(np.searchsorted(ts, t, side="right")) - 1
-
-
-def _strict_missing(what: str, where: str) -> NotReadyError:
-    return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
-
-
-# --------------------------------------------------------------------------- TFContext
-
-
-@guarded({"not_ready_reason": None})
-class TFContext:
-    """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
-
-    Parameters
-    ----------
-    feed : FeedStore
-        The timeframe's feed.
-    current_idx : int or None
-        Current bar; None or -1 means no bar has closed yet (every value reads None).
-    ready : bool, optional
-        Defaults to "a bar exists"; it is always False without a bar.
-    not_ready_reason : str, optional
-        Why the context is not ready.
-    """
-
-    __slots__ = ("_feed", "_cols", "_names", "_idx", "_ready", "not_ready_reason", "_fc")
-
-    def __init__(self, feed: Any, current_idx: Any, ready: Optional[bool] = None, not_ready_reason: Optional[str] = None) -> None:
-        if is_initialised(self):
-            raise already_initialised(self)
-        table = _feed_table(vs.check_feed(feed))
-        idx = vs.bar_index(feed, current_idx, "current_idx")
-        if not -1 <= idx < table.n:
-            raise IndexError(f"current_idx={idx} out of range for {table.n} bars")
-        ok = idx >= 0 if ready is None else bool(ready) and idx >= 0
-        self._feed = feed
-        self._cols = table.cols
-        self._names = table.names
-        self._idx = idx
-        self._ready = ok
-        self.not_ready_reason = not_ready_reason
-        self._fc = table
-        initialised(self)
-
-    def __reduce__(self) -> tuple:
-        return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
-
-    @property
-    def feed(self) -> Any:
-        """The FeedStore this context reads."""
-        return self._feed
-
-    @property
-    def current_idx(self) -> Optional[int]:
-        """Current bar index, None if no bar has closed yet."""
-        return self._idx if self._idx >= 0 else None
-
-    @property
-    def ready(self) -> bool:
-        """True if the context has a bar (and the caller did not mark it not ready)."""
-        return self._ready
-
-    def _value(self, src: int) -> Optional[float]:
-        i = self._idx
-        return None if i < 0 else _opt(float(self._cols[src][i]))
-
-    def _ts(self, arr: Any) -> Optional[int]:
-        return int(arr[self._idx]) if self._idx >= 0 else None
-
-    @property
-    def ts_open_ms(self) -> Optional[int]:
-        """Open time of the current bar in epoch ms (None without a bar)."""
-        return self._ts(self._feed.ts_open_ms)
-
-    @property
-    def ts_close_ms(self) -> Optional[int]:
-        """Close time of the current bar in epoch ms (None without a bar)."""
-        return self._ts(self._feed.ts_close_ms)
-
-    @property
-    def ts_open(self) -> Any:
-        """Open time of the current bar as the feed's datetime (None without a bar)."""
-        return self._feed.get_ts_open_datetime(self._idx) if self._idx >= 0 else None
-
-    @property
-    def ts_close(self) -> Any:
-        """Close time of the current bar as the feed's datetime (None without a bar)."""
-        return self._feed.get_ts_close_datetime(self._idx) if self._idx >= 0 else None
-
-    @property
-    def open(self) -> Optional[float]:
-        """Open of the current bar; None if NaN or no bar."""
-        return self._value(0)
-
-    @property
-    def high(self) -> Optional[float]:
-        """High of the current bar; None if NaN or no bar."""
-        return self._value(1)
-
-    @property
-    def low(self) -> Optional[float]:
-        """Low of the current bar; None if NaN or no bar."""
-        return self._value(2)
-
-    @property
-    def close(self) -> Optional[float]:
-        """Close of the current bar; None if NaN or no bar."""
-        return self._value(3)
-
-    @property
-    def volume(self) -> Optional[float]:
-        """Volume of the current bar; None if NaN or no bar."""
-        return self._value(4)
-
-    @property
-    def available_indicators(self) -> list[str]:
-        """Names of the indicators declared on this feed."""
-        return list(self._feed.indicator_names)
-
-    def has_indicator(self, name: str) -> bool:
-        """True if ``name`` is declared on this feed."""
-        return name in self._names
-
-    def get_indicator(self, name: str) -> Optional[float]:
-        """Indicator value at the current bar; None if undeclared, NaN or no bar."""
-        row = self._names.get(name)
-        return None if row is None else self._value(5 + row)
-
-    def get_indicator_strict(self, name: str) -> float:
-        """Indicator value at the current bar.
-
-        Raises
-        ------
-        UnknownKeyError
-            If ``name`` is not declared (the message lists the declared names).
-        NotReadyError
-            If the value is NaN or the context has no bar.
-        """
-        v = self._value(5 + vs.indicator_row(self._names, self._feed, name))
-        if v is None:
-            raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
-        return v
-
-    def __repr__(self) -> str:
-        return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
-
-
-def _view_context(table: _FeedTable, feed: Any) -> TFContext:
-    # A view's own context: the view's checked columns (the view sets _idx before every use).
-    ctx = TFContext.__new__(TFContext)
-    ctx._feed = feed
-    ctx._cols = table.cols
-    ctx._names = table.names
-    ctx._idx = -2  # no bar index: the first use sets the view's
-    ctx._ready = False
-    ctx.not_ready_reason = None
-    ctx._fc = table
-    initialised(ctx)
-    return ctx
-
-
-def _rebuild_context(cls: Any, feed: Any, current_idx: Any, ready: bool, not_ready_reason: Any) -> TFContext:
-    ctx: TFContext = cls.__new__(cls)
-    TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
-    return ctx
+    return idx if type(idx) is int and -1 <= idx < n else _checked_index(F.bar_index(feed, idx, name), -1, n, name)
 
 
 # --------------------------------------------------------------------------- PathHandle
@@ -318,11 +64,8 @@ class PathHandle:
         if not isinstance(view, RuntimeSnapshotView):
             raise TypeError(f"view must be a RuntimeSnapshotView, got {type(view).__name__}")
         ft = view._fc
-        key = vs.path_key(path)
-        if incr.serves(view._incr, key):
-            raise PathError(f"{key!r} is served by the view's incremental_state, which the engine updates "
-                            "per bar; read it with view.get(path)")
-        self._spec = _lookup(ft, key)
+        key = api.compilable_path(view._incr, path)
+        self._spec = resolve(ft, key)
         self._path = key
         self._view = view
         initialised(self)
@@ -417,19 +160,19 @@ class RuntimeSnapshotView:
         real = type(self).__dict__.get("_btcore_uninitialised")  # None once initialised (is_initialised)
         if real is None:
             raise already_initialised(self)
-        ft = _feeds_table(feeds)
+        ft = feed_set_tables(feeds)
         roles, n = ft.roles, ft.lengths
         e = (exec_idx if type(exec_idx) is int and 0 <= exec_idx < n[0]
              else _checked_index(roles[0].check_index(exec_idx), 0, n[0], "exec_idx"))
         m = _role_idx(roles[1], mtf_idx, n[1], "mtf_idx")
         h = _role_idx(roles[2], htf_idx, n[2], "htf_idx")
-        q = -1 if roles[3] is None else _last_closed_1m(ft.ts_close[3], int(ft.ts_close[0][e]))
+        q = -1 if roles[3] is None else last_closed_1m(ft.ts_close[3], int(ft.ts_close[0][e]))
         mark = (mark_price if type(mark_price) is float else math.nan if mark_price is None
                 else as_double(mark_price, "mark_price"))
         source = mark_price_source if type(mark_price_source) is str else _check_source(mark_price_source)
         ready = history_ready if history_ready is True else bool(history_ready)
         config = DEFAULT_HISTORY_CONFIG if history_config is None else (history_config or DEFAULT_HISTORY_CONFIG)
-        roll = vs.rollups_from_dict(rollups)
+        roll = api.rollups_from_dict(rollups)
         state = None if incremental_state is None else incr.check_state(incremental_state)
         self._cols = ft.cols
         self._names = ft.names
@@ -451,7 +194,7 @@ class RuntimeSnapshotView:
     def __reduce__(self) -> tuple:
         args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
                 self.mark_price_source, self._history_config, self.history_ready,
-                None if self._roll_matrix is not None else vs.rollups_to_dict(self._roll), self._incr)
+                None if self._roll_matrix is not None else api.rollups_to_dict(self._roll), self._incr)
         state = getattr(self, "__dict__", None) or None  # a subclass's own attributes
         return (_rebuild_view, (type(self), args, self._idx[3], self._roll_matrix), state)
 
@@ -490,10 +233,10 @@ class RuntimeSnapshotView:
         Without attached rollups, the rollups read as empty after a move.
         """
         roles = self._roles
-        self._idx = [roles[0].check_index(exec_idx), vs.bar_index(roles[1], mtf_idx, "mtf_idx"),
-                     vs.bar_index(roles[2], htf_idx, "htf_idx"), vs.bar_index(roles[3], m1_idx, "m1_idx")]
+        self._idx = [roles[0].check_index(exec_idx), F.bar_index(roles[1], mtf_idx, "mtf_idx"),
+                     F.bar_index(roles[2], htf_idx, "htf_idx"), F.bar_index(roles[3], m1_idx, "m1_idx")]
         if self._roll_matrix is None:
-            self._roll = vs.rollups_from_dict(None)
+            self._roll = api.rollups_from_dict(None)
 
     def _attach_rollups(self, rollups: Any) -> None:
         """Read rollups from a float64[6, n_exec] array (rows in ``ROLLUP_FIELDS`` order) at the
@@ -501,7 +244,7 @@ class RuntimeSnapshotView:
         n = self._fc.lengths[0]  # NotInitializedError before __init__, as in the compiled view
         if rollups is None:
             self._roll_matrix = None
-            self._roll = vs.rollups_from_dict(None)
+            self._roll = api.rollups_from_dict(None)
             return
         a = _readonly(np.asarray(rollups, dtype=np.float64))  # a frozen copy unless it is one
         if a.shape != (6, n):
@@ -521,13 +264,13 @@ class RuntimeSnapshotView:
 
     def _eval(self, spec: tuple) -> float:
         kind = spec[0]
-        if kind == vs.SERIES:
+        if kind == C.SERIES:
             return self._series(spec[1], spec[2])
-        if kind == vs.MARK:
+        if kind == C.MARK:
             return self.mark_price
-        if kind == vs.ROLLUP:
+        if kind == C.ROLLUP:
             return self._rollup(spec[1])
-        if kind == vs.STRUCT:
+        if kind == C.STRUCT:
             return float(spec[1][self._idx[0]])
         return _NAN
 
@@ -537,16 +280,16 @@ class RuntimeSnapshotView:
         if names is None or i < lookback:
             return _NAN
         row = names.get(name)
-        return _NAN if row is None else float(self._cols[role][5 + row][i - lookback])
+        return _NAN if row is None else float(self._cols[role][C.N_OHLCV + row][i - lookback])
 
     def _at(self, role: int, i: int, src: int) -> float:
         return float(self._cols[role][src][i])
 
     def _spec(self, path: Any) -> tuple:
-        return _lookup(self._fc, path)
+        return resolve(self._fc, path)
 
     def _window(self, src: int, n: int, high: bool) -> Optional[float]:
-        n = vs.check_count(n, "n", 1)
+        n = F.check_count(n, "n", 1)
         e = self._idx[0]
         w = self._cols[0][src][max(0, e - n + 1): e + 1]
         if np.isnan(w).any():
@@ -569,7 +312,7 @@ class RuntimeSnapshotView:
             return None
         ctx = self._ctx[role]
         if ctx is None:
-            ctx = self._ctx[role] = _view_context(self._fc.tables[role], feed)
+            ctx = self._ctx[role] = view_context(self._fc.tables[role], feed)
         i = self._idx[role]
         if ctx._idx != i:  # only after a move: threads reading one view never write to its contexts
             ctx._idx = i
@@ -597,11 +340,11 @@ class RuntimeSnapshotView:
         PathError
             If ``role`` is not a tf role.
         """
-        r = vs.role_index(role)
+        r = F.role_index(role)
         feed = self._roles[r]
         if feed is None:
             raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
-        return vs.indicator_row(self._names[r], feed, name)
+        return F.indicator_row(self._names[r], feed, name)
 
     # ------------------------------------------------------------------ identity and time
 
@@ -703,7 +446,7 @@ class RuntimeSnapshotView:
     @property
     def not_ready_reasons(self) -> list[str]:
         """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
-        return vs.not_ready_reasons(self)
+        return api.not_ready_reasons(self)
 
     # ------------------------------------------------------------------ exec bar
 
@@ -785,7 +528,7 @@ class RuntimeSnapshotView:
 
     def prev_indicator(self, name: str, lookback: int = 1) -> Optional[float]:
         """Exec indicator ``lookback`` bars ago (>= 1); None before the first bar, undeclared or NaN."""
-        return _opt(self._named(0, name, vs.check_count(lookback, "lookback", 1)))
+        return _opt(self._named(0, name, F.check_count(lookback, "lookback", 1)))
 
     def prev_ema_fast(self, lookback: int = 1) -> Optional[float]:
         """``ema_fast`` ``lookback`` bars ago (>= 1)."""
@@ -804,7 +547,7 @@ class RuntimeSnapshotView:
         return self.prev_indicator("atr", lookback)
 
     def _prev(self, src: int, lookback: int) -> Optional[float]:
-        i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
+        i = self._idx[0] - F.check_count(lookback, "lookback", 1)
         return None if i < 0 else _opt(self._at(0, i, src))
 
     def prev_close(self, lookback: int = 1) -> Optional[float]:
@@ -888,34 +631,31 @@ class RuntimeSnapshotView:
             Negative ``offset``.
         """
         roles = self._roles  # NotInitializedError before __init__, as in the compiled view
-        r = vs.role_index(tf_role)
-        off = offset if type(offset) is int and 0 <= offset <= vs.MAX_LOOKBACK else vs.check_offset(offset)
+        r = F.role_index(tf_role)
+        off = offset if type(offset) is int and 0 <= offset <= C.MAX_LOOKBACK else F.check_offset(offset)
         if indicator_key == "mark_price":
-            if off:
-                raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
-            return _opt(self.mark_price)
+            return api.mark_price_feature(self.mark_price, off)
         feed = roles[r]
         if feed is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
-        if indicator_key in vs.OHLCV:
-            src = vs.OHLCV.index(indicator_key)
+        if indicator_key in C.OHLCV:
+            src = C.OHLCV.index(indicator_key)
         else:
             row = self._names[r].get(indicator_key)
             if row is None:
                 return None
-            src = 5 + row
+            src = C.N_OHLCV + row
         return None if i < 0 else _opt(self._at(r, i, src))
 
     def has_feature(self, indicator_key: str, tf_role: str = "exec") -> bool:
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
         ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
         PathError for an unknown role."""
-        r = vs.role_index(tf_role)
-        feed = self._roles[r]
-        if indicator_key == "mark_price":
+        r = F.role_index(tf_role)
+        if indicator_key == C.MARK_PRICE_KEY:
             return True
-        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in self._names[r])
+        return self._roles[r] is not None and (indicator_key in C.OHLCV or indicator_key in self._names[r])
 
     # ------------------------------------------------------------------ staleness
 
@@ -974,37 +714,37 @@ class RuntimeSnapshotView:
     @property
     def equity(self) -> Optional[float]:
         """Account equity (USDT)."""
-        return vs.exchange_value(self._account(), "equity_usdt")
+        return api.exchange_value(self._account(), "equity_usdt")
 
     @property
     def available_balance(self) -> Optional[float]:
         """Available balance (USDT)."""
-        return vs.exchange_value(self._account(), "available_balance_usdt")
+        return api.exchange_value(self._account(), "available_balance_usdt")
 
     @property
     def has_position(self) -> bool:
         """True if a position is open."""
-        return vs.exchange_value(self._account(), "has_position")
+        return api.exchange_value(self._account(), "has_position")
 
     @property
     def position_side(self) -> Optional[str]:
         """``"long"``, ``"short"`` or None."""
-        return vs.exchange_value(self._account(), "position_side")
+        return api.exchange_value(self._account(), "position_side")
 
     @property
     def position_size_usdt(self) -> float:
         """Position size in USDT (0.0 when flat)."""
-        return vs.exchange_value(self._account(), "position_size_usdt")
+        return api.exchange_value(self._account(), "position_size_usdt")
 
     @property
     def unrealized_pnl(self) -> Optional[float]:
         """Unrealized PnL (USDT)."""
-        return vs.exchange_value(self._account(), "unrealized_pnl_usdt")
+        return api.exchange_value(self._account(), "unrealized_pnl_usdt")
 
     @property
     def entries_disabled(self) -> bool:
         """True if the exchange refuses new entries."""
-        return vs.exchange_value(self._account(), "entries_disabled")
+        return api.exchange_value(self._account(), "entries_disabled")
 
     # ------------------------------------------------------------------ rollups
 
@@ -1051,19 +791,19 @@ class RuntimeSnapshotView:
 
     def get_rollup(self, key: str) -> Optional[float]:
         """Rollup value by ``px.rollup.<field>`` or ``<field>``; PathError for unknown keys."""
-        return _opt(self._rollup(vs.rollup_index(key)))
+        return _opt(self._rollup(P.rollup_index(key)))
 
     @property
     def rollups(self) -> dict[str, Any]:
         """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
-        out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
-        out["px.rollup.bars_1m"] = self.rollup_bars_1m
+        out = {k: _opt(self._rollup(i)) for i, k in enumerate(C.ROLLUP_KEYS_FULL)}
+        out[C.ROLLUP_KEYS_FULL[C.ROLLUP_BARS]] = self.rollup_bars_1m
         return out
 
     # ------------------------------------------------------------------ paths
 
     def get(self, path: str) -> Optional[float]:
-        """Value at ``path`` (see :mod:`btcore._viewspec` for the grammar); None if NaN, not
+        """Value at ``path`` (see :mod:`btcore._shared.paths` for the grammar); None if NaN, not
         ready or the role has no feed. Parsed paths are cached per feed set (bounded).
 
         Raises
@@ -1081,7 +821,7 @@ class RuntimeSnapshotView:
         """Like :meth:`get` but NotReadyError instead of None."""
         v = self.get(path)
         if v is None:
-            raise _strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
+            raise api.strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
         return v
 
     def has_path(self, path: str) -> bool:
@@ -1090,15 +830,7 @@ class RuntimeSnapshotView:
 
     def is_valid_path(self, path: str) -> bool:
         """True if ``path`` is valid for these feeds (whatever its current value)."""
-        try:
-            key = vs.path_key(path)
-            if incr.serves(self._incr, key):
-                incr.resolve(self._incr, key)
-            else:
-                self._spec(key)
-        except PathError:
-            return False
-        return True
+        return api.is_valid_path(self._incr, path, self._spec)
 
     def compile(self, path: str) -> PathHandle:
         """Resolve ``path`` once; the returned handle reads it with no string work per call.
@@ -1110,7 +842,7 @@ class RuntimeSnapshotView:
 
     def list_structure_paths(self) -> list[str]:
         """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
-        return incr.structure_paths(self._incr, vs.structure_paths(self._roles))
+        return incr.structure_paths(self._incr, P.structure_paths(self._roles))
 
     @property
     def has_incremental_state(self) -> bool:
@@ -1131,7 +863,7 @@ class RuntimeSnapshotView:
 
     def to_dict(self) -> dict[str, Any]:
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
-        return vs.view_to_dict(self)
+        return api.view_to_dict(self)
 
     def __repr__(self) -> str:
         return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"
@@ -1152,4 +884,4 @@ def _check_source(value: Any) -> Optional[str]:
 
 
 def _rebuild_view(cls: Any, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:
-    return vs.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
+    return api.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import DataError, TimeframeError
+from ..timeframe import iso_or_none as _iso
 from ..timeframe import normalize_tf
 from ._timestamps import scalar_ms
 
@@ -41,10 +42,6 @@ PREFLIGHT_ERROR_CODES = (
     "ENDS_TOO_EARLY", "UNSORTED_TIMESTAMPS", "DUPLICATE_TIMESTAMPS", "MISALIGNED_STEP",
     "GAPS_EXCEED_THRESHOLD",
 )
-
-
-def _iso(dt: Optional[datetime]) -> Optional[str]:
-    return dt.isoformat() if dt is not None else None
 
 
 def _utc_now() -> datetime:
