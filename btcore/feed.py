@@ -54,6 +54,7 @@ from ._arrays import (
     _frozen,
     _readonly,
 )
+from ._shared.constants import OHLCV, TF_ROLES
 from .errors import DataError, PathError, TimeframeError, UnknownKeyError
 from .timeframe import from_epoch_ms, normalize_tf, tf_ms, to_epoch_ms
 
@@ -68,9 +69,9 @@ __all__ = [
 ]
 
 #: Columns every feed has; they cannot also be indicator names.
-OHLCV_FIELDS = ("open", "high", "low", "close", "volume")
+OHLCV_FIELDS = OHLCV
 #: Roles accepted by :meth:`MultiTFFeedStore.get_feed` (``ltf`` is the old name of ``exec``).
-ROLES = ("exec", "ltf", "mtf", "htf")
+ROLES = TF_ROLES
 
 
 # --------------------------------------------------------------------------- FeedStore
@@ -599,7 +600,7 @@ class MultiTFFeedStore(_Frozen):
         Raises
         ------
         PathError
-            For any other role name (the reference returned None).
+            For any other role name (a silent None would hide a misspelt role).
         """
         if role == "exec" or role == "ltf":
             return self.exec_feed

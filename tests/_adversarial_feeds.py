@@ -174,7 +174,7 @@ def _sabotage(data: Any, kind: str) -> None:
                 except BaseException as exc:  # noqa: BLE001
                     assert allowed(exc), f"{type(exc).__name__}: {exc}"
         for v in views:
-            for read in ([lambda v=v: v.close, lambda v=v: v.open, lambda v=v: v.rsi, lambda v=v: v.htf_rsi,
+            for read in ([lambda v=v: v.close, lambda v=v: v.open, lambda v=v: v.indicator("rsi"), lambda v=v: v.htf_indicator("rsi"),
                           lambda v=v: v.rollup_max_1m, lambda v=v: v.exec_ctx.close,
                           lambda v=v: v.htf_ctx and v.htf_ctx.get_indicator("rsi")]
                          + [lambda v=v, p=p: v.get(p) for p in paths]):

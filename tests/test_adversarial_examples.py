@@ -363,7 +363,7 @@ CASES: dict[str, tuple[str, str]] = {
             if name == "handle":
                 return (o.path, o.get())
             if name == "loop":
-                return (len(o), o.run(lambda v: 1 if (v.rsi or 0) > 100 else 0).n_long)
+                return (len(o), o.run(lambda v: 1 if (v.indicator("rsi") or 0) > 100 else 0).n_long)
             if name == "tracker":
                 o.on_bar_start(25)
                 o.on_signal_evaluated(1)

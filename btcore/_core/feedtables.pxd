@@ -22,7 +22,21 @@ cdef enum:
     N_ROLES = 4
     N_OHLCV = 5
     N_ROLLUPS = 6
-    ROLLUP_BARS = 2   # the rollup field holding the 1m bar count
+
+cdef enum:            # OHLCV sources
+    SRC_OPEN = 0
+    SRC_HIGH = 1
+    SRC_LOW = 2
+    SRC_CLOSE = 3
+    SRC_VOLUME = 4
+
+cdef enum:            # rollup fields (ROLLUP_BARS: the 1m bar count)
+    ROLLUP_MIN = 0
+    ROLLUP_MAX = 1
+    ROLLUP_BARS = 2
+    ROLLUP_OPEN = 3
+    ROLLUP_CLOSE = 4
+    ROLLUP_VOLUME = 5
 
 
 cdef struct RoleData:

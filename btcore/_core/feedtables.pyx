@@ -36,7 +36,10 @@ _POINTERS_KEY = "compiled"            # FeedStore._view_tables entry: FeedPointe
 _FEED_SET_KEY = "compiled-feeds"      # MultiTFFeedStore._view_tables entry: FeedSetTables
 
 if (C.SERIES, C.MARK, C.ROLLUP, C.STRUCT, C.ABSENT) != (K_SERIES, K_MARK, K_ROLLUP, K_STRUCT, K_ABSENT) \
-        or (C.N_ROLES, C.N_OHLCV, C.N_ROLLUPS, C.ROLLUP_BARS) != (N_ROLES, N_OHLCV, N_ROLLUPS, ROLLUP_BARS):
+        or (C.N_ROLES, C.N_OHLCV, C.N_ROLLUPS) != (N_ROLES, N_OHLCV, N_ROLLUPS) \
+        or (C.SRC_OPEN, C.SRC_HIGH, C.SRC_LOW, C.SRC_CLOSE, C.SRC_VOLUME) != (SRC_OPEN, SRC_HIGH, SRC_LOW, SRC_CLOSE, SRC_VOLUME) \
+        or (C.ROLLUP_MIN, C.ROLLUP_MAX, C.ROLLUP_BARS, C.ROLLUP_OPEN, C.ROLLUP_CLOSE, C.ROLLUP_VOLUME) \
+        != (ROLLUP_MIN, ROLLUP_MAX, ROLLUP_BARS, ROLLUP_OPEN, ROLLUP_CLOSE, ROLLUP_VOLUME):
     raise ImportError("btcore._core.feedtables is out of date with btcore._shared.constants; rebuild the extension")
 
 

@@ -14,6 +14,7 @@ from btcore._core.feedtables cimport N_OHLCV, feed_pointers, read_source
 from btcore._pure._boundary import already_initialised, not_initialised
 from btcore._shared import feeds as F
 from btcore._shared import view_api as api
+from btcore._shared import view_docs as _docs
 
 __all__ = ["TFContext"]
 
@@ -165,15 +166,7 @@ cdef class TFContext:
         return None if row is None else _opt(self._value(N_OHLCV + <intp_t>row))
 
     def get_indicator_strict(self, name):
-        """Indicator value at the current bar.
-
-        Raises
-        ------
-        UnknownKeyError
-            If ``name`` is not declared (the message lists the declared names).
-        NotReadyError
-            If the value is NaN or the context has no bar.
-        """
+        # docstring: btcore/_shared/view_docs.py
         _ctx_ok(self)
         cdef double v = self._value(N_OHLCV + <intp_t>F.indicator_row(self._fp.names, self._feed, name))
         if isnan(v):
@@ -199,3 +192,6 @@ def _rebuild_context(cls, feed, current_idx, ready, not_ready_reason):
     ctx = cls.__new__(cls)
     TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
     return ctx
+
+
+_docs.document(TFContext, _docs.TF_CONTEXT)

@@ -9,6 +9,7 @@ from typing import Any, Optional
 from .._shared import constants as C
 from .._shared import feeds as F
 from .._shared import view_api as api
+from .._shared import view_docs as _docs
 from ._boundary import already_initialised, guarded, initialised, is_initialised
 from .feedtables import FeedColumns, feed_columns
 
@@ -139,15 +140,7 @@ class TFContext:
         return None if row is None else self._value(C.N_OHLCV + row)
 
     def get_indicator_strict(self, name: str) -> float:
-        """Indicator value at the current bar.
-
-        Raises
-        ------
-        UnknownKeyError
-            If ``name`` is not declared (the message lists the declared names).
-        NotReadyError
-            If the value is NaN or the context has no bar.
-        """
+        # docstring: btcore/_shared/view_docs.py
         v = self._value(C.N_OHLCV + F.indicator_row(self._names, self._feed, name))
         if v is None:
             raise api.strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
@@ -175,3 +168,6 @@ def _rebuild_context(cls: Any, feed: Any, current_idx: Any, ready: bool, not_rea
     ctx: TFContext = cls.__new__(cls)
     TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
     return ctx
+
+
+_docs.document(TFContext, _docs.TF_CONTEXT)

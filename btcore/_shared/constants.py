@@ -10,7 +10,8 @@ import sys
 
 __all__ = [
     "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF", "ROLE_QUOTE", "N_ROLES", "ROLE_NAMES", "ROLE_OF", "TF_ROLES",
-    "OHLCV", "N_OHLCV", "ROLLUP_FIELDS", "N_ROLLUPS", "ROLLUP_BARS", "ROLLUP_PREFIX", "ROLLUP_KEYS_FULL",
+    "OHLCV", "N_OHLCV", "SRC_OPEN", "SRC_HIGH", "SRC_LOW", "SRC_CLOSE", "SRC_VOLUME", "ROLLUP_FIELDS", "N_ROLLUPS",
+    "ROLLUP_MIN", "ROLLUP_MAX", "ROLLUP_BARS", "ROLLUP_OPEN", "ROLLUP_CLOSE", "ROLLUP_VOLUME", "ROLLUP_PREFIX", "ROLLUP_KEYS_FULL",
     "ROLLUP_INDEX", "MAX_EXACT_COUNT", "SERIES", "MARK", "ROLLUP", "STRUCT", "ABSENT", "PATH_CACHE_SIZE",
     "MAX_LOOKBACK", "MARK_PRICE_KEY",
 ]
@@ -32,11 +33,12 @@ TF_ROLES = ("exec", "ltf", "mtf", "htf")
 OHLCV = ("open", "high", "low", "close", "volume")
 #: Sources ``0 .. N_OHLCV - 1`` of a role are its OHLCV columns, ``N_OHLCV + j`` its indicator row ``j``.
 N_OHLCV = len(OHLCV)
+SRC_OPEN, SRC_HIGH, SRC_LOW, SRC_CLOSE, SRC_VOLUME = range(N_OHLCV)
 
 ROLLUP_FIELDS = ("min_1m", "max_1m", "bars_1m", "open_1m", "close_1m", "volume_1m")
 N_ROLLUPS = len(ROLLUP_FIELDS)
-#: Index of the 1m bar count: with a count of 0 every other rollup field is NaN.
-ROLLUP_BARS = ROLLUP_FIELDS.index("bars_1m")
+#: Rollup field indices; with a count (``ROLLUP_BARS``) of 0 every other field is NaN.
+ROLLUP_MIN, ROLLUP_MAX, ROLLUP_BARS, ROLLUP_OPEN, ROLLUP_CLOSE, ROLLUP_VOLUME = range(N_ROLLUPS)
 ROLLUP_PREFIX = "px.rollup."
 #: ``px.rollup.<field>`` keys in ``ROLLUP_FIELDS`` order (the keys of a frozen rollup dict).
 #: Interned, so a dict built with the same interned keys (``ExecRollupBucket.freeze``) is read by

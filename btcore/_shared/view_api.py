@@ -21,7 +21,7 @@ from .paths import path_key, rollup_index
 
 __all__ = [
     "not_ready_reasons", "rollups_from_dict", "rollups_to_dict", "rebuild_view", "exchange_value",
-    "view_to_dict", "strict_missing", "compilable_path", "is_valid_path", "mark_price_feature",
+    "view_to_dict", "REFERENCE_INDICATORS", "strict_missing", "get_strict", "compilable_path", "is_valid_path", "mark_price_feature",
 ]
 
 _K0, _K1, _K2, _K3, _K4, _K5 = ROLLUP_KEYS_FULL
@@ -139,9 +139,14 @@ def exchange_value(exchange: Any, name: str) -> Any:
 # --------------------------------------------------------------------------- debug dict
 
 
-def view_to_dict(view: Any) -> dict[str, Any]:
-    """Debug dictionary of a view (``RuntimeSnapshotView.to_dict``)."""
-    return {
+#: The indicators the reference runtime's view had accessors for, in its ``to_dict`` order.
+REFERENCE_INDICATORS = ("ema_fast", "ema_slow", "rsi", "atr")
+
+
+def view_to_dict(view: Any, reference: bool = False) -> dict[str, Any]:
+    """Debug dictionary of a view (``RuntimeSnapshotView.to_dict``); ``reference=True`` adds the
+    exec values of :data:`REFERENCE_INDICATORS` after the OHLCV, as the reference runtime's had."""
+    out = {
         "ts_close": _iso(view.ts_close),
         "symbol": view.symbol,
         "exec_tf": view.exec_tf,
@@ -157,10 +162,6 @@ def view_to_dict(view: Any) -> dict[str, Any]:
         "low": view.low,
         "close": view.close,
         "volume": view.volume,
-        "ema_fast": view.ema_fast,
-        "ema_slow": view.ema_slow,
-        "rsi": view.rsi,
-        "atr": view.atr,
         "htf_is_stale": view.htf_is_stale,
         "mtf_is_stale": view.mtf_is_stale,
         "htf_ctx_ts_close": _iso(view.htf_ctx_ts_close),
@@ -168,6 +169,11 @@ def view_to_dict(view: Any) -> dict[str, Any]:
         "rollups": view.rollups,
         "has_rollups": view.has_rollups,
     }
+    if not reference:
+        return out
+    items = list(out.items())
+    at = list(out).index("volume") + 1
+    return dict(items[:at] + [(name, view.indicator(name)) for name in REFERENCE_INDICATORS] + items[at:])
 
 
 # --------------------------------------------------------------------------- path methods
@@ -176,6 +182,14 @@ def view_to_dict(view: Any) -> dict[str, Any]:
 def strict_missing(what: str, where: str) -> NotReadyError:
     """The error of a ``*_strict`` read that found no value."""
     return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
+
+
+def get_strict(view: Any, path: Any) -> Any:
+    """``view.get_strict``: ``view.get(path)``, NotReadyError instead of None."""
+    v = view.get(path)
+    if v is None:
+        raise strict_missing(f"path {path!r}", f"exec bar {view.exec_idx}")
+    return v
 
 
 def compilable_path(state: Any, path: Any) -> str:

@@ -33,7 +33,8 @@ __all__ = [
     "as_plan",
 ]
 
-#: Report-level codes (first five as in the reference) and per-timeframe check codes.
+#: Report-level codes (the first five are those engines written for the reference runtime test,
+#: see docs/MIGRATION.md) and per-timeframe check codes.
 PREFLIGHT_ERROR_CODES = (
     "MISSING_1M_COVERAGE", "EXEC_1M_MAPPING_FAILED", "HISTORY_UNAVAILABLE", "INSUFFICIENT_COVERAGE",
     "DATA_QUALITY_ISSUE",
@@ -304,7 +305,7 @@ class PreflightReport:
 
 @dataclass(frozen=True)
 class WarmupRequirements:
-    """Warmup bars per role (``warmup_by_role``), as the reference's requirements object."""
+    """Warmup bars per role (``warmup_by_role``), shaped as the reference runtime's requirements object."""
 
     warmup_by_role: Dict[str, int]
 
