@@ -114,7 +114,7 @@ def _apply(v: Any, op: tuple, feeds: Any) -> Any:
 def _view_calls(data: Any, kind: str) -> None:
     counted()
     feeds = _feeds(data)
-    mods = impls(kind, "compatview")  # the view plus the reference's hard-coded accessors: every member
+    mods = impls(kind, "view")  # the view plus the reference's hard-coded accessors: every member
     n = feeds.exec_feed.length
     args = (data.draw(st.one_of(st.integers(-1, n), int_args), label="exec_idx"),
             data.draw(st.one_of(st.integers(-1, 3), int_args), label="htf_idx"),

@@ -31,7 +31,7 @@ def mod(twin):
 def ref(twin):
     """The reference-style view (``btcore.compat.snapshot_view.RuntimeSnapshotView``): the view plus
     the accessors the reference hard-coded for ema_fast, ema_slow, rsi and atr."""
-    return SimpleNamespace(RuntimeSnapshotView=twin("compatview").CompatSnapshotView, TFContext=twin("view").TFContext)
+    return SimpleNamespace(RuntimeSnapshotView=twin("view").CompatSnapshotView, TFContext=twin("view").TFContext)
 
 
 REFERENCE_ACCESSORS = ("ema_fast", "ema_slow", "rsi", "atr", "prev_ema_fast", "prev_ema_slow", "prev_rsi", "prev_atr",

@@ -37,7 +37,7 @@ call_args = st.lists(st.tuples(st.sampled_from(KEYS), st.sampled_from(ROLES), st
        idx_mode=st.sampled_from(["oracle", "none", "random"]), rollups=st.booleans())
 def test_compiled_and_pure_agree(both, params, picks, args, idx_mode, rollups):
     # the reference-style view: the view with every member, the hard-coded accessors too
-    classes = [m.CompatSnapshotView for m in both("compatview")]
+    classes = [m.CompatSnapshotView for m in both("view")]
     feeds = vd.make_feeds(**params)
     n = len(feeds.exec_feed)
     rng = np.random.default_rng(params["seed"])

@@ -50,7 +50,7 @@ def perturbed(feeds, cutoff_ms, seed, truncate):
 
 @pytest.mark.parametrize("truncate", [False, True])
 def test_future_changes_do_not_leak(twin, truncate):
-    cls = twin("compatview").CompatSnapshotView  # every member of the view, the hard-coded accessors too
+    cls = twin("view").CompatSnapshotView  # every member of the view, the hard-coded accessors too
     feeds = vd.make_feeds(n_exec=36, seed=5, nan_frac=0.1)
     for i in (0, 5, 17, 35):
         c = int(feeds.exec_feed.ts_close_ms[i])

@@ -1,5 +1,7 @@
 # cython: auto_pickle=False
-"""Compiled view of one exec bar: :class:`RuntimeSnapshotView` and :class:`PathHandle`.
+"""Compiled view of one exec bar: :class:`RuntimeSnapshotView`, :class:`PathHandle` and the reference-style
+:class:`CompatSnapshotView`; their base ``SnapshotCore`` is ``viewcore.pxi``, the reference accessors
+``compatview.pxi`` (one module: see ``viewcore.pxi`` for why).
 
 The view reads the FeedStore arrays through raw pointers taken once per feed set
 (:mod:`btcore._core.feedtables`, cached on the MultiTFFeedStore), so building a view per bar is
@@ -20,18 +22,24 @@ Why no Python input can make it read memory it does not own:
 
 cimport cython
 from cpython.dict cimport PyDict_GetItemWithError
-from cpython.long cimport PyLong_AsLongAndOverflow
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
 from cpython.object cimport PyObject
-from libc.math cimport NAN, isnan
+from libc.math cimport NAN, floor, isnan
+from libc.string cimport memcpy, memset
 
-from btcore._core._typedefs cimport float64_t, intp_t
+from btcore._core._typedefs cimport float64_t, ms_t, intp_t
 from btcore._core.feedtables cimport (
-    N_OHLCV, N_ROLLUPS, ROLLUP_BARS, ROLLUP_CLOSE, ROLLUP_MAX, ROLLUP_MIN, ROLLUP_OPEN, ROLLUP_VOLUME, SRC_CLOSE,
-    SRC_HIGH, SRC_LOW, SRC_OPEN, SRC_VOLUME, read_source, resolve,
+    K_ABSENT, K_MARK, K_ROLLUP, K_SERIES, K_STRUCT, N_OHLCV, N_ROLES, N_ROLLUPS, ROLLUP_BARS, ROLLUP_CLOSE,
+    ROLLUP_MAX, ROLLUP_MIN, ROLLUP_OPEN, ROLLUP_VOLUME, SRC_CLOSE, SRC_HIGH, SRC_LOW, SRC_OPEN, SRC_VOLUME,
+    feed_set_tables, last_closed_1m, read_source, resolve,
 )
-from btcore._core.viewcore cimport view_ok as _view_ok
+from btcore._core.tfcontext cimport view_context
+
+import numpy as np
 
 from btcore import _incremental as incr
+from btcore._arrays import _readonly
 from btcore._core import tfcontext as _tfcontext
 from btcore._pure._boundary import already_initialised, not_initialised
 from btcore._shared import constants as C
@@ -39,8 +47,10 @@ from btcore._shared import feeds as F
 from btcore._shared import paths as P
 from btcore._shared import view_api as api
 from btcore._shared import view_docs as _docs
+from btcore.errors import DataError, UnknownKeyError
+from btcore.types import DEFAULT_HISTORY_CONFIG
 
-__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
+__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "CompatSnapshotView", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 # Python-level names of what view.pxd cimports (a cimported class or enum is a C-level name only):
 # the contexts a view returns and the role numbers of the C readers.
 globals().update(TFContext=_tfcontext.TFContext, ROLE_EXEC=ROLE_EXEC, ROLE_MTF=ROLE_MTF, ROLE_HTF=ROLE_HTF)
@@ -49,22 +59,14 @@ cdef dict _ROLE_OF = C.ROLE_OF
 cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(C.OHLCV)}
 
 
-cdef inline object _opt(double v):
-    return None if isnan(v) else v
-
-
-cdef inline int _in_range(object value, int hi) except -1:
-    """Guard for the private Python-callable helpers, whose arguments index C arrays."""
-    if not 0 <= value < hi:
-        raise IndexError(f"{value!r} is out of range 0..{hi - 1}")
-    return 0
-
-
 cdef inline int _handle_ok(PathHandle h) except -1:
     # The "initialised?" test of every Python-facing member: a pointer compare on the normal path.
     if h._view is None:
         raise not_initialised(h)
     return 0
+
+
+include "viewcore.pxi"
 
 
 # --------------------------------------------------------------------------- PathHandle
@@ -167,6 +169,13 @@ cdef class RuntimeSnapshotView(SnapshotCore):
     :attr:`ready`. A value that is NaN reads as None; the ``*_strict`` variants raise
     :class:`~btcore.errors.NotReadyError` instead.
     """
+
+    def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
+                 history_config=None, history_ready=True, rollups=None, incremental_state=None):
+        # SnapshotCore's constructor, called from this class's own __init__: a class without one
+        # has no vectorcall constructor and pays ~200 ns more per view (an args tuple and dict).
+        self._init(feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
+                   history_config, history_ready, rollups, incremental_state)
 
     def __reduce__(self):
         _view_ok(self)
@@ -574,3 +583,6 @@ def _rebuild_view(cls, args, m1_idx, rollup_matrix):
 
 
 _docs.document(RuntimeSnapshotView, _docs.VIEW)
+
+
+include "compatview.pxi"

@@ -1,4 +1,4 @@
-"""Pure-Python twin of :mod:`btcore._core.compatview`: :class:`CompatSnapshotView`, the view plus
+"""Pure-Python twin of the compiled view's ``compatview.pxi``: :class:`CompatSnapshotView`, the view plus
 the accessors the reference runtime hard-coded for four indicators (``ema_fast``, ``ema_slow``,
 ``rsi``, ``atr``). It is ``btcore.compat.snapshot_view.RuntimeSnapshotView``.
 """

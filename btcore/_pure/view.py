@@ -21,7 +21,7 @@ from .feedtables import resolve
 from .tfcontext import TFContext
 from .viewcore import SnapshotCore
 
-__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
+__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "CompatSnapshotView", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 
 ROLE_EXEC = C.ROLE_EXEC
 ROLE_MTF = C.ROLE_MTF
@@ -459,3 +459,6 @@ def _rebuild_view(cls: Any, args: tuple[Any, ...], m1_idx: int, rollup_matrix: A
 
 
 _docs.document(RuntimeSnapshotView, _docs.VIEW)
+
+# The reference-style view (the compiled module holds it too, so both twins have it here).
+from .compatview import CompatSnapshotView  # noqa: E402  (it subclasses RuntimeSnapshotView above)

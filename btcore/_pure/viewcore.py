@@ -1,4 +1,4 @@
-"""Pure-Python twin of :mod:`btcore._core.viewcore`: the state of the view and its readers
+"""Pure-Python twin of the compiled view's ``viewcore.pxi``: the state of the view and its readers
 (:class:`SnapshotCore`), which :class:`btcore._pure.view.RuntimeSnapshotView` builds on.
 
 It checks what the compiled core checks, in the same order, so both raise the same exception for

@@ -14,6 +14,6 @@ from __future__ import annotations
 from .._twin import load
 from ..view import TFContext
 
-RuntimeSnapshotView = load("compatview").CompatSnapshotView
+RuntimeSnapshotView = load("view").CompatSnapshotView
 
 __all__ = ["TFContext", "RuntimeSnapshotView"]

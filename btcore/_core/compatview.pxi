@@ -1,32 +1,22 @@
-# cython: auto_pickle=False
-"""The reference runtime's view: :class:`CompatSnapshotView`, the compiled view plus the accessors
-the reference hard-coded for four indicators (``ema_fast``, ``ema_slow``, ``rsi``, ``atr``).
-
-It is ``btcore.compat.snapshot_view.RuntimeSnapshotView``: an engine swapped in with
-:func:`btcore.compat.install` builds these per bar at the compiled view's speed (same
-constructor, same fields, no new state). Modern code reads any indicator by name
-(``view.indicator("ema_fast")``, ``view.get("indicator.rsi.htf")``). Twin:
-:mod:`btcore._pure.compatview`.
-"""
-
-from libc.math cimport isnan
-
-from btcore._core.view cimport RuntimeSnapshotView
-from btcore._core.viewcore cimport ROLE_EXEC, ROLE_HTF, ROLE_MTF, view_ok as _view_ok
-
-from btcore._shared import view_api as api
-
-__all__ = ["CompatSnapshotView"]
-
-
-cdef inline object _opt(double v):
-    return None if isnan(v) else v
+# The reference runtime's view: CompatSnapshotView, the view plus the accessors the reference hard-coded
+# for four indicators (ema_fast, ema_slow, rsi, atr). It is btcore.compat.snapshot_view.RuntimeSnapshotView:
+# an engine swapped in with btcore.compat.install builds these per bar at the view's speed (same
+# constructor, same fields, no new state; in the view's module, so it keeps the vectorcall
+# constructor). Modern code reads any indicator by name (view.indicator("ema_fast"),
+# view.get("indicator.rsi.htf")). Included by view.pyx; twin: btcore/_pure/compatview.py.
 
 
 cdef class CompatSnapshotView(RuntimeSnapshotView):
     """:class:`~btcore.view.RuntimeSnapshotView` with the reference runtime's hard-coded
     indicator accessors (each is ``indicator(<name>)`` of its role); the constructor and every
     other member are the view's."""
+
+    def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
+                 history_config=None, history_ready=True, rollups=None, incremental_state=None):
+        # The view's constructor, called from this class's own __init__: a class without one
+        # has no vectorcall constructor and pays ~200 ns more per view (an args tuple and dict).
+        self._init(feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
+                   history_config, history_ready, rollups, incremental_state)
 
     @property
     def ema_fast(self):

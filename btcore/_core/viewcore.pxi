@@ -1,51 +1,18 @@
-# cython: auto_pickle=False
-"""The state of the compiled view and its C-level readers (:class:`SnapshotCore`).
+# The state of the compiled view and its C-level readers: SnapshotCore, what RuntimeSnapshotView
+# (view.pyx) and CompatSnapshotView (compatview.pxi) are built on. Included by view.pyx: the three
+# classes are one extension module, because Cython gives a class the vectorcall constructor (a
+# view built per bar costs ~200 ns less) only when its base classes are in the same module.
+# Twin: btcore/_pure/viewcore.py. Fields and inline readers: view.pxd.
+#
+# What keeps the unchecked reads in bounds (see view.pxd for the invariants): every index a reader
+# uses was ranged against the feed lengths where it entered (_init, _move, a resolved path); a view
+# made with __new__ points at a one-row all-NaN exec feed and every Python method raises
+# NotInitializedError; _init validates everything before it stores anything, and refuses to run twice.
 
-:class:`btcore._core.view.RuntimeSnapshotView` is this class plus its Python API; the fields and
-the inline per-bar readers are declared in ``viewcore.pxd``, so a Cython strategy that cimports
-the view compiles them in. Twin: :mod:`btcore._pure.viewcore`.
-
-What keeps the unchecked reads in bounds (see ``viewcore.pxd`` for the invariants):
-
-* every index a reader uses was ranged against the feed lengths where it entered (``__init__``,
-  ``_move``, a resolved path);
-* a view made with ``__new__`` points at a one-row all-NaN exec feed and every Python method
-  raises :class:`~btcore.errors.NotInitializedError`; ``__init__`` validates everything before
-  it stores anything, and refuses to run twice.
-"""
-
-cimport cython
-from cpython.dict cimport PyDict_GetItemWithError
-from cpython.float cimport PyFloat_AS_DOUBLE
-from cpython.long cimport PyLong_AsLongLongAndOverflow
-from cpython.object cimport PyObject
-from libc.math cimport NAN, floor, isnan
-from libc.string cimport memcpy, memset
-
-from btcore._core._typedefs cimport float64_t, ms_t, intp_t
-from btcore._core.feedtables cimport (
-    K_ABSENT, K_MARK, K_ROLLUP, K_SERIES, K_STRUCT, N_OHLCV, N_ROLES, N_ROLLUPS, ROLLUP_BARS, feed_set_tables,
-    last_closed_1m, read_source, resolve,
-)
-from btcore._core.tfcontext cimport TFContext, view_context
-
-import numpy as np
-
-from btcore import _incremental as incr
-from btcore._arrays import _readonly
-from btcore._pure._boundary import already_initialised, not_initialised
-from btcore._shared import constants as C
-from btcore._shared import feeds as F
-from btcore._shared import view_api as api
-from btcore._shared import view_docs as _docs
-from btcore.errors import DataError, UnknownKeyError
-from btcore.types import DEFAULT_HISTORY_CONFIG
-
-__all__ = []
 
 if (C.ROLE_EXEC, C.ROLE_MTF, C.ROLE_HTF, C.ROLE_QUOTE) != (ROLE_EXEC, ROLE_MTF, ROLE_HTF, ROLE_QUOTE) \
         or C.MAX_LOOKBACK != (1 << 62):
-    raise ImportError("btcore._core.viewcore is out of date with btcore._shared.constants; rebuild the extension")
+    raise ImportError("btcore._core.view is out of date with btcore._shared.constants; rebuild the extension")
 _EMPTY_ROLLUPS = api.rollups_from_dict(None)
 cdef tuple _ROLLUP_KEYS = C.ROLLUP_KEYS_FULL
 cdef double _NO_ROLLUPS[N_ROLLUPS]
@@ -55,8 +22,11 @@ cdef object _DEFAULT_HISTORY = DEFAULT_HISTORY_CONFIG
 cdef double _MAX_EXACT_COUNT = C.MAX_EXACT_COUNT
 
 
-cdef int raise_not_initialised(object obj) except -1:
-    raise not_initialised(obj)
+cdef inline int _view_ok(SnapshotCore v) except -1:
+    # The "initialised?" test of every Python-facing member: a pointer compare on the normal path.
+    if v._fc is None:
+        raise not_initialised(v)
+    return 0
 
 
 # What an uninitialised view points at: one exec bar of NaN, closing at 0 (never read in Python).
@@ -151,8 +121,10 @@ cdef class SnapshotCore:
     """The state of a view and its C-level readers: what :class:`btcore._core.view.RuntimeSnapshotView`
     is built on (construction, moving, the per-bar reads). Not used on its own."""
 
-    def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
-                 history_config=None, history_ready=True, rollups=None, incremental_state=None):
+    cdef int _init(self, object feeds, object exec_idx, object htf_idx, object mtf_idx, object exchange,
+                   object mark_price, object mark_price_source, object history_config, object history_ready,
+                   object rollups, object incremental_state) except -1:
+        # The constructor of every view class (each calls it from its own __init__, see view.pyx).
         # Everything is checked into locals first; the view changes only once nothing can fail.
         cdef FeedSetTables fc
         cdef RoleData* r
@@ -199,6 +171,7 @@ cdef class SnapshotCore:
         self._feeds = feeds
         self._roles = fc.feeds
         self._fc = fc  # last: from here on the view is initialised
+        return 0
 
     def __cinit__(self):
         # Until __init__ ran: one NaN exec bar (the inline C readers stay in bounds), no feed for
@@ -241,7 +214,7 @@ cdef class SnapshotCore:
         """
         cdef tuple feeds
         cdef intp_t e, m, h, q
-        view_ok(self)
+        _view_ok(self)
         feeds = self._fc.feeds
         e = _exec_index(feeds[ROLE_EXEC], exec_idx, self._r[ROLE_EXEC].n)
         m = _role_index(feeds[ROLE_MTF], mtf_idx, self._r[ROLE_MTF].n, "mtf_idx")
@@ -254,7 +227,7 @@ cdef class SnapshotCore:
         exec index from now on; None detaches it (rollups then read as empty)."""
         cdef const float64_t[:, ::1] mat
         cdef int j
-        view_ok(self)
+        _view_ok(self)
         if rollups is None:
             self._roll = NULL
             self._roll_keep = None
@@ -302,7 +275,7 @@ cdef class SnapshotCore:
 
     cpdef intp_t indicator_col(self, object name, object role="exec") except -1:
         # docstring: btcore/_shared/view_docs.py
-        view_ok(self)
+        _view_ok(self)
         cdef int r = F.role_index(role)
         feed = self._fc.feeds[r]
         if feed is None:
@@ -322,11 +295,11 @@ cdef class SnapshotCore:
 
     def _resolve(self, path):
         # The Python-callable lookup is_valid_path hands to the shared check.
-        view_ok(self)
+        _view_ok(self)
         self._spec(path)
 
     def _window(self, int src, n, bint high):
-        view_ok(self)
+        _view_ok(self)
         _in_range(src, N_OHLCV)
         cdef intp_t count = F.check_count(n, "n", 1)
         cdef intp_t e = self._idx[ROLE_EXEC], i
@@ -341,19 +314,19 @@ cdef class SnapshotCore:
         return best
 
     def _ctx_close_ms(self, int role):
-        view_ok(self)
+        _view_ok(self)
         _in_range(role, 4)
         cdef intp_t i = self._idx[role]
         return None if i < 0 or not self._r[role].present else self._r[role].ts_close[i]
 
     def _ctx_close_dt(self, int role):
-        view_ok(self)
+        _view_ok(self)
         _in_range(role, 4)
         cdef intp_t i = self._idx[role]
         return None if i < 0 or not self._r[role].present else self._roles[role].get_ts_close_datetime(i)
 
     def _context(self, int role):
-        view_ok(self)
+        _view_ok(self)
         _in_range(role, 3)
         cdef TFContext ctx
         feed = self._roles[role]
@@ -374,13 +347,13 @@ cdef class SnapshotCore:
     @property
     def ts_close_ms(self):
         """Exec bar close time in epoch ms."""
-        view_ok(self)
+        _view_ok(self)
         return self._r[ROLE_EXEC].ts_close[self._idx[ROLE_EXEC]]
 
     @property
     def ts_open_ms(self):
         """Exec bar open time in epoch ms."""
-        view_ok(self)
+        _view_ok(self)
         return self._r[ROLE_EXEC].ts_open[self._idx[ROLE_EXEC]]
 
     # ------------------------------------------------------------------ identity and time
@@ -388,41 +361,41 @@ cdef class SnapshotCore:
     @property
     def feeds(self):
         """The MultiTFFeedStore this view reads."""
-        view_ok(self)
+        _view_ok(self)
         return self._feeds
 
     @property
     def history_config(self):
         """The HistoryConfig given at construction (or the default)."""
-        view_ok(self)
+        _view_ok(self)
         return self._history_config
 
     @property
     def symbol(self):
         """Symbol of the exec feed."""
-        view_ok(self)
+        _view_ok(self)
         return self._roles[ROLE_EXEC].symbol
 
     @property
     def exec_tf(self):
         """Timeframe of the exec feed."""
-        view_ok(self)
+        _view_ok(self)
         return self._roles[ROLE_EXEC].tf
 
     @property
     def tf_mapping(self):
         """Role → timeframe mapping of the feeds."""
-        view_ok(self)
+        _view_ok(self)
         return self._feeds.tf_mapping
 
     @property
     def exec_idx(self):
         """Current exec bar index."""
-        view_ok(self)
+        _view_ok(self)
         return self._idx[ROLE_EXEC]
 
     def _role_idx(self, role):
-        view_ok(self)
+        _view_ok(self)
         _in_range(role, 4)
         i = self._idx[role]
         return i if i >= 0 else None
@@ -430,81 +403,81 @@ cdef class SnapshotCore:
     @property
     def htf_idx(self):
         """Current HTF bar index; None if not ready or no HTF feed."""
-        view_ok(self)
+        _view_ok(self)
         return self._role_idx(ROLE_HTF)
 
     @property
     def mtf_idx(self):
         """Current MTF bar index; None if not ready or no MTF feed."""
-        view_ok(self)
+        _view_ok(self)
         return self._role_idx(ROLE_MTF)
 
     @property
     def m1_idx(self):
         """Quote-feed row of the last 1m bar closed at or before the exec close; None if none."""
-        view_ok(self)
+        _view_ok(self)
         return self._role_idx(ROLE_QUOTE)
 
     @property
     def ts_close(self):
         """Exec bar close time as the exec feed's datetime (aware UTC for a btcore feed)."""
-        view_ok(self)
+        _view_ok(self)
         return self._roles[ROLE_EXEC].get_ts_close_datetime(self._idx[ROLE_EXEC])
 
     @property
     def ts_open(self):
         """Exec bar open time as the exec feed's datetime (aware UTC for a btcore feed)."""
-        view_ok(self)
+        _view_ok(self)
         return self._roles[ROLE_EXEC].get_ts_open_datetime(self._idx[ROLE_EXEC])
 
     @property
     def exec_ctx(self):
         """Exec context (follows the view when it moves)."""
-        view_ok(self)
+        _view_ok(self)
         return self._context(ROLE_EXEC)
 
     @property
     def htf_ctx(self):
         """HTF context; None if there is no HTF feed."""
-        view_ok(self)
+        _view_ok(self)
         return self._context(ROLE_HTF)
 
     @property
     def mtf_ctx(self):
         """MTF context; None if there is no MTF feed."""
-        view_ok(self)
+        _view_ok(self)
         return self._context(ROLE_MTF)
 
     # ------------------------------------------------------------------ readiness
 
     def _role_ready(self, role):
-        view_ok(self)
+        _view_ok(self)
         _in_range(role, 4)
         return self._roles[role] is not None and self._idx[role] >= 0
 
     @property
     def htf_ready(self):
         """True if an HTF feed exists and one of its bars has closed."""
-        view_ok(self)
+        _view_ok(self)
         return self._role_ready(ROLE_HTF)
 
     @property
     def mtf_ready(self):
         """True if an MTF feed exists and one of its bars has closed."""
-        view_ok(self)
+        _view_ok(self)
         return self._role_ready(ROLE_MTF)
 
     @property
     def ready(self):
         """Every role that has a feed has a closed bar, and history is ready."""
-        view_ok(self)
+        _view_ok(self)
         return (self.history_ready and (self._roles[ROLE_MTF] is None or self._idx[ROLE_MTF] >= 0)
                 and (self._roles[ROLE_HTF] is None or self._idx[ROLE_HTF] >= 0))
 
     @property
     def not_ready_reasons(self):
         """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
-        view_ok(self)
+        _view_ok(self)
         return api.not_ready_reasons(self)
 
 
