@@ -28,7 +28,7 @@ __all__ = [
     "EVENT_NONE", "EVENT_DONE", "REJECT_REASONS", "EXIT_REASONS", "SIDE_NAMES", "TRADE_FIELDS",
     "FILL_MASK", "SIG_SHIFT", "SIZED", "reject_code", "reject_reason", "check_args", "keep_int64",
     "trade_dicts", "fill_events", "signal_events", "sizing_budget", "exposure", "orders_rejected",
-    "position_state", "flat_state", "LIQUIDATED_STATE", "optional_price", "check_replay",
+    "position_state", "flat_state", "LIQUIDATED_STATE", "optional_price", "check_replay", "check_range",
 ]
 
 EVENT_NONE = 0
@@ -119,6 +119,24 @@ def _index(name: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= int(value) <= hi:
         raise bad_value(name, f"an int in [{lo}, {hi}]", value)
     return int(value)
+
+
+def check_range(loop: Any, loop_type: type, exchange: Any, exchange_type: type, start: Any, end: Any
+                ) -> tuple[int, int]:
+    """The validated arguments of ``simulate_range`` (each twin passes its own loop and exchange
+    classes): ``0 <= start <= end <= loop.end``, ``end`` the exchange's own end (its last bar is
+    where a signal finds no next bar), the exchange built on the loop's exec feed."""
+    if not isinstance(exchange, exchange_type):
+        raise ConfigError(f"exchange must be a {exchange_type.__module__}.SimExchange, got {type(exchange).__name__}")
+    if not isinstance(loop, loop_type):
+        raise ConfigError(f"loop must be a {loop_type.__module__}.BarLoop, got {type(loop).__name__}")
+    if loop.feeds.exec_feed is not exchange.exec_feed:
+        raise ConfigError("the exchange was built on another exec feed than the loop's")
+    s = _index("start", start, 0, loop.end)
+    e = _index("end", end, s, loop.end)
+    if e != exchange.end:
+        raise ConfigError(f"end={e} but the exchange was built with end={exchange.end}; build it with end={e}")
+    return s, e
 
 
 def check_replay(n: int, signals: Any, start: Any, end: Any, history_start: Any) -> tuple[NDArray[np.int8], int, int, int]:

@@ -19,7 +19,7 @@ import btcore
 MYPY_CONFIG = """\
 [mypy]
 python_version = {major}.{minor}
-[mypy-pandas.*,pyarrow.*]
+[mypy-pandas.*,pyarrow.*,ray.*,distributed.*,dask.*]
 ignore_missing_imports = True
 follow_imports = skip
 follow_imports_for_stubs = True

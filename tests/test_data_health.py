@@ -81,6 +81,26 @@ def test_gap_counts_equal_missing_grid_bars(present):
         assert not np.any((ts >= lo) & (ts < hi))
 
 
+def _missing_runs(present, lo_slot, hi_slot):
+    """The gaps of the slots lo_slot..hi_slot by enumeration: runs of absent slots."""
+    runs, start = [], None
+    for slot in range(lo_slot, hi_slot + 2):
+        absent = slot <= hi_slot and slot not in present
+        if absent and start is None:
+            start = slot
+        elif not absent and start is not None:
+            runs.append((T0 + start * MIN, T0 + slot * MIN, slot - start))
+            start = None
+    return runs
+
+
+@given(st.lists(st.integers(-5, 65), max_size=80), st.integers(0, 20), st.integers(30, 59), st.booleans())
+def test_gaps_are_the_runs_of_absent_slots_whatever_the_order(slots, first, last, shuffle):
+    # bars before and after the window, repeated and (optionally) out of order
+    ts = T0 + MIN * np.array(slots if shuffle else sorted(slots), dtype=np.int64)
+    assert find_gaps_ms(ts, "1m", T0 + first * MIN, T0 + last * MIN) == _missing_runs(set(slots), first, last)
+
+
 def test_naive_and_aware_inputs_never_raise_type_error():
     naive = [datetime(2020, 1, 1, 0, i) for i in range(5)]
     aware = [datetime(2020, 1, 1, 2, i, tzinfo=timezone(timedelta(hours=2))) for i in range(5, 10)]

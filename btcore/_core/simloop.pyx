@@ -30,7 +30,7 @@ from btcore import _exchangespec as xs
 from btcore.errors import ConfigError
 from btcore._pure.loop import LoopResult, signal_code
 
-__all__ = ["simulate", "replay_tracker"]
+__all__ = ["simulate", "simulate_range", "replay_tracker"]
 
 cdef enum:
     CHUNK = 65536     # bars between two returns to Python (Ctrl-C is noticed there)
@@ -123,12 +123,30 @@ def simulate(loop, strategy, exchange):
         raise ConfigError("the exchange was built on another exec feed than the loop's")
     if not isinstance(loop, BarLoop):  # a pure loop drives the exchange through on_bar / on_signal
         return loop.run(strategy, exchange=exchange)
-    return _fused(<BarLoop>loop, strategy, <SimExchange>exchange)
+    return _fused(<BarLoop>loop, strategy, <SimExchange>exchange, loop.start, loop.end)
 
 
-cdef object _fused(BarLoop loop, object strategy, SimExchange ex):
+def simulate_range(loop, strategy, exchange, start, end):
+    """As :func:`simulate` over exec bars ``[start, end)`` instead of the loop's own range.
+
+    One loop (one alignment) then serves runs over different ranges: a sweep's combinations
+    trade from the bar where their own indicators are ready. Bars before ``start`` are warmup,
+    as they are for a loop built with that start; the exchange must have been built with
+    ``end=end``.
+
+    Raises
+    ------
+    ConfigError
+        ``loop`` is not a compiled BarLoop, the exchange was built on another exec feed or for
+        another end, or ``0 <= start <= end <= loop.end`` does not hold.
+    """
+    lo, hi = xs.check_range(loop, BarLoop, exchange, SimExchange, start, end)
+    return _fused(<BarLoop>loop, strategy, <SimExchange>exchange, lo, hi)
+
+
+cdef object _fused(BarLoop loop, object strategy, SimExchange ex, intp_t start, intp_t end):
     cdef:
-        intp_t start = loop._start, end = loop._end, hist = loop._history_start
+        intp_t hist = loop._history_start
         intp_t first_eval = min(max(start, hist), end)
         intp_t lo, hi
         int kind, err = 0

@@ -10,13 +10,16 @@ exchange recorded, in the order live hooks would have had.
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+import numpy as np
 
 from .. import _exchangespec as xs
 from ..errors import ConfigError
 from .exchange import REJECT_REASONS, SimExchange
 
-__all__ = ["simulate", "replay_tracker"]
+__all__ = ["simulate", "simulate_range", "replay_tracker"]
 
 _FILL = xs.FILL_MASK
 _SIG_SHIFT = xs.SIG_SHIFT
@@ -42,6 +45,45 @@ def simulate(loop: Any, strategy: Any, exchange: Any) -> Any:
     if loop.feeds.exec_feed is not exchange.exec_feed:
         raise ConfigError("the exchange was built on another exec feed than the loop's")
     return loop.run(strategy, exchange=exchange)
+
+
+def simulate_range(loop: Any, strategy: Any, exchange: Any, start: int, end: int) -> Any:
+    """As :func:`simulate` over exec bars ``[start, end)`` instead of the loop's own range.
+
+    One loop (one alignment) then serves runs over different ranges: a sweep's combinations
+    trade from the bar where their own indicators are ready. Bars before ``start`` are warmup,
+    as they are for a loop built with that start; the exchange must have been built with
+    ``end=end``.
+
+    Raises
+    ------
+    ConfigError
+        ``loop`` is not a compiled BarLoop, the exchange was built on another exec feed or for
+        another end, or ``0 <= start <= end <= loop.end`` does not hold.
+    """
+    from .loop import BarLoop, LoopResult, signal_code
+
+    lo, hi = xs.check_range(loop, BarLoop, exchange, SimExchange, start, end)
+    if not callable(strategy):
+        raise ConfigError(f"strategy must be callable or a CythonStrategy, got {type(strategy).__name__}")
+    hist = loop.history_start
+    view = loop._move(lo if lo < hi else max(hi - 1, 0))
+    view.exchange = loop._initial_exchange
+    prepare = getattr(strategy, "prepare", None)
+    if callable(prepare):
+        prepare(view)
+    signals = np.zeros(loop.alignment.n_exec, dtype=np.int8)
+    t0 = time.perf_counter()
+    for i in range(lo, hi):  # the per-bar order of BarLoop.run with an exchange
+        loop._move(i)
+        state = exchange.on_bar(i, view)
+        if state is not None:
+            view.exchange = state
+        if i >= hist:
+            code = signal_code(strategy(view))
+            signals[i] = code
+            exchange.on_signal(i, code, view)
+    return LoopResult._build(signals, lo, hi, min(max(lo, hist), hi), time.perf_counter() - t0)
 
 
 def replay_tracker(tracker: Any, exchange: Any, signals: Any, start: int, end: int, history_start: int) -> None:

@@ -3,7 +3,8 @@
 The layer between the per-bar core (view, loop, state tracker) and the report: the settings
 (:class:`RunConfig`), the simulated exchange, indicators, the rule language, strategies,
 statistics and the orchestration of a run. Nothing here writes a file unless asked
-(``result.save(folder)``, ``result.plot()``). See docs/BACKTEST.md.
+(``result.save(folder)``, ``result.plot()``). Parameter sweeps: ``Backtest.optimize(grid)`` and
+:func:`sweep`. See docs/BACKTEST.md and docs/SWEEPS.md.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from .result import Result
 from .settings import DEFAULT_INDICATORS, DEFAULT_RULES, SAMPLE_PATH, SIZINGS, RunConfig
 from .stats import STAT_KEYS
 from .strategies import Strategy
+from .sweep import STAT_COLUMNS, sweep
 
 __all__ = [
     "Backtest", "Result", "RunConfig", "Strategy", "CheckFailed", "SimExchange", "IndicatorSpec", "INDICATORS",
     "DEFAULT_INDICATORS", "DEFAULT_RULES", "SAMPLE_PATH", "SIZINGS", "STAT_KEYS", "build_config", "load_toml",
-    "load_sample",
+    "load_sample", "sweep", "STAT_COLUMNS",
 ]
 
 

@@ -29,9 +29,21 @@ from .strategies import as_strategy, check_rule_paths, rule_strategy
 from .strategy_files import load_python_strategy, strategy_folder_on_path
 from .tracking import ProgressPoller, replay_tracker
 
-__all__ = ["run_backtest", "prepare_data", "check_run_data", "check_data"]
+__all__ = ["run_backtest", "prepare_data", "check_run_data", "check_data", "new_exchange", "run_stats", "make_strategy"]
 
-_RULES = object()  # "the strategy is cfg.rules"
+class _Rules:
+    """The strategy is the settings' rules (or strategy file); one object, also after pickling."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RULES"
+
+    def __reduce__(self) -> str:
+        return "RULES"
+
+
+RULES = _RULES = _Rules()
 
 
 def _say(log: Optional[Callable[[str], Any]], msg: str) -> None:
@@ -63,12 +75,14 @@ def prepare_data(cfg: RunConfig, data: Any) -> tuple[RunConfig, Optional[pd.Data
         df1 = as_minute_frame(data)
         label = str(data) if isinstance(data, (str, Path)) else f"{type(data).__module__.split('.')[0]} {type(data).__name__}"
     feeds, meta = build_feeds(cfg, df1)
-    return cfg, df1, feeds, meta, label
+    # from here on the run reads the 1m bars through the quote feed, so the loaded frame can go
+    return cfg, minute_frame_of(feeds), feeds, meta, label
 
 
-def check_run_data(cfg: RunConfig, df1: Optional[pd.DataFrame], feeds: MultiTFFeedStore, lo: int, hi: int
-                   ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Data health of the whole 1m frame and the preflight gate of the traded window."""
+def check_run_data(cfg: RunConfig, df1: Optional[pd.DataFrame], feeds: MultiTFFeedStore, lo: int, hi: int,
+                   built: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Data health of the whole 1m frame and the preflight gate of the traded window
+    (``built``: the feeds were built from ``df1``, so the gate reads their open times)."""
     if df1 is None:
         skipped = {"passed": True, "error_codes": [], "message": "skipped: the feeds have no 1m quote feed"}
         return dict(skipped), dict(skipped)
@@ -76,12 +90,14 @@ def check_run_data(cfg: RunConfig, df1: Optional[pd.DataFrame], feeds: MultiTFFe
     ts1 = df1["ts"].to_numpy()
     health = run_health(df1, cfg.symbol, int(ts1[0]), int(ts1[-1]))
     start, end = int(ex.ts_open_ms[lo]), int(ex.ts_close_ms[hi - 1]) - 1
-    preflight = run_preflight(df1, cfg.symbol, cfg.tf_mapping, start, end, warmup_by_role(feeds))
+    preflight = run_preflight(df1, cfg.symbol, cfg.tf_mapping, start, end, warmup_by_role(feeds),
+                              feeds if built else None)
     return health, preflight
 
 
-def _strategy(cfg: RunConfig, strategy: Any, params: Mapping[str, Any], exchange: SimExchange,
-              check_paths: bool) -> tuple[Any, str]:
+def make_strategy(cfg: RunConfig, strategy: Any, params: Mapping[str, Any], exchange: SimExchange,
+                  check_paths: bool) -> tuple[Any, str]:
+    """What the loop runs for ``strategy`` (``RULES``: the settings' rules or strategy file) and its description."""
     if strategy is _RULES and cfg.strategy_file is not None:
         strat = load_python_strategy(cfg.strategy_file, cfg.strategy_function, cfg.strategy_params, exchange)
         kind = "CythonStrategy " + type(strat).__name__ if _is_cython(strat) else "python file"
@@ -152,7 +168,7 @@ def run_backtest(
     t_prep = time.perf_counter()
     _say(log, f"{len(ex_feed):,} {cfg.exec_tf} bars; trading from {iso_ms(int(ex_feed.ts_open_ms[lo]))}: {rng.start_note}")
     _say(log, "checking the data (health, preflight) ...")
-    health, preflight = check_run_data(cfg, df1, feeds, lo, hi)
+    health, preflight = check_run_data(cfg, df1, feeds, lo, hi, built=not isinstance(data, MultiTFFeedStore))
     t_checks = time.perf_counter()
     pf_failed = not preflight["passed"]
     if pf_failed and not cfg.allow_preflight_failure:
@@ -160,15 +176,9 @@ def run_backtest(
         raise CheckFailed(f"preflight failed: {', '.join(codes)}: {preflight['message']}", codes, preflight)
 
     loop = BarLoop(feeds, start=lo, end=hi, quote_feed=feeds.quote_feed)
-    align = loop.alignment
-    exchange = SimExchange(
-        ex_feed, feeds.quote_feed, np.asarray(align.m1_start), np.asarray(align.m1_end),
-        initial_equity=cfg.initial_equity, commission=cfg.commission, slippage=cfg.slippage,
-        size_fraction=cfg.size_fraction, stop_loss_pct=cfg.stop_loss_pct, take_profit_pct=cfg.take_profit_pct,
-        sizing=cfg.sizing, min_qty=cfg.min_qty, min_notional=cfg.min_notional, qty_step=cfg.qty_step, end=hi,
-    )
+    exchange = new_exchange(cfg, loop, hi)
     with strategy_folder_on_path(cfg.strategy_file if strategy is _RULES else None):
-        strat, strategy_text = _strategy(cfg, strategy, params or {}, exchange,
+        strat, strategy_text = make_strategy(cfg, strategy, params or {}, exchange,
                                          check_paths=not isinstance(data, MultiTFFeedStore))
         _say(log, f"running {hi - lo:,} {cfg.exec_tf} bars ...")
         bar_progress = progress(hi - lo) if progress is not None else None
@@ -185,14 +195,8 @@ def run_backtest(
     replay_tracker(tracker, exchange, loop_result.signals, lo, hi, loop.history_start)
 
     sl = slice(lo, hi)
-    stats = compute_stats(ex_feed.ts_open_ms[sl], ex_feed.ts_close_ms[sl], exchange.equity[sl], exchange.position[sl],
-                          exchange.trades, cfg.initial_equity, ex_feed.open[sl], ex_feed.close[sl])
     loop_s = t_loop1 - t_loop0
-    stats["loop_seconds"] = loop_s
-    stats["bars_per_second"] = (hi - lo) / loop_s if loop_s > 0 else float("nan")
-    stats["orders_filled"] = exchange.orders_filled
-    stats["orders_rejected"] = exchange.orders_rejected
-    stats["liquidated"] = exchange.liquidated
+    stats = run_stats(cfg, ex_feed, exchange, lo, hi, loop_s)
     context = {
         "symbol": cfg.symbol,
         "timeframes": f"{cfg.exec_tf}/{cfg.mtf}/{cfg.htf}",
@@ -224,6 +228,33 @@ def run_backtest(
         indicators=[m.to_dict(serialize_datetime=True) if hasattr(m, "to_dict") else m for m in meta_records],
         context=context, preflight_failed=pf_failed,
     )
+
+
+def new_exchange(cfg: RunConfig, loop: Any, hi: int) -> SimExchange:
+    """The simulated exchange of a run over ``loop``'s feeds, trading up to exec bar ``hi``."""
+    feeds, align = loop.feeds, loop.alignment
+    return SimExchange(
+        feeds.exec_feed, feeds.quote_feed, np.asarray(align.m1_start), np.asarray(align.m1_end),
+        initial_equity=cfg.initial_equity, commission=cfg.commission, slippage=cfg.slippage,
+        size_fraction=cfg.size_fraction, stop_loss_pct=cfg.stop_loss_pct, take_profit_pct=cfg.take_profit_pct,
+        sizing=cfg.sizing, min_qty=cfg.min_qty, min_notional=cfg.min_notional, qty_step=cfg.qty_step, end=hi,
+    )
+
+
+def run_stats(cfg: RunConfig, ex_feed: Any, exchange: SimExchange, lo: int, hi: int,
+              loop_seconds: Optional[float] = None) -> dict[str, Any]:
+    """The statistics of a finished run over exec bars ``[lo, hi)``: :data:`~btcore.backtest.STAT_KEYS`,
+    the loop timings when ``loop_seconds`` is given, then the exchange's order counts."""
+    sl = slice(lo, hi)
+    stats = compute_stats(ex_feed.ts_open_ms[sl], ex_feed.ts_close_ms[sl], exchange.equity[sl], exchange.position[sl],
+                          exchange.trades, cfg.initial_equity, ex_feed.open[sl], ex_feed.close[sl])
+    if loop_seconds is not None:
+        stats["loop_seconds"] = loop_seconds
+        stats["bars_per_second"] = (hi - lo) / loop_seconds if loop_seconds > 0 else float("nan")
+    stats["orders_filled"] = exchange.orders_filled
+    stats["orders_rejected"] = exchange.orders_rejected
+    stats["liquidated"] = exchange.liquidated
+    return stats
 
 
 def _compiled() -> bool:

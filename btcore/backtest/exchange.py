@@ -50,6 +50,7 @@ _runs = load("simloop")
 SimExchange = _impl.SimExchange
 Account = _impl.Account
 simulate = _runs.simulate
+simulate_range = _runs.simulate_range
 replay_tracker = _runs.replay_tracker
 REJECT_REASONS = _impl.REJECT_REASONS
 EVENT_NONE = _impl.EVENT_NONE
@@ -58,6 +59,6 @@ reject_code = _impl.reject_code
 reject_reason = _impl.reject_reason
 
 __all__ = [
-    "SimExchange", "Account", "simulate", "replay_tracker", "REJECT_REASONS", "EVENT_NONE", "EVENT_DONE",
+    "SimExchange", "Account", "simulate", "simulate_range", "replay_tracker", "REJECT_REASONS", "EVENT_NONE", "EVENT_DONE",
     "reject_code", "reject_reason",
 ]

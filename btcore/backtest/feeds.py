@@ -7,7 +7,7 @@ where every role is ready, the last bar every role has closed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,21 +16,24 @@ import pandas as pd
 from ..errors import ConfigError
 from ..feed import FeedStore, MultiTFFeedStore
 from ..timeframe import tf_ms
-from .indicators import compute_indicator, indicator_metadata
+from .indicators import IndicatorSpec, compute_indicator, indicator_metadata
 from .settings import RunConfig, iso_ms
 
-__all__ = ["ROLES", "build_feeds", "role_feeds", "RunRange", "run_range", "minute_frame_of", "warmup_by_role"]
+__all__ = ["ROLES", "build_feeds", "role_feeds", "RunRange", "run_range", "minute_frame_of", "warmup_by_role",
+           "role_warmups", "spec_warmups", "resampled", "feed_of"]
 
 ROLES = ("exec", "mtf", "htf")
 
 
-def _frame(df1: pd.DataFrame, tf: str) -> pd.DataFrame:
+def resampled(df1: pd.DataFrame, tf: str) -> pd.DataFrame:
+    """The 1m frame at timeframe ``tf`` (the frame itself for 1m)."""
     from ..data.loaders import resample_ohlcv
 
     return df1 if tf_ms(tf) == 60_000 else resample_ohlcv(df1, tf)
 
 
-def _feed(tf: str, symbol: str, df: pd.DataFrame, **kwargs: Any) -> FeedStore:
+def feed_of(tf: str, symbol: str, df: pd.DataFrame, **kwargs: Any) -> FeedStore:
+    """A FeedStore of the OHLCV frame ``df`` (``kwargs``: indicators, metadata, warmup)."""
     return FeedStore.from_arrays(
         tf, symbol, df["ts"].to_numpy(), df["open"].to_numpy(), df["high"].to_numpy(),
         df["low"].to_numpy(), df["close"].to_numpy(), df["volume"].to_numpy(), **kwargs,
@@ -53,7 +56,7 @@ def build_feeds(cfg: RunConfig, df1: pd.DataFrame) -> tuple[MultiTFFeedStore, li
     for role in ROLES:
         tf = tfs[role]
         if tf not in frames:
-            frames[tf] = _frame(df1, tf)
+            frames[tf] = resampled(df1, tf)
         df = frames[tf]
         if len(df) == 0:
             raise ConfigError(
@@ -71,10 +74,10 @@ def build_feeds(cfg: RunConfig, df1: pd.DataFrame) -> tuple[MultiTFFeedStore, li
             meta[spec.name] = indicator_metadata(spec, arrays[spec.name], cfg.symbol, tf, role, df["ts"].to_numpy())
         records.extend(meta.values())
         warmup = max((s.warmup_bars for s in cfg.indicators if role in s.roles), default=0)
-        feeds[role] = _feed(tf, cfg.symbol, df, indicators=arrays, indicator_metadata=meta, warmup_bars=warmup)
+        feeds[role] = feed_of(tf, cfg.symbol, df, indicators=arrays, indicator_metadata=meta, warmup_bars=warmup)
     multi = MultiTFFeedStore(
         feeds["exec"], htf_feed=feeds["htf"], mtf_feed=feeds["mtf"], tf_mapping=dict(tfs),
-        quote_feed=_feed("1m", cfg.symbol, df1),
+        quote_feed=feed_of("1m", cfg.symbol, df1),
     )
     return multi, records
 
@@ -85,19 +88,30 @@ def role_feeds(feeds: MultiTFFeedStore) -> dict[str, FeedStore]:
     return {"exec": feeds.exec_feed, "mtf": mtf, "htf": feeds.htf_feed if feeds.htf_feed is not None else mtf}
 
 
-def warmup_by_role(feeds: MultiTFFeedStore) -> dict[str, int]:
+def role_warmups(feeds: MultiTFFeedStore, warmups: Optional[Mapping[str, int]] = None) -> dict[str, int]:
+    """Warmup bars of each role: ``warmups`` (role → bars of its timeframe) or the feeds' own."""
+    return {role: int(warmups[role]) if warmups is not None else f.warmup_bars for role, f in role_feeds(feeds).items()}
+
+
+def spec_warmups(specs: Sequence[IndicatorSpec]) -> dict[str, int]:
+    """Warmup bars of each role for indicators ``specs`` (what :func:`build_feeds` gives each feed)."""
+    return {role: max((s.warmup_bars for s in specs if role in s.roles), default=0) for role in ROLES}
+
+
+def warmup_by_role(feeds: MultiTFFeedStore, warmups: Optional[Mapping[str, int]] = None) -> dict[str, int]:
     """Bars of each role needed before the first traded bar: its warmup minus the bar that
     completes it (the first traded bar's own values, or the role's bar closed by then)."""
-    return {role: max(f.warmup_bars - 1, 0) for role, f in role_feeds(feeds).items()}
+    return {role: max(w - 1, 0) for role, w in role_warmups(feeds, warmups).items()}
 
 
 def minute_frame_of(feeds: MultiTFFeedStore) -> Optional[pd.DataFrame]:
-    """The canonical 1m frame of a feed set's quote feed (None without one)."""
+    """The canonical 1m frame of a feed set's quote feed (None without one), over its arrays."""
     q = feeds.quote_feed
     if q is None:
         return None
+    # views of the feed's immutable arrays (no copy: the 1m bars are held once, by the feed)
     return pd.DataFrame({"ts": q.ts_open_ms, "open": q.open, "high": q.high, "low": q.low, "close": q.close,
-                         "volume": q.volume})
+                         "volume": q.volume}, copy=False)
 
 
 @dataclass(frozen=True)
@@ -109,11 +123,12 @@ class RunRange:
     start_note: str
 
 
-def _ready_ms(feeds: MultiTFFeedStore) -> tuple[int, str]:
+def _ready_ms(feeds: MultiTFFeedStore, warmups: Optional[Mapping[str, int]]) -> tuple[int, str]:
     """Earliest exec close at which every role shows a bar with valid indicators (and the reason)."""
     ready, why = -(2**62), ""
+    bars = role_warmups(feeds, warmups)
     for role, f in role_feeds(feeds).items():
-        need = max(f.warmup_bars, 1)
+        need = max(bars[role], 1)
         if f.length < need:
             raise ConfigError(
                 f"the {role} role ({f.tf}) never becomes ready: its indicators need {need} {f.tf} bars and "
@@ -125,8 +140,9 @@ def _ready_ms(feeds: MultiTFFeedStore) -> tuple[int, str]:
     return ready, why
 
 
-def run_range(cfg: RunConfig, feeds: MultiTFFeedStore) -> RunRange:
-    """Exec bar range to trade.
+def run_range(cfg: RunConfig, feeds: MultiTFFeedStore, warmups: Optional[Mapping[str, int]] = None) -> RunRange:
+    """Exec bar range to trade (``warmups``: role → warmup bars instead of the feeds' own, see
+    :func:`spec_warmups`).
 
     Default start: the first exec bar at whose close every role is ready — the exec bar holds its
     indicators' warmup, each slower role has closed enough bars for its indicators (at least one).
@@ -141,7 +157,7 @@ def run_range(cfg: RunConfig, feeds: MultiTFFeedStore) -> RunRange:
     ex = feeds.exec_feed
     ts_open, ts_close = ex.ts_open_ms, ex.ts_close_ms
     roles = role_feeds(feeds).values()
-    ready, why = _ready_ms(feeds)
+    ready, why = _ready_ms(feeds, warmups)
     if cfg.start is None:
         lo = int(np.searchsorted(ts_close, ready, "left"))
         note = f"first {ex.tf} bar where every role is ready ({why})" if lo < len(ex) else ""

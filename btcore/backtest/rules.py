@@ -34,6 +34,7 @@ short-circuit) so that the previous values a crossing needs are always those of 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 
@@ -227,6 +228,12 @@ def parse_rule(text: str) -> Node:
     """
     if not isinstance(text, str):
         raise ConfigError(f"a rule must be a string, got {text!r}")
+    return _parse(text)
+
+
+@lru_cache(maxsize=256)
+def _parse(text: str) -> Node:
+    # Trees are immutable, so one parse serves every RunConfig of a sweep holding this rule.
     return _Parser(text).parse()
 
 

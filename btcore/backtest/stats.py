@@ -15,7 +15,7 @@ return compounds the geometric mean daily return, the annualised volatility is `
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,7 +67,9 @@ def annual_periods(ts_close_ms: NDArray[Any]) -> int:
     """365 when weekends hold bars (more than 60 % of their calendar share), else 252."""
     if len(ts_close_ms) == 0:
         return 365
-    days = np.unique((ts_close_ms - 1) // _DAY_MS)
+    day = (ts_close_ms - 1) // _DAY_MS
+    # bar times are sorted (a FeedStore guarantees it): the distinct days without a sort
+    days = day[np.r_[True, day[1:] != day[:-1]]] if bool((day[1:] >= day[:-1]).all()) else np.unique(day)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (3); Saturday 5, Sunday 6
     return 365 if float(np.mean(weekday >= 5)) > 2.0 / 7.0 * 0.6 else 252
 
@@ -91,10 +93,12 @@ def _power(base: float, exponent: float) -> float:
     return math.exp(log) if log < 709.0 else _NAN
 
 
-def _drawdown_periods(t_ms: NDArray[Any], series: NDArray[Any]) -> tuple[list[float], list[int]]:
+def _drawdown_periods(t_ms: NDArray[Any], series: NDArray[Any], peak: Optional[NDArray[Any]] = None
+                      ) -> tuple[list[float], list[int]]:
     """(depth in percent, duration in ms) of each drawdown: from the last point at the peak to the
-    first point back at it, or to the last point when the run ends below it."""
-    peak = np.maximum.accumulate(series)
+    first point back at it, or to the last point when the run ends below it (``peak``: the
+    running maximum of ``series``, if already computed)."""
+    peak = np.maximum.accumulate(series) if peak is None else peak
     under = series < peak
     depths: list[float] = []
     durations: list[int] = []
@@ -105,9 +109,12 @@ def _drawdown_periods(t_ms: NDArray[Any], series: NDArray[Any]) -> tuple[list[fl
     with np.errstate(divide="ignore", invalid="ignore"):
         dd = np.where(peak > 0, 100.0 * (series / peak - 1.0), 0.0)
     last = len(series) - 1
-    for a, b in zip(starts.tolist(), stops.tolist()):
-        depths.append(float(dd[a:b].min()))
-        durations.append(int(t_ms[min(b, last)] - t_ms[a - 1]))
+    # the runs are disjoint and ordered: one reduceat over (start, stop) pairs, whose even slots
+    # are the runs; one padding element keeps a stop at the very end a valid index
+    bounds = np.empty(2 * starts.size, dtype=np.intp)
+    bounds[0::2], bounds[1::2] = starts, stops
+    depths = np.minimum.reduceat(np.append(dd, 0.0), bounds)[0::2].tolist()
+    durations = (t_ms[np.minimum(stops, last)] - t_ms[starts - 1]).tolist()
     return depths, durations
 
 
@@ -204,7 +211,7 @@ def compute_stats(
     with np.errstate(divide="ignore", invalid="ignore"):
         dd_all = np.where(peak > 0, 1.0 - series / peak, 0.0)
     max_dd = float(dd_all.max())
-    depths, durations = _drawdown_periods(t, series)
+    depths, durations = _drawdown_periods(t, series, peak)
     o, c = opens[np.isfinite(opens) & (opens > 0)], closes[np.isfinite(closes) & (closes > 0)]
     buy_hold = 100.0 * (float(c[-1]) / float(o[0]) - 1.0) if len(o) and len(c) else _NAN
     beta = _beta(series[1:], closes) if n > 2 else _NAN

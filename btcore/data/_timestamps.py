@@ -36,7 +36,7 @@ from ..timeframe import to_epoch_ms
 
 __all__ = [
     "UNIT_FACTORS_TO_MS", "TIME_COLUMNS", "detect_epoch_unit", "epoch_to_ms", "to_ms_array", "scalar_ms",
-    "require_ms",
+    "require_ms", "sorted_times", "sorted_unique",
 ]
 
 #: Multiply (``s``) or floor-divide (others) by these to get milliseconds.
@@ -64,12 +64,16 @@ def detect_epoch_unit(values: np.ndarray, *, name: str = "timestamps") -> str:
         ``MIXED_TIMESTAMP_UNITS`` if the smallest and largest positive values fall in different
         magnitude bands (see the module docstring).
     """
-    a = np.abs(np.asarray(values, dtype=np.float64))
-    if a.size == 0:
+    values = np.asarray(values)
+    if values.size == 0:
         return "ms"
-    hi = float(a.max())
-    pos = a[a > 0]
-    lo = float(pos.min()) if pos.size else hi
+    if values.dtype.kind in "iu" and values.min() > 0:  # the usual case: no float copy of the times
+        lo, hi = float(values.min()), float(values.max())
+    else:
+        a = np.abs(values.astype(np.float64))
+        hi = float(a.max())
+        pos = a[a > 0]
+        lo = float(pos.min()) if pos.size else hi
     unit_hi, unit_lo = _band(hi), _band(lo)
     if unit_hi != unit_lo:
         raise DataError(
@@ -273,3 +277,13 @@ def scalar_ms(value: Any, *, name: str = "time") -> Optional[int]:
         return to_epoch_ms(value)
     except ValueError as exc:
         raise DataError(f"Invalid {name} {value!r}: {exc}", "BAD_TIMESTAMP") from None
+
+
+def sorted_times(ts: np.ndarray) -> np.ndarray:
+    """``ts`` in ascending order: itself when it already is (one O(n) pass instead of a sort)."""
+    return ts if ts.size < 2 or bool((ts[1:] >= ts[:-1]).all()) else np.sort(ts)
+
+
+def sorted_unique(ts: np.ndarray) -> np.ndarray:
+    """The distinct values of ``ts`` in ascending order: itself when strictly increasing."""
+    return ts if ts.size < 2 or bool((ts[1:] > ts[:-1]).all()) else np.unique(ts)

@@ -24,6 +24,7 @@ from typing import Any, Dict, Optional, Union
 import numpy as np
 import pandas as pd
 
+from .._arrays import _frozen
 from ..errors import DataError
 from ..timeframe import normalize_tf, tf_ms, tf_origin_ms
 from ._timestamps import TIME_COLUMNS, require_ms, to_ms_array
@@ -139,18 +140,52 @@ def read_parquet_ohlcv(path: PathLike) -> pd.DataFrame:
 
     DECIMAL columns (exchange prices stored exactly, as in the bundled sample) become float64,
     each value the double nearest to the decimal (:func:`btcore.data.convert.decimals_to_float64`).
+
+    Memory: the columns are read one at a time, and a plain numeric column without nulls becomes
+    a numpy array of its own before the next is read, so the bars are never held twice (once by
+    Arrow, once by numpy); pyarrow's pool is then told to give back what it freed, instead of
+    keeping it for later tables. A file written from a pandas frame with its index (a
+    DatetimeIndex) is read whole, so the index comes back as pandas stored it.
     """
     p = _check_path(path)
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pq.read_table(p)
+        pf = pq.ParquetFile(p)
+        meta = pf.schema_arrow.pandas_metadata or {}
+        if any(isinstance(c, str) for c in meta.get("index_columns", [])):
+            frame: pd.DataFrame = decimals_to_float64(pf.read(use_pandas_metadata=True)).to_pandas()
+        else:
+            cols = {name: _owned_column(decimals_to_float64(pf.read(columns=[name])), name)
+                    for name in pf.schema_arrow.names}
+            frame = pd.DataFrame(cols, copy=False)
+        del pf
     except ImportError as exc:  # pragma: no cover - pyarrow is a runtime dependency
         raise DataError(f"Reading Parquet needs pyarrow: {exc}", "UNSUPPORTED_FORMAT") from None
     except Exception as exc:  # pyarrow raises ArrowInvalid/OSError subclasses of many kinds
         raise DataError(f"Cannot read Parquet {str(p)!r}: {exc}", "UNREADABLE_FILE") from None
-    frame: pd.DataFrame = decimals_to_float64(table).to_pandas()
+    finally:
+        if "pa" in locals():
+            pa.default_memory_pool().release_unused()
     return frame
+
+
+def _owned_column(part: Any, name: str) -> Any:
+    """One column read from Arrow: a numpy array of its own (plain numbers without nulls), or a
+    pandas Series (times, text, nulls), with the Arrow memory released either way."""
+    import pyarrow as pa
+
+    col = part.column(0)
+    if (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)) and col.null_count == 0:
+        # Copied once, into the frozen memory a feed keeps: FeedStore.from_arrays then shares
+        # these arrays instead of copying them again (the bars are never held twice).
+        out: Any = _frozen(col.to_numpy())
+    else:
+        out = part.to_pandas()[name]
+    del col, part
+    pa.default_memory_pool().release_unused()
+    return out
 
 
 # --------------------------------------------------------------------------- normalising

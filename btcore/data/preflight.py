@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..timeframe import MS_PER_MINUTE, floor_to_tf_open, from_epoch_ms, normalize_tf
-from ._timestamps import scalar_ms
+from ._timestamps import scalar_ms, sorted_times
 from .loaders import load_ohlcv, resample_ohlcv, slice_ohlcv
 from .preflight_checks import (
     calculate_warmup_start,
@@ -260,7 +260,7 @@ def validate_all_pairs(
         else:
             r = validate_tf_data(df, p.symbol, p.tf, window_start, end, p.warmup_bars, gap_threshold_multiplier)
             if r.data_exists and r.bar_count:
-                stamps[p.key] = np.sort(frame_timestamps(df))
+                stamps[p.key] = sorted_times(frame_timestamps(df))
         r.roles = list(p.roles)
         results[p.key] = r
         if r.status == PreflightStatus.FAILED:

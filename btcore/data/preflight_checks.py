@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..timeframe import MS_PER_MINUTE, from_epoch_ms, normalize_tf, tf_minutes, tf_ms, tf_origin_ms
-from ._timestamps import TIME_COLUMNS, scalar_ms, to_ms_array
+from ._timestamps import TIME_COLUMNS, scalar_ms, sorted_times, sorted_unique, to_ms_array
 from .preflight_types import GapInfo, PreflightStatus, TFPreflightResult
 
 __all__ = [
@@ -143,7 +143,7 @@ def validate_tf_timestamps(ts: np.ndarray, result: TFPreflightResult, start_ms: 
             f"comes after {from_epoch_ms(int(ts[i])).isoformat()}",
         )
     st = np.sort(ts) if not result.is_monotonic else ts
-    d = np.diff(st)
+    d = np.diff(st) if not result.is_monotonic else diffs_in
     n_dup = int((d == 0).sum())
     result.is_unique = n_dup == 0
     if n_dup:
@@ -172,9 +172,11 @@ def validate_tf_timestamps(ts: np.ndarray, result: TFPreflightResult, start_ms: 
 
 
 def _check_steps(st: np.ndarray, d: np.ndarray, result: TFPreflightResult, step: int, origin: int) -> None:
-    pos = d[d > 0]
-    if pos.size:
-        vals, counts = np.unique(pos, return_counts=True)
+    n_pos = int(np.count_nonzero(d > 0))
+    if 2 * int(np.count_nonzero(d == step)) > n_pos:
+        mode = step  # a strict majority is the mode: no count of every distinct step needed
+    elif n_pos:
+        vals, counts = np.unique(d[d > 0], return_counts=True)
         mode = int(vals[np.argmax(counts)])
     else:
         mode = step
@@ -231,7 +233,7 @@ def validate_exec_to_1m_mapping(
     if _is_empty(df_1m):
         return False, "No 1m data available for exec→1m mapping"
     try:
-        m1 = np.sort(frame_timestamps(df_1m))
+        m1 = sorted_times(frame_timestamps(df_1m))
     except DataError as exc:
         return False, f"1m data unusable for exec→1m mapping: {exc}"
     step, origin = tf_ms(exec_tf), tf_origin_ms(exec_tf)
@@ -245,7 +247,7 @@ def validate_exec_to_1m_mapping(
             ex = frame_timestamps(exec_data)
         except DataError as exc:
             return False, f"exec data unusable for exec→1m mapping: {exc}"
-        opens = np.unique(ex[(ex >= g0) & (ex <= g1)])
+        opens = sorted_unique(ex[(ex >= g0) & (ex <= g1)])
     served = np.searchsorted(m1, opens + step, "left") > np.searchsorted(m1, opens, "left")
     missing = opens[~served]
     if missing.size:

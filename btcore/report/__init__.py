@@ -4,6 +4,7 @@
 ``result.save(folder)`` and ``btcore run`` do): ``summary.json``, ``trades.csv``,
 ``equity.csv``, ``state_tracker.json``, ``preflight.json``, ``health.json``,
 ``indicators.json``, ``config.json``, ``chart.png`` (with matplotlib) and ``report.html``.
+:func:`heatmap` draws one statistic of a parameter sweep over two grid keys (bokeh).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any, Optional
 
 from .chart import PLOT_INSTALL_HINT, render_chart
 from .files import StagedFolder, check_destination, iso_utc, safe_name, write_csv, write_json
+from .heatmap import heatmap
 from .html import render_html
 from .text import summary_lines
 
 __all__ = [
     "PLOT_INSTALL_HINT", "ReportFiles", "write_report", "check_destination", "safe_name", "summary_lines",
-    "write_json", "write_csv", "iso_utc",
+    "write_json", "write_csv", "iso_utc", "heatmap",
 ]
 
 
