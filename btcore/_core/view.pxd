@@ -11,7 +11,6 @@ from libc.math cimport NAN
 
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
 from btcore._core.feedtables cimport N_ROLES, N_ROLLUPS, FeedSetTables, ResolvedPath, RoleData
-from btcore._core.feedtables cimport ResolvedPath as _Spec  # the name the rule strategy cimports
 from btcore._core.tfcontext cimport TFContext
 
 
