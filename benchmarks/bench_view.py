@@ -268,7 +268,7 @@ def main() -> None:
     feeds = build_feeds(args.data)
     # what an engine written for the reference builds (btcore.compat.snapshot_view.RuntimeSnapshotView:
     # the view plus the reference's hard-coded accessors), and the modern class it builds on
-    views = {kind: types.SimpleNamespace(RuntimeSnapshotView=load(kind, "compatview").CompatSnapshotView,
+    views = {kind: types.SimpleNamespace(RuntimeSnapshotView=load(kind, "view").CompatSnapshotView,
                                          modern=load(kind, "view").RuntimeSnapshotView)
              for kind, load in (("compiled", lambda k, n: _twin.load_compiled(n)), ("pure", lambda k, n: _twin.load_pure(n)))}
     rollup = {"compiled": _twin.load_compiled("rollup"), "pure": _twin.load_pure("rollup")}
