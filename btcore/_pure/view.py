@@ -27,6 +27,11 @@ ROLE_EXEC = C.ROLE_EXEC
 ROLE_MTF = C.ROLE_MTF
 ROLE_HTF = C.ROLE_HTF
 ROLE_QUOTE = C.ROLE_QUOTE
+# module-level copies read by get_feature, which engines call several times per bar
+_ROLE_OF = C.ROLE_OF
+_MAX_LOOKBACK = C.MAX_LOOKBACK
+_N_OHLCV = C.N_OHLCV
+_OHLCV_SRC = {name: j for j, name in enumerate(C.OHLCV)}
 
 
 def _opt(v: float) -> Optional[float]:
@@ -238,21 +243,22 @@ class RuntimeSnapshotView(SnapshotCore):
     def get_feature(self, indicator_key: str, tf_role: str = "exec", offset: int = 0) -> Optional[float]:
         # docstring: btcore/_shared/view_docs.py
         roles = self._roles  # NotInitializedError before __init__, as in the compiled view
-        r = F.role_index(tf_role)
-        off = offset if type(offset) is int and 0 <= offset <= C.MAX_LOOKBACK else F.check_offset(offset)
+        r = _ROLE_OF.get(tf_role) if type(tf_role) is str else None  # per bar: no call when valid
+        if r is None:
+            r = F.role_index(tf_role)
+        off = offset if type(offset) is int and 0 <= offset <= _MAX_LOOKBACK else F.check_offset(offset)
         if indicator_key == "mark_price":
             return api.mark_price_feature(self.mark_price, off)
         feed = roles[r]
         if feed is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
-        if indicator_key in C.OHLCV:
-            src = C.OHLCV.index(indicator_key)
-        else:
+        src = _OHLCV_SRC.get(indicator_key)
+        if src is None:
             row = self._names[r].get(indicator_key)
             if row is None:
                 return None
-            src = C.N_OHLCV + row
+            src = _N_OHLCV + row
         return None if i < 0 else _opt(self._at(r, i, src))
 
     def has_feature(self, indicator_key: str, tf_role: str = "exec") -> bool:
