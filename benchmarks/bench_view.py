@@ -7,7 +7,9 @@ Measured:
 
 1. ``FeedStore.from_dataframe`` on the raw 1m file (vectorised; median of several builds).
 2. Per call (best of several ``timeit`` repeats, ns, timing-loop overhead included — see the
-   ``baseline`` row): the accessors, ``get``, a compiled handle, ``_move`` and the constructor.
+   ``baseline`` row): the accessors, ``get``, a compiled handle, ``_move`` and the constructor
+   (of the reference-style class ``btcore.compat.snapshot_view.RuntimeSnapshotView``, which an
+   engine swapped in with ``btcore.compat.install`` builds, and of the modern ``btcore.view`` one).
 3. **The drop-in pattern**: what an engine written for the reference runtime does per exec bar —
    a new ``RuntimeSnapshotView(feeds=..., exec_idx=..., ..., rollups=<frozen bucket dict>,
    incremental_state=None)`` with keyword arguments, then six reads: ``close``,
@@ -73,6 +75,7 @@ CALLS = {
     "handle.get()  # compile('indicator.rsi.htf')": "hget()",
     "view._move(i, h, m, q)": "move(i, h, m, q)",
     "RuntimeSnapshotView(feeds, i, h, m, ...)": "View(feeds, i, h, m, None, 1.0, 'close')",
+    "  the same, modern class (btcore.view)": "Modern(feeds, i, h, m, None, 1.0, 'close')",
 }
 REF_PACKAGE = "_btcore_bench_reference"
 
@@ -149,7 +152,7 @@ def per_call(mod: Any, feeds: Any, number: int) -> dict:
     q = feeds.quote_feed.get_last_closed_idx_at_or_before(close)
     v = mod.RuntimeSnapshotView(feeds, i, h, m, None, 1.0, "close")
     env = {"v": v, "hget": v.compile("indicator.rsi.htf").get, "move": v._move, "i": i, "h": h, "m": m, "q": q,
-           "View": mod.RuntimeSnapshotView, "feeds": feeds}
+           "View": mod.RuntimeSnapshotView, "Modern": mod.modern, "feeds": feeds}
     out = {}
     for label, stmt in CALLS.items():
         timer = timeit.Timer(stmt, globals=env)
@@ -263,7 +266,11 @@ def main() -> None:
 
     build = build_time(args.data)
     feeds = build_feeds(args.data)
-    views = {"compiled": _twin.load_compiled("view"), "pure": _twin.load_pure("view")}
+    # what an engine written for the reference builds (btcore.compat.snapshot_view.RuntimeSnapshotView:
+    # the view plus the reference's hard-coded accessors), and the modern class it builds on
+    views = {kind: types.SimpleNamespace(RuntimeSnapshotView=load(kind, "view").CompatSnapshotView,
+                                         modern=load(kind, "view").RuntimeSnapshotView)
+             for kind, load in (("compiled", lambda k, n: _twin.load_compiled(n)), ("pure", lambda k, n: _twin.load_pure(n)))}
     rollup = {"compiled": _twin.load_compiled("rollup"), "pure": _twin.load_pure("rollup")}
     calls = {kind: per_call(mod, feeds, args.number) for kind, mod in views.items()}
 

@@ -18,6 +18,8 @@ import importlib as _importlib
 from pathlib import Path as _Path
 from typing import TYPE_CHECKING, Any
 
+# The imports below bind the modern API (``__all__``) and, beside it, the reference runtime's
+# names that are importable but not advertised (``REFERENCE_NAMES``).
 from ._twin import COMPILED
 from ._version import __version__
 from .align import ROLLUP_FIELDS, Alignment, align_feeds
@@ -33,7 +35,6 @@ from .errors import (
     UnknownKeyError,
 )
 from .feed import FeatureArrays, FeedStore, MultiTFFeedStore, StructureStore, ZoneStore
-from .compat.legacy import RuntimeSnapshot, SnapshotBuilder, TimeframeCache, create_not_ready_feature_snapshot
 from .loop import (
     SIGNAL_FLAT,
     SIGNAL_LONG,
@@ -96,6 +97,12 @@ from .types import (
 from .view import PathHandle, RuntimeSnapshotView, TFContext
 
 if TYPE_CHECKING:  # type checkers see the real names; at runtime they load on first use
+    from .compat.legacy import (
+        RuntimeSnapshot,
+        SnapshotBuilder,
+        TimeframeCache,
+        create_not_ready_feature_snapshot,
+    )
     from .data import (
         AutoSyncConfig,
         AutoSyncResult,
@@ -148,12 +155,17 @@ _LAZY_FROM_DATA = (
     "resample_ohlcv", "run_preflight_gate", "validate_feature_spec_ids",
     "validate_metadata_coverage", "validate_tf_data"
 )
+#: The deprecated materialised-snapshot classes, kept importable for engines written for the
+#: reference runtime; they live in :mod:`btcore.compat.legacy` and load on first use.
+_LAZY_FROM_LEGACY = ("RuntimeSnapshot", "SnapshotBuilder", "TimeframeCache", "create_not_ready_feature_snapshot")
 _LAZY_SUBMODULES = ("data", "cli")
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY_FROM_DATA:
         value = getattr(_importlib.import_module(".data", __name__), name)
+    elif name in _LAZY_FROM_LEGACY:
+        value = getattr(_importlib.import_module(".compat.legacy", __name__), name)
     elif name in _LAZY_SUBMODULES:
         value = _importlib.import_module(f".{name}", __name__)
     else:
@@ -163,7 +175,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_FROM_DATA) | set(_LAZY_SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY_FROM_DATA) | set(_LAZY_FROM_LEGACY) | set(_LAZY_SUBMODULES))
 
 
 def get_include() -> str:
@@ -175,7 +187,8 @@ def get_include() -> str:
     return str(_Path(__file__).resolve().parent.parent)
 
 
-#: The reference runtime's ``__all__``, in its order: every name is importable from btcore.
+#: The reference runtime's ``__all__``, in its order: every name is importable from btcore (the
+#: drop-in surface; ``btcore.compat`` has them in the reference runtime's module layout, see docs/MIGRATION.md).
 REFERENCE_NAMES = (
     "Bar", "FeatureSnapshot", "ExchangeState", "RuntimeSnapshot", "HistoryConfig",
     "DEFAULT_HISTORY_CONFIG", "FeedStore", "MultiTFFeedStore", "RuntimeSnapshotView", "TFContext",
@@ -193,27 +206,33 @@ REFERENCE_NAMES = (
     "StateTrackerConfig", "create_state_tracker",
 )
 
+#: The modern API: what a new program uses. Reference-only names (the deprecated snapshot
+#: classes, the reference runtime's dict-shaped helpers and metadata functions) are left out but stay
+#: importable by name (see ``REFERENCE_NAMES``).
 __all__ = [
-    *REFERENCE_NAMES,
-    "COMPILED",
-    "__version__",
-    "get_include",
+    "COMPILED", "__version__", "get_include",
     # errors
     "BtcoreError", "ConfigError", "DataError", "ExtensionMissingError", "IllegalTransitionError",
     "NotReadyError", "PathError", "TimeframeError", "UnknownKeyError",
     # time
     "ceil_to_tf_close", "from_epoch_ms", "tf_duration", "tf_minutes", "tf_ms", "to_epoch_ms",
     "validate_tf_mapping",
-    # feeds, view, alignment, loop
-    "FeatureArrays", "StructureStore", "ZoneStore", "PathHandle", "Alignment", "align_feeds",
-    "ROLLUP_FIELDS", "BarLoop", "LoopResult", "CythonStrategy", "signal_code", "SIGNAL_NONE",
-    "SIGNAL_LONG", "SIGNAL_SHORT", "SIGNAL_FLAT",
-    # state machines beyond the reference's exports
-    "SIGNAL_TRANSITIONS", "ACTION_TRANSITIONS", "evaluate_warmup_gate", "evaluate_margin_gate",
-    # data layer beyond the reference's exports
-    "load_ohlcv", "resample_ohlcv", "DataHealthCheck", "DataHealthReport", "GapRange",
-    "CoverageInfo", "SanityIssue", "PreflightPlan", "LocalFileLoader", "DataWindow", "LoadWindow",
-    "compute_data_window", "compute_load_window",
-    # types and deprecated names
-    "create_not_ready_feature_snapshot", "SnapshotBuilder", "TimeframeCache",
+    # bars, feeds, alignment
+    "Bar", "ExchangeState", "HistoryConfig", "DEFAULT_HISTORY_CONFIG", "FeedStore", "MultiTFFeedStore",
+    "FeatureArrays", "StructureStore", "ZoneStore", "Alignment", "align_feeds", "ROLLUP_FIELDS",
+    # the view and the loop
+    "RuntimeSnapshotView", "TFContext", "PathHandle", "BarLoop", "LoopResult", "CythonStrategy",
+    "signal_code", "SIGNAL_NONE", "SIGNAL_LONG", "SIGNAL_SHORT", "SIGNAL_FLAT",
+    # quotes and rollups
+    "QuoteState", "ExecRollupBucket",
+    # state machines and tracker
+    "SignalState", "SignalStateValue", "ActionState", "ActionStateValue", "BlockState", "GateCode",
+    "GateContext", "GateResult", "GATE_CODE_DESCRIPTIONS", "SIGNAL_TRANSITIONS", "ACTION_TRANSITIONS",
+    "transition_signal_state", "transition_action_state", "evaluate_gates", "evaluate_warmup_gate",
+    "evaluate_margin_gate", "StateTracker", "StateTrackerConfig",
+    # data layer
+    "load_ohlcv", "resample_ohlcv", "DataHealthCheck", "DataHealthReport", "GapRange", "CoverageInfo",
+    "SanityIssue", "run_preflight_gate", "PreflightPlan", "PreflightReport", "PreflightStatus",
+    "TFPreflightResult", "LocalFileLoader", "DataWindow", "LoadWindow", "compute_data_window",
+    "compute_load_window", "IndicatorMetadata",
 ]

@@ -135,7 +135,7 @@ def get_structure(state: Any, path: Any) -> Any:
     Raises
     ------
     UnknownKeyError
-        (a ``KeyError``, as in the reference) without a state, for a malformed path or an
+        (a ``KeyError``, so ``except KeyError`` keeps working) without a state, for a malformed path or an
         unknown structure; the detector's own ``KeyError`` for an unknown output.
     """
     if state is None:

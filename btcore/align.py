@@ -23,12 +23,12 @@ from typing import Any, Optional
 import numpy as np
 
 from ._arrays import _readonly
+from ._shared.constants import OHLCV, ROLLUP_FIELDS
 from .errors import DataError, TimeframeError
 
 __all__ = ["ROLLUP_FIELDS", "Alignment", "align_feeds", "compute_rollups"]
 
-#: Row order of :attr:`Alignment.rollups`.
-ROLLUP_FIELDS = ("min_1m", "max_1m", "bars_1m", "open_1m", "close_1m", "volume_1m")
+# ROLLUP_FIELDS (from btcore._shared.constants) is the row order of Alignment.rollups.
 
 _ONE_MINUTE_MS = 60_000
 
@@ -252,7 +252,7 @@ def align_feeds(feeds: Any, quote_feed: Optional[Any] = None) -> Alignment:
         after_last = np.searchsorted(q_close, exec_close, side="right").astype(np.int64)
         m1_end = np.maximum(after_last, m1_start)
         m1_last = after_last - 1
-        cols = [np.asarray(getattr(quote_feed, c), dtype=np.float64) for c in ("open", "high", "low", "close", "volume")]
+        cols = [np.asarray(getattr(quote_feed, c), dtype=np.float64) for c in OHLCV]
         rollups = compute_rollups(m1_start, m1_end, *cols)
     return Alignment(
         htf_idx=_readonly(htf_idx),

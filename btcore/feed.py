@@ -54,6 +54,7 @@ from ._arrays import (
     _frozen,
     _readonly,
 )
+from ._shared.constants import OHLCV, TF_ROLES
 from .errors import DataError, PathError, TimeframeError, UnknownKeyError
 from .timeframe import from_epoch_ms, normalize_tf, tf_ms, to_epoch_ms
 
@@ -68,9 +69,9 @@ __all__ = [
 ]
 
 #: Columns every feed has; they cannot also be indicator names.
-OHLCV_FIELDS = ("open", "high", "low", "close", "volume")
+OHLCV_FIELDS = OHLCV
 #: Roles accepted by :meth:`MultiTFFeedStore.get_feed` (``ltf`` is the old name of ``exec``).
-ROLES = ("exec", "ltf", "mtf", "htf")
+ROLES = TF_ROLES
 
 
 # --------------------------------------------------------------------------- FeedStore
@@ -94,7 +95,7 @@ _FEED_SLOTS = (
     "warmup_bars",  # bars before indicators are valid
     "structures",  # read-only mapping block key -> StructureStore
     "_indicator_index",  # name -> row of indicator_matrix
-    "_c_cache",  # implementation name -> the view's lookup tables for this feed (built on first use)
+    "_view_tables",  # implementation name -> the view's lookup tables for this feed (built on first use)
     "__weakref__",
 )
 
@@ -125,7 +126,7 @@ class FeedStore(_Frozen):
     warmup_bars: int
     structures: Mapping[str, StructureStore]
     _indicator_index: Mapping[str, int]
-    _c_cache: dict[str, Any]
+    _view_tables: dict[str, Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError(
@@ -239,7 +240,7 @@ class FeedStore(_Frozen):
             ("warmup_bars", _check_warmup(warmup_bars)),
             ("structures", MappingProxyType(blocks)),
             ("_indicator_index", MappingProxyType({k: j for j, k in enumerate(names)})),
-            ("_c_cache", {}),
+            ("_view_tables", {}),
         ):
             put(self, name, v)
         return self
@@ -540,13 +541,13 @@ class MultiTFFeedStore(_Frozen):
         disagrees with a feed's timeframe.
     """
 
-    __slots__ = ("exec_feed", "htf_feed", "mtf_feed", "quote_feed", "tf_mapping", "_c_cache", "__weakref__")
+    __slots__ = ("exec_feed", "htf_feed", "mtf_feed", "quote_feed", "tf_mapping", "_view_tables", "__weakref__")
     exec_feed: FeedStore
     htf_feed: Optional[FeedStore]
     mtf_feed: Optional[FeedStore]
     quote_feed: Optional[FeedStore]
     tf_mapping: Mapping[str, str]
-    _c_cache: dict[str, Any]
+    _view_tables: dict[str, Any]
 
     def __init__(
         self,
@@ -588,7 +589,7 @@ class MultiTFFeedStore(_Frozen):
         for name, feed in named.items():
             put(self, name, feed)
         put(self, "tf_mapping", MappingProxyType(mapping))
-        put(self, "_c_cache", {})
+        put(self, "_view_tables", {})
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (MultiTFFeedStore, (self.exec_feed, self.htf_feed, self.mtf_feed, dict(self.tf_mapping), self.quote_feed))
@@ -599,7 +600,7 @@ class MultiTFFeedStore(_Frozen):
         Raises
         ------
         PathError
-            For any other role name (the reference returned None).
+            For any other role name (a silent None would hide a misspelt role).
         """
         if role == "exec" or role == "ltf":
             return self.exec_feed

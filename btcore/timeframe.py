@@ -241,3 +241,8 @@ def floor_to_tf_open(dt: Any, tf: str) -> datetime:
     ms = to_epoch_ms(dt)
     step, origin = tf_ms(tf), tf_origin_ms(tf)
     return from_epoch_ms(origin + ((ms - origin) // step) * step)
+
+
+def iso_or_none(value: Any) -> Any:
+    """``value.isoformat()``, or None for None (the datetime fields of btcore's debug dicts)."""
+    return value.isoformat() if value is not None else None

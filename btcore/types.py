@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from .errors import DataError
+from .timeframe import iso_or_none as _iso
 
 __all__ = [
     "Bar",
@@ -20,10 +21,6 @@ __all__ = [
     "DEFAULT_HISTORY_CONFIG",
     "FeatureSnapshot",
 ]
-
-
-def _iso(value: Optional[datetime]) -> Optional[str]:
-    return value.isoformat() if value is not None else None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from btcore._core.view import (
     RuntimeSnapshotView as RuntimeSnapshotView,
     TFContext as TFContext,
 )
-from btcore._viewspec import (
+from btcore._shared.constants import (
     PATH_CACHE_SIZE as PATH_CACHE_SIZE,
     ROLLUP_FIELDS as ROLLUP_FIELDS,
 )

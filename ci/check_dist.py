@@ -12,7 +12,7 @@ on, files that appear during a build would otherwise make the contents check rac
 The expected files are derived from the source tree, so a new compiled module is checked without
 editing this script:
 
-- the sdist holds every ``.py``, ``.pyx``, ``.pxd`` and ``.pyi`` under ``btcore/``, ``py.typed``,
+- the sdist holds every ``.py``, ``.pyx``, ``.pxi``, ``.pxd`` and ``.pyi`` under ``btcore/``, ``py.typed``,
   the test suite, README, pyproject and setup.py, and no generated C, object or shared library
   (Cython is a build requirement: the C is generated at build time for the target Python);
 - the wheel holds one compiled extension per ``btcore/_core/*.pyx``, every ``.pxd`` (so Cython
@@ -82,7 +82,8 @@ def check_sdist(path: Path) -> list[str]:
     have = set(names)
     print(f"sdist {path.name}: {len(names)} files, {path.stat().st_size / 1024:.0f} KiB")
 
-    for label, suffixes in (("Cython sources (.pyx)", (".pyx",)), ("C declarations (.pxd)", (".pxd",)),
+    for label, suffixes in (("Cython sources (.pyx)", (".pyx",)), ("Cython includes (.pxi)", (".pxi",)),
+                            ("C declarations (.pxd)", (".pxd",)),
                             ("type stubs (.pyi)", (".pyi",)), ("Python modules (.py)", (".py",))):
         expected = _source_files(*suffixes)
         missing = [f for f in expected if f not in have]

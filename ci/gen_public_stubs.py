@@ -3,7 +3,7 @@
 A public module such as ``btcore/loop.py`` does ``_impl = load("loop"); BarLoop = _impl.BarLoop``.
 At runtime that is the compiled class or its pure twin; a type checker only sees ``Any``. The stub
 this script writes beside it re-exports each name from the compiled module's stub
-(``btcore/_core/loop.pyi``), and plain imports (``from ._viewspec import X``) from their module,
+(``btcore/_core/loop.pyi``), and plain imports (``from ._shared.constants import X``) from their module,
 so users get the real types. Run it after adding a name to a public module::
 
     python ci/gen_public_stubs.py          # writes btcore/<module>.pyi

@@ -1,4 +1,4 @@
-"""Lines written twice: for each compiled module and its pure twin, the lines in runs of 4 or
+"""Lines written twice: for each compiled module (or Cython include) and its pure twin, the lines in runs of 4 or
 more equal lines (whitespace folded, blank lines and comments dropped), by difflib.
 
     python ci/twin_overlap.py [--max N] [--detail]
@@ -36,7 +36,8 @@ def shared_lines(compiled: pathlib.Path, pure: pathlib.Path) -> int:
 
 def pairs() -> list[tuple[pathlib.Path, pathlib.Path]]:
     found = []
-    for pyx in sorted((ROOT / "_core").glob("*.pyx")):
+    # a .pxi is part of the module that includes it, written as the twin of a pure module of its name
+    for pyx in sorted([*(ROOT / "_core").glob("*.pyx"), *(ROOT / "_core").glob("*.pxi")]):
         twin = ROOT / "_pure" / (pyx.stem + ".py")
         if twin.exists():
             found.append((pyx, twin))

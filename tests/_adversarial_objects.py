@@ -112,9 +112,10 @@ def uninitialised(kind: str) -> None:
     for k in (("compiled", "pure") if kind == "both" else (kind,)):
         assert _reinit(k) == [("raise", "TypeError")] * 6, _reinit(k)
     if kind in ("compiled", "both"):
-        from btcore._core import loop as cl, view as cv
+        from btcore._core import feedtables as ft, loop as cl
 
-        for cls, use in ((cl._BarIter, lambda o: next(o)), (cv._FeedsC, repr), (cv._FeedC, repr), (cv._Spec, repr)):
+        for cls, use in ((cl._BarIter, lambda o: next(o)), (ft.FeedSetTables, repr), (ft.FeedPointers, repr),
+                         (ft.ResolvedPath, repr)):
             counted()
             got = outcome(lambda cls=cls, use=use: use(cls.__new__(cls)))
             assert got[0] == "ok" or got == ("raise", "NotInitializedError"), (cls, got)

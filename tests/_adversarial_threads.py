@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from _adversarial import counted, impls, report
-from btcore._viewspec import PATH_CACHE_SIZE
+from btcore._shared.constants import PATH_CACHE_SIZE
 from btcore.feed import FeedStore, MultiTFFeedStore
 
 T0 = 1_577_836_800_000

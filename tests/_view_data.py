@@ -104,6 +104,8 @@ def outcome(fn):
 
 
 def observe(v, rng_args):
+    missing = [p for p in PROPS if not hasattr(type(v), p)]
+    assert not missing, f"{type(v).__name__} lacks {missing}"  # an AttributeError must not pass as an outcome
     out = {p: outcome(lambda p=p: getattr(v, p)) for p in PROPS}
     out["to_dict"] = outcome(v.to_dict)
     for path in PATHS:

@@ -117,8 +117,8 @@ CASES: dict[str, tuple[str, str]] = {
     "a_sabotaged_feed_is_refused_when_read_again": ("""
         feeds = vd.make_feeds(48)
         object.__setattr__(feeds.exec_feed, "close", np.zeros(48))  # a writeable array
-        feeds.exec_feed._c_cache.clear()
-        feeds._c_cache.clear()
+        feeds.exec_feed._view_tables.clear()
+        feeds._view_tables.clear()
         result = outcome(lambda: view(feeds, 3))
     """, "ok: 'DataError'"),
     "a_million_row_feed_is_read_to_its_last_bar": ("""
@@ -231,7 +231,7 @@ CASES: dict[str, tuple[str, str]] = {
         d = Duck()
         for k in ("exec_feed", "htf_feed", "mtf_feed", "quote_feed", "tf_mapping"):
             setattr(d, k, getattr(a, k))
-        d._c_cache = {}
+        d._view_tables = {}
         v = view(d, 40)
         first = (v.get("indicator.rsi"), v.get("structure.swing.dir"))
         for k in ("exec_feed", "htf_feed", "mtf_feed", "quote_feed"):
@@ -363,7 +363,7 @@ CASES: dict[str, tuple[str, str]] = {
             if name == "handle":
                 return (o.path, o.get())
             if name == "loop":
-                return (len(o), o.run(lambda v: 1 if (v.rsi or 0) > 100 else 0).n_long)
+                return (len(o), o.run(lambda v: 1 if (v.indicator("rsi") or 0) > 100 else 0).n_long)
             if name == "tracker":
                 o.on_bar_start(25)
                 o.on_signal_evaluated(1)

@@ -129,8 +129,9 @@ def _type_checking_imports(path: Path) -> dict[str, set[str]]:
 
 def test_lazy_tables_match_what_type_checkers_see() -> None:
     top = _type_checking_imports(Path(btcore.__file__))
-    assert set(top) == {"data"}
+    assert set(top) == {"data", "compat.legacy"}
     assert top["data"] == set(btcore._LAZY_FROM_DATA)  # type: ignore[attr-defined]
+    assert top["compat.legacy"] == set(btcore._LAZY_FROM_LEGACY)  # type: ignore[attr-defined]
     data = _type_checking_imports(Path(btcore.data.__file__))
     names = btcore.data._NAMES_BY_MODULE  # type: ignore[attr-defined]
     assert {m: set(v) for m, v in names.items()} == data

@@ -13,12 +13,21 @@ import btcore
 from _reference_surface import PACKAGE_ALL as REFERENCE_ALL
 
 
-def test_reference_names_are_exported_in_order() -> None:
+def test_reference_names_are_importable_in_order() -> None:
     assert len(REFERENCE_ALL) == 58
     assert list(btcore.REFERENCE_NAMES) == REFERENCE_ALL
-    assert btcore.__all__[: len(REFERENCE_ALL)] == REFERENCE_ALL
-    for name in btcore.__all__:
+    for name in [*REFERENCE_ALL, *btcore.__all__, "SnapshotBuilder", "TimeframeCache", "create_not_ready_feature_snapshot"]:
         assert hasattr(btcore, name), name
+
+
+def test_all_is_the_modern_api() -> None:
+    assert len(btcore.__all__) == len(set(btcore.__all__))
+    # deprecated classes and the reference's dict-shaped helpers are importable, not advertised
+    for name in ("RuntimeSnapshot", "FeatureSnapshot", "SnapshotBuilder", "TimeframeCache", "create_not_ready_feature_snapshot",
+                 "create_empty_rollup_dict", "quote_to_packet_dict", "create_state_tracker", "reset_signal_state"):
+        assert name not in btcore.__all__, name
+    for name in ("RuntimeSnapshotView", "BarLoop", "FeedStore", "align_feeds", "StateTracker", "load_ohlcv", "PathError"):
+        assert name in btcore.__all__, name
 
 
 def test_star_import_gives_every_public_name() -> None:
@@ -28,7 +37,7 @@ def test_star_import_gives_every_public_name() -> None:
 
 
 def test_signal_state_is_the_dataclass_not_the_enum() -> None:
-    # the reference aliased SignalState/ActionState to the enums in one module (D27)
+    # the reference aliased SignalState/ActionState to the enums in one module; btcore keeps them apart
     assert btcore.SignalState is not btcore.SignalStateValue
     assert btcore.SignalState().value == btcore.SignalStateValue.NONE
     assert btcore.ActionState().value == btcore.ActionStateValue.IDLE

@@ -27,6 +27,24 @@ def mod(twin):
     return twin("view")
 
 
+@pytest.fixture
+def ref(twin):
+    """The reference-style view (``btcore.compat.snapshot_view.RuntimeSnapshotView``): the view plus
+    the accessors the reference hard-coded for ema_fast, ema_slow, rsi and atr."""
+    return SimpleNamespace(RuntimeSnapshotView=twin("view").CompatSnapshotView, TFContext=twin("view").TFContext)
+
+
+REFERENCE_ACCESSORS = ("ema_fast", "ema_slow", "rsi", "atr", "prev_ema_fast", "prev_ema_slow", "prev_rsi", "prev_atr",
+                       "htf_ema_fast", "htf_ema_slow", "htf_rsi", "mtf_ema_fast", "mtf_ema_slow", "mtf_rsi")
+
+
+def test_hard_coded_accessors_only_on_the_reference_view(mod, ref):
+    modern, compat = view_at(mod, 5), view_at(ref, 5)
+    for name in REFERENCE_ACCESSORS:
+        assert not hasattr(modern, name) and hasattr(compat, name), name
+    assert isinstance(compat, mod.RuntimeSnapshotView)
+
+
 def view_at(mod, i, feeds=FEEDS, **kw):
     h, m, _ = vd.indices(feeds, i)
     return mod.RuntimeSnapshotView(feeds, i, h, m, kw.pop("exchange", None), kw.pop("mark", 100.0), "close", **kw)
@@ -50,7 +68,8 @@ def test_identity_and_time(mod):
     assert v.history_config == HistoryConfig()
 
 
-def test_named_indicators(mod):
+def test_named_indicators(ref):
+    mod = ref  # reads the hard-coded accessors too
     for i in (0, 5, 20):
         v = view_at(mod, i)
         for name in vd.INDICATORS:
@@ -74,7 +93,8 @@ def test_indicator_strict(mod):
         view_at(mod, ok_at).indicator_strict("nope")
 
 
-def test_prev_accessors(mod):
+def test_prev_accessors(ref):
+    mod = ref  # reads the hard-coded accessors too
     v = view_at(mod, 10)
     for lb in (1, 3, 10):
         assert v.prev_close(lb) == vd.opt(EX.close[10 - lb])
@@ -117,7 +137,8 @@ def test_window_rejects_bad_n(mod):
             v.bars_exec_high(bad)
 
 
-def test_htf_mtf_values_and_readiness(mod):
+def test_htf_mtf_values_and_readiness(ref):
+    mod = ref  # reads the hard-coded accessors too
     seen_not_ready = seen_ready = False
     for i in range(len(EX)):
         h, m, _ = vd.indices(FEEDS, i)
@@ -155,7 +176,8 @@ def test_history_ready_in_readiness(mod):
     assert v.ready
 
 
-def test_absent_role_is_none_everywhere(mod):
+def test_absent_role_is_none_everywhere(ref):
+    mod = ref  # reads the hard-coded accessors too
     feeds = MultiTFFeedStore(EX)
     v = mod.RuntimeSnapshotView(feeds, 5, 3, 3, None, 1.0, "close")  # indices of absent roles ignored
     assert v.ready and v.not_ready_reasons == []
@@ -314,12 +336,17 @@ def test_tfcontext_standalone(mod):
             mod.TFContext(bad, 0)
 
 
-def test_to_dict(mod):
+def test_to_dict(mod, ref):
     d = view_at(mod, 20).to_dict()
-    for key in ("ts_close", "symbol", "exec_tf", "exec_idx", "mark_price", "ready", "open", "close", "ema_fast",
+    for key in ("ts_close", "symbol", "exec_tf", "exec_idx", "mark_price", "ready", "open", "close",
                 "htf_is_stale", "htf_ctx_ts_close", "rollups", "has_rollups"):
         assert key in d
     assert d["exec_idx"] == 20 and d["ts_close"].endswith("+00:00")
+    assert "ema_fast" not in d
+    r = view_at(ref, 20).to_dict()  # the reference's keys: its four indicators after the OHLCV
+    assert list(r) == list(d)[:list(d).index("volume") + 1] + ["ema_fast", "ema_slow", "rsi", "atr"] + \
+        list(d)[list(d).index("volume") + 1:]
+    assert r["rsi"] == vd.opt(EX.indicators["rsi"][20]) and {k: r[k] for k in d} == d
 
 
 def test_indicator_col(mod):

@@ -11,10 +11,10 @@ import _view_data as vd  # noqa: E402
 
 
 def test_move_and_read_retain_nothing(twin):
-    mod = twin("view")
+    cls = twin("view").CompatSnapshotView  # the view plus the reference's hard-coded accessors
     feeds = vd.make_feeds(n_exec=200, seed=3)
     rows = [(i, *vd.indices(feeds, i)) for i in range(len(feeds.exec_feed))]
-    v = mod.RuntimeSnapshotView(feeds, 0, None, None, None, 1.0, "c")
+    v = cls(feeds, 0, None, None, None, 1.0, "c")
     handles = [v.compile(p) for p in ("indicator.rsi.htf", "price.last.close", "structure.swing.high_level")]
 
     def run():

@@ -50,7 +50,7 @@ def perturbed(feeds, cutoff_ms, seed, truncate):
 
 @pytest.mark.parametrize("truncate", [False, True])
 def test_future_changes_do_not_leak(twin, truncate):
-    mod = twin("view")
+    cls = twin("view").CompatSnapshotView  # every member of the view, the hard-coded accessors too
     feeds = vd.make_feeds(n_exec=36, seed=5, nan_frac=0.1)
     for i in (0, 5, 17, 35):
         c = int(feeds.exec_feed.ts_close_ms[i])
@@ -58,6 +58,6 @@ def test_future_changes_do_not_leak(twin, truncate):
         seen = []
         for fs in (feeds, other):
             h, m, _ = vd.indices(fs, i)
-            v = mod.RuntimeSnapshotView(fs, i, h, m, None, 1.0, "c", rollups={"px.rollup.bars_1m": 2, "px.rollup.max_1m": 3.0})
+            v = cls(fs, i, h, m, None, 1.0, "c", rollups={"px.rollup.bars_1m": 2, "px.rollup.max_1m": 3.0})
             seen.append(vd.observe(v, ARGS))
         assert seen[0] == seen[1]

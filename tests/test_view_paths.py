@@ -137,7 +137,7 @@ def test_compiled_handles_follow_the_view(twin):
 
 
 def test_path_cache_is_bounded_and_correct(twin):
-    from btcore._viewspec import PATH_CACHE_SIZE
+    from btcore._shared.constants import PATH_CACHE_SIZE
 
     mod = twin("view")
     v = mod.RuntimeSnapshotView(FEEDS, LAST, None, None, None, 1.0, "c")

@@ -51,13 +51,30 @@ def test_same_public_names_docs_and_signatures(both, name):
         assert getattr(compiled, const) == getattr(pure, const)
 
 
+def test_reference_view_twins_agree(both):
+    compiled, pure = both("view")
+    c, p = compiled.CompatSnapshotView, pure.CompatSnapshotView
+    assert public(c) == public(p) and doc(c) == doc(p)
+    for member in sorted(public(p) - ATTRIBUTES):
+        assert doc(getattr(c, member)) == doc(getattr(p, member)), member
+
+
 def test_stub_lists_the_public_api(both):
     _, pure = both("view")
-    stub_path = Path(PKG_PARENT) / "btcore" / "_core" / "view.pyi"
-    tree = ast.parse((stub_path if stub_path.exists() else ROOT / "btcore" / "_core" / "view.pyi").read_text())
-    stub = {node.name: {n.name if isinstance(n, ast.FunctionDef) else n.target.id
-                        for n in node.body if isinstance(n, (ast.FunctionDef, ast.AnnAssign))}
-            for node in tree.body if isinstance(node, ast.ClassDef)}
+    stub: dict = {}
+    bases: dict = {}
+    # the view's stub re-exports TFContext from its module's; RuntimeSnapshotView builds on SnapshotCore
+    for module in ("view", "tfcontext"):
+        stub_path = Path(PKG_PARENT) / "btcore" / "_core" / f"{module}.pyi"
+        tree = ast.parse((stub_path if stub_path.exists() else ROOT / "btcore" / "_core" / f"{module}.pyi").read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                stub[node.name] = {n.name if isinstance(n, ast.FunctionDef) else n.target.id
+                                   for n in node.body if isinstance(n, (ast.FunctionDef, ast.AnnAssign))}
+                bases[node.name] = [b.id for b in node.bases if isinstance(b, ast.Name)]
+    for name, base_names in bases.items():
+        for base in base_names:
+            stub[name] |= stub.get(base, set())
     for name in CLASSES:
         assert public(getattr(pure, name)) <= stub[name] | ATTRIBUTES
 

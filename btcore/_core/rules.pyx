@@ -15,9 +15,9 @@ from libc.stdlib cimport calloc, free, malloc
 
 from btcore._core._typedefs cimport float64_t, intp_t
 from btcore._core.loop cimport CythonStrategy
-from btcore._core.view cimport PathHandle, RuntimeSnapshotView, _Spec
+from btcore._core.view cimport PathHandle, ResolvedPath, RuntimeSnapshotView
 
-from btcore import _viewspec as vs
+from btcore._shared import constants as vs
 from btcore.errors import ConfigError
 from btcore._shared.docs import attach, signed
 # The opcodes, RULE_OUTPUTS and check_program are this module's API too (written once there).
@@ -44,7 +44,7 @@ cdef enum:
     C_AND = 14
     C_OR = 15
     C_OUT = 16
-    # how a slot is read (from the path's btcore._viewspec spec)
+    # how a slot is read (from the path's resolved kind, btcore._shared.paths)
     S_ABSENT = 0
     S_IND = 1       # indicator row src of role: c_ind
     S_SERIES = 2    # OHLCV field src of role
@@ -264,7 +264,7 @@ cdef class RuleStrategy(CythonStrategy):
     def prepare(self, view):
         cdef RuntimeSnapshotView v = view
         cdef PathHandle h
-        cdef _Spec spec
+        cdef ResolvedPath spec
         cdef intp_t k
         if self._program is None:
             raise ConfigError("RuleStrategy.__init__ was not called")

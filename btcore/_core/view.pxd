@@ -2,14 +2,17 @@
 #
 #     from btcore._core.view cimport RuntimeSnapshotView, ROLE_EXEC, ROLE_HTF
 #
-# Everything a strategy reads per bar goes through raw pointers into the FeedStore arrays. Those
-# arrays live in memory of a read-only owner (they can be made neither writeable nor resized), the
-# pointers are taken once per feed after checking dtype, contiguity and every length, and the
-# object holding the pointers (_FeedC) holds the arrays themselves, so no attribute assignment
-# anywhere can re-point or free the memory a view reads.
+# Everything a strategy reads per bar goes through raw pointers into the FeedStore arrays, taken
+# and pinned by the feed tables (btcore/_core/feedtables.pxd): no attribute assignment anywhere
+# can re-point or free the memory a view reads. RuntimeSnapshotView adds the Python API to
+# SnapshotCore, which holds the fields, the invariants and the inline readers (c_close, c_ind,
+# c_rollup, c_ready, _c_move).
 from libc.math cimport NAN
 
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
+from btcore._core.feedtables cimport N_ROLES, N_ROLLUPS, FeedSetTables, ResolvedPath, RoleData
+from btcore._core.tfcontext cimport TFContext
+
 
 cpdef enum:
     ROLE_EXEC = 0     # the exec (ltf) feed
@@ -18,57 +21,7 @@ cpdef enum:
     ROLE_QUOTE = 3    # the 1m quote feed (price.last.*); internal to the path grammar
 
 
-cdef struct RoleData:
-    const float64_t* col[5]    # open, high, low, close, volume (NULL when the feed is empty/absent)
-    const float64_t* ind       # indicator matrix, k rows of n values (NULL when k == 0 or n == 0)
-    const ms_t* ts_open        # bar open times
-    const ms_t* ts_close       # bar close times (exclusive end)
-    intp_t n                   # number of bars
-    intp_t k                   # number of indicators
-    bint present               # the role has a feed
-
-
-cdef class _FeedC:
-    cdef RoleData d            # validated pointers into one FeedStore's arrays
-    cdef tuple keep            # the arrays d points into (holding them pins the memory)
-    cdef dict names            # indicator name -> matrix row, built from indicator_names (< d.k)
-    cdef object owner          # weakref to the FeedStore (a cache entry is used only by its feed)
-
-
-cdef class _FeedsC:
-    cdef RoleData r[4]         # per role, ROLE_* order (copies of the _FeedC's d)
-    cdef tuple feeds           # (exec, mtf, htf, quote) FeedStores or None; None until built
-    cdef tuple fcs             # per role: the _FeedC (pins the arrays r points into), or None
-    cdef tuple names           # per role: the _FeedC's indicator name -> row dict, or None
-    cdef dict paths            # path string -> _Spec, bounded (oldest dropped)
-    cdef object lock           # threading.Lock serialising inserts/evictions of paths
-    cdef Py_ssize_t owner      # id() of the feeds object the tables were built from
-    cdef bint duck             # feeds is no MultiTFFeedStore (subclass): re-check its roles on each use
-
-    cdef int _same_roles(self, object feeds) except -1
-
-
-cdef class _Spec:
-    cdef int kind              # SERIES / MARK / ROLLUP / STRUCT / ABSENT (see btcore._viewspec)
-    cdef int role              # SERIES: ROLE_*
-    cdef intp_t src            # SERIES: 0..4 OHLCV, 5 + j indicator row j; ROLLUP: field
-    cdef const float64_t* ptr  # STRUCT: the structure array (exec length, checked)
-    cdef object keep           # STRUCT: the array behind ptr
-
-
-cdef class TFContext:
-    cdef RoleData _d           # pointers into the feed's arrays
-    cdef _FeedC _fc            # owner of the pointers; None until __init__ ran
-    cdef object _feed          # the FeedStore
-    cdef intp_t _idx           # current bar, -1 = no bar closed yet
-    cdef bint _ready           # has a bar and was not marked not ready
-    cdef public object not_ready_reason  # why it is not ready (str or None)
-
-    cdef double _value(self, intp_t src) noexcept nogil
-    cdef int _check(self) except -1
-
-
-cdef class RuntimeSnapshotView:
+cdef class SnapshotCore:
     cdef public object exchange          # ExchangeState or a simulator exposing .position
     cdef public double mark_price        # price.mark.close
     cdef public str mark_price_source    # where the mark price came from
@@ -76,11 +29,11 @@ cdef class RuntimeSnapshotView:
     cdef object _feeds                   # the MultiTFFeedStore
     cdef tuple _roles                    # (exec, mtf, htf, quote) FeedStores or None
     cdef object _history_config          # HistoryConfig
-    cdef _FeedsC _fc                     # per-feed-set pointers and path cache; None until __init__ ran
-    cdef RoleData _r[4]                  # copy of _fc.r (one load less per read; _fc keeps the arrays alive)
-    cdef intp_t _absent[4]               # per role: -1 without a feed, else 0 (or-ed into moved indices)
-    cdef intp_t _idx[4]                  # current index per role, -1 = not ready / absent
-    cdef double _roll_fixed[6]           # rollups when no matrix is attached
+    cdef FeedSetTables _fc               # per-feed-set pointers and path cache; None until __init__ ran
+    cdef RoleData _r[N_ROLES]                  # copy of _fc.r (one load less per read; _fc keeps the arrays alive)
+    cdef intp_t _absent[N_ROLES]               # per role: -1 without a feed, else 0 (or-ed into moved indices)
+    cdef intp_t _idx[N_ROLES]                  # current index per role, -1 = not ready / absent
+    cdef double _roll_fixed[N_ROLLUPS]           # rollups when no matrix is attached
     cdef const float64_t* _roll          # attached float64[6, n_exec] rollups, or NULL
     cdef intp_t _roll_n                  # n_exec of the attached rollups
     cdef const float64_t* _roll_cur      # rollup row 0 at the exec bar (_roll + _idx[0]), or _roll_fixed
@@ -89,6 +42,9 @@ cdef class RuntimeSnapshotView:
     cdef list _ctx                       # lazily built TFContext per role
     cdef object _incr                    # the engine's incremental structure state, or None
 
+    cdef int _init(self, object feeds, object exec_idx, object htf_idx, object mtf_idx, object exchange,
+                   object mark_price, object mark_price_source, object history_config, object history_ready,
+                   object rollups, object incremental_state) except -1
     cdef int _check(self) except -1
     cdef void _c_clear_fixed(self) noexcept nogil
     cdef void _c_aim_rollups(self) noexcept nogil
@@ -96,8 +52,8 @@ cdef class RuntimeSnapshotView:
     cdef double _named(self, int role, object name, intp_t lookback) except *
     cdef double _at(self, int role, intp_t i, intp_t src) noexcept nogil
     cdef double _rollup(self, int field) noexcept nogil
-    cdef _Spec _spec(self, object path)
-    cdef double _eval(self, _Spec spec) noexcept
+    cdef ResolvedPath _spec(self, object path)
+    cdef double _eval(self, ResolvedPath spec) noexcept
     cpdef intp_t indicator_col(self, object name, object role=*) except -1
 
     # ---- the per-bar C API: inline, so a cimporting strategy and the loop make no call ---------
@@ -151,9 +107,13 @@ cdef class RuntimeSnapshotView:
         return self._idx[role] >= 0
 
 
+cdef class RuntimeSnapshotView(SnapshotCore):
+    pass
+
+
 cdef class PathHandle:
     cdef RuntimeSnapshotView _view       # the view it reads (moves with it); None until __init__ ran
-    cdef _Spec _spec                     # the resolved path
+    cdef ResolvedPath _spec              # the resolved path
     cdef str _path                       # the path string
 
     cdef int _check(self) except -1

@@ -1,17 +1,19 @@
 # cython: auto_pickle=False
-"""Compiled view of one exec bar: :class:`RuntimeSnapshotView`, :class:`TFContext`, :class:`PathHandle`.
+"""Compiled view of one exec bar: :class:`RuntimeSnapshotView`, :class:`PathHandle` and the reference-style
+:class:`CompatSnapshotView`; their base ``SnapshotCore`` is ``viewcore.pxi``, the reference accessors
+``compatview.pxi`` (one module: see ``viewcore.pxi`` for why).
 
-The view reads the FeedStore arrays through raw pointers taken once per feed set (cached on the
-MultiTFFeedStore), so building a view per bar is cheap and moving the one reusable view is a few
-stores. Python accessors box one float; Cython strategies call the ``c_*`` readers declared in
-``view.pxd`` and box nothing. The pure twin is :mod:`btcore._pure.view`.
+The view reads the FeedStore arrays through raw pointers taken once per feed set
+(:mod:`btcore._core.feedtables`, cached on the MultiTFFeedStore), so building a view per bar is
+cheap and moving the one reusable view is a few stores. Python accessors box one float; Cython
+strategies call the ``c_*`` readers declared in ``view.pxd`` and box nothing. Its contexts are
+:mod:`btcore._core.tfcontext`; the pure twin is :mod:`btcore._pure.view`.
 
 Why no Python input can make it read memory it does not own:
 
-* the pointers come from :class:`_FeedC`, which checks every array (btcore-owned, dtype,
-  contiguity, one length per feed) and holds the arrays, so the memory stays put while it lives;
+* the pointers come from the feed tables, which check every array and hold it;
 * every index a reader uses was ranged against those lengths where it entered (``__init__``,
-  ``_move``, a parsed path); a parsed path is checked against the feed set it is read from;
+  ``_move``, a resolved path); a resolved path is checked against the feed set it is read from;
 * a view made with ``__new__`` points at a one-row all-NaN exec feed (the C readers stay in
   bounds) and every Python method raises :class:`~btcore.errors.NotInitializedError`; ``__init__``
   validates everything before it stores anything, and refuses to run twice;
@@ -19,548 +21,52 @@ Why no Python input can make it read memory it does not own:
 """
 
 cimport cython
-from cpython.dict cimport PyDict_GetItemRef, PyDict_GetItemWithError
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.float cimport PyFloat_AS_DOUBLE
 from cpython.long cimport PyLong_AsLongAndOverflow, PyLong_AsLongLongAndOverflow
 from cpython.object cimport PyObject
-from cpython.ref cimport Py_DECREF
 from libc.math cimport NAN, floor, isnan
 from libc.string cimport memcpy, memset
 
 from btcore._core._typedefs cimport float64_t, ms_t, intp_t
-
-
-import threading
-import weakref
+from btcore._core.feedtables cimport (
+    K_ABSENT, K_MARK, K_ROLLUP, K_SERIES, K_STRUCT, N_OHLCV, N_ROLES, N_ROLLUPS, ROLLUP_BARS, ROLLUP_CLOSE,
+    ROLLUP_MAX, ROLLUP_MIN, ROLLUP_OPEN, ROLLUP_VOLUME, SRC_CLOSE, SRC_HIGH, SRC_LOW, SRC_OPEN, SRC_VOLUME,
+    feed_set_tables, last_closed_1m, read_source, resolve,
+)
+from btcore._core.tfcontext cimport view_context
 
 import numpy as np
 
 from btcore import _incremental as incr
-from btcore import _viewspec as vs
 from btcore._arrays import _readonly
+from btcore._core import tfcontext as _tfcontext
 from btcore._pure._boundary import already_initialised, not_initialised
-from btcore.errors import DataError, NotReadyError, PathError, UnknownKeyError
-from btcore.feed import MultiTFFeedStore
+from btcore._shared import constants as C
+from btcore._shared import feeds as F
+from btcore._shared import paths as P
+from btcore._shared import view_api as api
+from btcore._shared import view_docs as _docs
+from btcore.errors import DataError, UnknownKeyError
 from btcore.types import DEFAULT_HISTORY_CONFIG
 
-__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
-
-_KEY = "compiled"             # FeedStore._c_cache entry: _FeedC
-_FEEDS_KEY = "compiled-feeds"  # MultiTFFeedStore._c_cache entry: _FeedsC
-
-# Spec kinds as C constants (the values of btcore._viewspec, checked below at import).
-cdef enum:
-    K_SERIES = 0
-    K_MARK = 1
-    K_ROLLUP = 2
-    K_STRUCT = 3
-    K_ABSENT = 4
-
-if (vs.SERIES, vs.MARK, vs.ROLLUP, vs.STRUCT, vs.ABSENT) != (K_SERIES, K_MARK, K_ROLLUP, K_STRUCT, K_ABSENT) \
-        or vs.MAX_LOOKBACK != (1 << 62):
-    raise ImportError("btcore._core.view is out of date with btcore._viewspec; rebuild the extension")
-_OHLCV = vs.OHLCV
-_EMPTY_ROLLUPS = vs.rollups_from_dict(None)
-cdef tuple _ROLLUP_KEYS = vs.ROLLUP_KEYS_FULL
-cdef double _NO_ROLLUPS[6]
-for _j in range(6):
-    _NO_ROLLUPS[_j] = _EMPTY_ROLLUPS[_j]
-cdef object _DEFAULT_HISTORY = DEFAULT_HISTORY_CONFIG
-cdef intp_t _MAX_LOOKBACK = vs.MAX_LOOKBACK
-cdef dict _ROLE_OF = {"exec": ROLE_EXEC, "ltf": ROLE_EXEC, "mtf": ROLE_MTF, "htf": ROLE_HTF}
-cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(_OHLCV)}
-
-
-# What an uninitialised view points at: one exec bar of NaN, closing at 0 (never read in Python).
-cdef double _NAN_BAR[1]
-cdef ms_t _ZERO_MS[1]
-cdef RoleData _NAN_ROLE
-_NAN_BAR[0] = NAN
-_ZERO_MS[0] = 0
-memset(&_NAN_ROLE, 0, sizeof(RoleData))
-for _j in range(5):
-    _NAN_ROLE.col[_j] = _NAN_BAR
-_NAN_ROLE.ts_open = _ZERO_MS
-_NAN_ROLE.ts_close = _ZERO_MS
-_NAN_ROLE.n = 1
-_NAN_ROLE.present = True
-
-
-cdef inline object _opt(double v):
-    return None if isnan(v) else v
-
-
-cdef int _fill(_FeedC fc, object feed) except -1:
-    """Point ``fc.d`` at the arrays of ``feed`` after checking them; ``fc`` keeps the arrays."""
-    cdef const float64_t[::1] mv
-    cdef const float64_t[:, ::1] mat
-    cdef const ms_t[::1] ts
-    cdef RoleData* d = &fc.d
-    cdef intp_t n
-    cdef int j
-    memset(d, 0, sizeof(RoleData))
-    ts_open = vs.owned_array(feed, "ts_open_ms", np.int64, None)
-    n = ts_open.shape[0]
-    if feed.length != n:
-        raise DataError(f"FeedStore {feed.tf}: length {feed.length!r} but {n} bar times", "BAD_FEED")
-    ts_close = vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
-    cols = tuple(vs.owned_array(feed, f, np.float64, (n,)) for f in _OHLCV)
-    k = len(feed.indicator_names)
-    matrix = vs.owned_array(feed, "indicator_matrix", np.float64, (k, n))
-    fc.names = vs.feed_names(feed, k)
-    fc.keep = (ts_open, ts_close) + cols + (matrix,)
-    d.present = True
-    d.n = n
-    d.k = k
-    if n == 0:
-        return 0
-    for j in range(5):
-        mv = cols[j]
-        d.col[j] = &mv[0]
-    ts = ts_open
-    d.ts_open = &ts[0]
-    ts = ts_close
-    d.ts_close = &ts[0]
-    if d.k:
-        mat = matrix
-        d.ind = &mat[0, 0]
-    return 0
-
-
-cdef inline double _read(const RoleData* d, intp_t idx, intp_t src) noexcept nogil:
-    if idx < 0 or not d.present:
-        return NAN
-    if src < 5:
-        return d.col[src][idx]
-    return d.ind[(src - 5) * d.n + idx]
-
-
-cdef intp_t _last_at_or_before(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
-    """Index of the last ``ts[i] <= t`` (-1 if none): binary search over sorted close times."""
-    cdef intp_t lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if ts[mid] <= t:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo - 1
-
-
-cdef intp_t _last_closed_1m(const ms_t* ts, intp_t n, ms_t t) noexcept nogil:
-    """``_last_at_or_before`` for a 1-minute feed, searched from where a gap-free feed would have
-    it: a few neighbouring probes instead of ~20 spread over the whole array (a view is built per
-    bar, and those far probes miss the cache). Same result for any sorted ``ts``."""
-    cdef intp_t guess, lo, hi, step = 1
-    if n == 0 or ts[0] > t:
-        return -1
-    guess = <intp_t>((t - ts[0]) // 60000)  # >= 0 since ts[0] <= t
-    if guess >= n:
-        guess = n - 1
-    if ts[guess] <= t:  # gallop up: ts[lo] <= t, and hi == n or ts[hi] > t
-        lo = guess
-        while True:
-            hi = lo + step
-            if hi >= n:
-                hi = n
-                break
-            if ts[hi] > t:
-                break
-            lo = hi
-            step <<= 1
-    else:  # gallop down (a gap puts the guess ahead): ts[hi] > t, and lo == 0 or ts[lo] <= t
-        hi = guess
-        while True:
-            lo = hi - step
-            if lo <= 0:
-                lo = 0
-                break
-            if ts[lo] <= t:
-                break
-            hi = lo
-            step <<= 1
-    return lo + _last_at_or_before(ts + lo, hi - lo, t)
-
-
-cdef class _FeedC:
-    """Checked pointers into one FeedStore's arrays, and the arrays (built once, cached on the feed).
-
-    No ``__init__``: only :func:`_feed_c` builds one, so a ``_FeedC`` is either fully checked or
-    empty (``d.present`` False, every pointer NULL).
-    """
-
-
-cdef _FeedC _feed_c(object feed):
-    """The checked pointers of FeedStore ``feed``, from its cache when they were built for it."""
-    cache = feed._c_cache
-    fc = cache.get(_KEY) if type(cache) is dict else None
-    if type(fc) is _FeedC and (<_FeedC>fc).owner is not None and (<_FeedC>fc).owner() is feed:
-        return <_FeedC>fc
-    fc = _FeedC.__new__(_FeedC)
-    _fill(<_FeedC>fc, feed)
-    (<_FeedC>fc).owner = weakref.ref(feed)
-    if type(cache) is dict:
-        cache[_KEY] = fc
-    return <_FeedC>fc
-
-
-cdef class _FeedsC:
-    """Pointers and lookup tables of one MultiTFFeedStore, built once and shared by its views.
-
-    No ``__init__``: only :func:`_feeds_c` builds one (an empty one has ``feeds`` None).
-    """
-
-    cdef int _same_roles(self, object feeds) except -1:
-        # A duck-typed feed set may re-point its attributes: the tables hold only for the same feeds.
-        return (getattr(feeds, "exec_feed", None) is self.feeds[0]
-                and getattr(feeds, "mtf_feed", None) is self.feeds[1]
-                and getattr(feeds, "htf_feed", None) is self.feeds[2]
-                and getattr(feeds, "quote_feed", None) is self.feeds[3])
-
-
-cdef _FeedsC _build_feeds(object feeds):
-    cdef _FeedsC fc = _FeedsC.__new__(_FeedsC)
-    cdef _FeedC f
-    cdef int r
-    roles = vs.role_feeds(feeds)  # TypeError for anything that is not a feed set
-    fcs = tuple(None if feed is None else _feed_c(feed) for feed in roles)
-    for r in range(4):
-        if fcs[r] is not None:
-            f = fcs[r]
-            fc.r[r] = f.d
-    fc.fcs = fcs
-    fc.names = tuple(None if f is None else (<_FeedC>f).names for f in fcs)
-    fc.paths = {}
-    fc.lock = threading.Lock()
-    fc.owner = <Py_ssize_t><void*>feeds
-    fc.duck = not isinstance(feeds, MultiTFFeedStore)  # a MultiTFFeedStore (subclass too) is frozen
-    fc.feeds = roles
-    return fc
-
-
-cdef _FeedsC _feeds_c(object feeds):
-    """The cached tables of a feed set; building them validates ``feeds`` (TypeError otherwise)."""
-    cdef _FeedsC f
-    cdef PyObject* item = NULL
-    cache = getattr(feeds, "_c_cache", None)
-    if type(cache) is dict:
-        PyDict_GetItemRef(cache, _FEEDS_KEY, &item)  # a strong reference: threads may replace entries
-    if item != NULL:
-        entry = <object>item
-        Py_DECREF(entry)  # the reference GetItemRef returned (entry holds its own)
-        if type(entry) is _FeedsC:  # never trust what another object stored under the key
-            f = <_FeedsC>entry
-            if f.feeds is not None and f.owner == <Py_ssize_t><void*>feeds and (not f.duck or f._same_roles(feeds)):
-                return f
-    f = _build_feeds(feeds)
-    if type(cache) is dict:
-        cache[_FEEDS_KEY] = f
-    return f
-
-
-cdef inline _Spec _lookup(_FeedsC fc, object path):
-    if type(path) is not str:
-        path = vs.path_key(path)  # PathError for non-strings; a str subclass becomes a plain str
-    spec = fc.paths.get(path)
-    if spec is None:
-        return _parse(fc, path)
-    return <_Spec>spec
-
-
-cdef _Spec _parse(_FeedsC fc, str path):
-    """Parse ``path`` against the feed set's checked roles, check it, cache it (bounded)."""
-    cdef const float64_t[::1] mv
-    cdef _Spec spec = _Spec.__new__(_Spec)
-    cdef int r
-    lengths = tuple(fc.r[r].n if fc.r[r].present else None for r in range(4))
-    counts = tuple(fc.r[r].k for r in range(4))
-    t = vs.check_spec(vs.parse_path(path, fc.feeds, fc.names), path, lengths, counts)
-    spec.kind = t[0]
-    if spec.kind == K_SERIES:
-        spec.role = t[1]
-        spec.src = t[2]
-    elif spec.kind == K_ROLLUP:
-        spec.src = t[1]
-    elif spec.kind == K_STRUCT:
-        mv = t[1]
-        if mv.shape[0] != fc.r[0].n:
-            raise DataError(f"path {path!r}: structure array of {mv.shape[0]} rows for {fc.r[0].n} exec bars", "BAD_STRUCTURE")
-        spec.keep = t[1]
-        spec.ptr = &mv[0] if mv.shape[0] else NULL
-    with fc.lock:  # two threads may evict at once (free-threaded builds): one at a time
-        if len(fc.paths) >= vs.PATH_CACHE_SIZE:
-            del fc.paths[next(iter(fc.paths))]
-        fc.paths[path] = spec
-    return spec
-
-
-cdef class _Spec:
-    """A parsed path (see :mod:`btcore._viewspec`)."""
-
-
-cdef intp_t _exec_index(object feed, object idx, intp_t n) except -1:
-    cdef int overflow = 0
-    cdef long long v
-    cdef intp_t c
-    if type(idx) is int:  # C conversion, no Python comparison (this runs per view built)
-        v = PyLong_AsLongLongAndOverflow(idx, &overflow)
-        if not overflow and 0 <= v < n:
-            return <intp_t>v
-    c = feed.check_index(idx)  # the checked path, with its error message
-    if not 0 <= c < n:  # what the C readers were checked against has the last word
-        raise IndexError(f"bar index {c} out of range for {n} bars")
-    return c
-
-
-cdef intp_t _role_index(object feed, object idx, intp_t n, str name) except -2:
-    cdef int overflow = 0
-    cdef long long v
-    cdef intp_t c
-    if type(idx) is int:
-        v = PyLong_AsLongLongAndOverflow(idx, &overflow)
-        if not overflow and -1 <= v < n:
-            return <intp_t>v
-    c = vs.bar_index(feed, idx, name)
-    if not -1 <= c < n:
-        raise IndexError(f"{name}={c} out of range for {n} bars")
-    return c
-
-
-cdef int _parse_rollups(object rollups, double* out) except -1:
-    """Six rollup values into ``out`` (``ROLLUP_FIELDS`` order); no state is touched.
-
-    The frozen bucket's dict (exactly the six keys, float values) is read with six dict lookups;
-    anything else goes through ``_viewspec.rollups_from_dict``, which validates the keys and
-    values (and refuses what is not a mapping), so ``out`` holds only floats that passed a check.
-    """
-    cdef PyObject* item
-    cdef int j
-    if rollups is None or (type(rollups) is dict and not rollups):
-        memcpy(out, _NO_ROLLUPS, sizeof(_NO_ROLLUPS))
-        return 0
-    if type(rollups) is dict and len(<dict>rollups) == 6:
-        for j in range(6):
-            # a borrowed value, read before any Python code can run; a key's own __eq__ may raise
-            item = PyDict_GetItemWithError(rollups, _ROLLUP_KEYS[j])
-            if item == NULL or type(<object>item) is not float:
-                break
-            out[j] = PyFloat_AS_DOUBLE(<object>item)
-        else:
-            if out[2] == 0.0:  # no 1m bar: every other field reads None (as rollups_from_dict)
-                memcpy(out, _NO_ROLLUPS, sizeof(_NO_ROLLUPS))
-                return 0
-            if 0.0 < out[2] <= 9007199254740992.0 and out[2] == floor(out[2]):
-                return 0
-            # a bad count: the general parser below raises its error
-    values = vs.rollups_from_dict(rollups)
-    for j in range(6):
-        out[j] = values[j]
-    return 0
-
-
-cdef inline int _in_range(object value, int hi) except -1:
-    """Guard for the private Python-callable helpers, whose arguments index C arrays."""
-    if not 0 <= value < hi:
-        raise IndexError(f"{value!r} is out of range 0..{hi - 1}")
-    return 0
-
-
-cdef _strict_missing(str what, str where):
-    return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
-
-
-# The "initialised?" test of every Python-facing method: inline, a pointer compare on the normal path.
-cdef inline int _ctx_ok(TFContext c) except -1:
-    if c._fc is None:
-        raise not_initialised(c)
-    return 0
+__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "CompatSnapshotView", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
+# Python-level names of what view.pxd cimports (a cimported class or enum is a C-level name only):
+# the contexts a view returns and the role numbers of the C readers.
+globals().update(TFContext=_tfcontext.TFContext, ROLE_EXEC=ROLE_EXEC, ROLE_MTF=ROLE_MTF, ROLE_HTF=ROLE_HTF)
+cdef intp_t _MAX_LOOKBACK = C.MAX_LOOKBACK
+cdef dict _ROLE_OF = C.ROLE_OF
+cdef dict _OHLCV_SRC = {name: j for j, name in enumerate(C.OHLCV)}
 
 
 cdef inline int _handle_ok(PathHandle h) except -1:
+    # The "initialised?" test of every Python-facing member: a pointer compare on the normal path.
     if h._view is None:
         raise not_initialised(h)
     return 0
 
 
-cdef inline int _view_ok(RuntimeSnapshotView v) except -1:
-    if v._fc is None:
-        raise not_initialised(v)
-    return 0
-
-
-# --------------------------------------------------------------------------- TFContext
-
-
-cdef class TFContext:
-    """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
-
-    Parameters
-    ----------
-    feed : FeedStore
-        The timeframe's feed.
-    current_idx : int or None
-        Current bar; None or -1 means no bar has closed yet (every value reads None).
-    ready : bool, optional
-        Defaults to "a bar exists"; it is always False without a bar.
-    not_ready_reason : str, optional
-        Why the context is not ready.
-    """
-
-    def __cinit__(self):
-        self._idx = -1  # with _d all zero (no feed), every read is NaN until __init__ ran
-
-    def __init__(self, feed, current_idx, ready=None, not_ready_reason=None):
-        cdef intp_t idx
-        if self._fc is not None:
-            raise already_initialised(self)
-        fc = _feed_c(vs.check_feed(feed))
-        idx = vs.bar_index(feed, current_idx, "current_idx")
-        if not -1 <= idx < (<_FeedC>fc).d.n:
-            raise IndexError(f"current_idx={idx} out of range for {(<_FeedC>fc).d.n} bars")
-        ok = idx >= 0 if ready is None else bool(ready) and idx >= 0
-        self._d = (<_FeedC>fc).d
-        self._feed = feed
-        self._idx = idx
-        self._ready = ok
-        self.not_ready_reason = not_ready_reason
-        self._fc = fc
-
-    cdef int _check(self) except -1:
-        if self._fc is None:
-            raise not_initialised(self)
-        return 0
-
-    cdef double _value(self, intp_t src) noexcept nogil:
-        return _read(&self._d, self._idx, src)
-
-    def __reduce__(self):
-        _ctx_ok(self)
-        return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
-
-    @property
-    def feed(self):
-        """The FeedStore this context reads."""
-        _ctx_ok(self)
-        return self._feed
-
-    @property
-    def current_idx(self):
-        """Current bar index, None if no bar has closed yet."""
-        _ctx_ok(self)
-        return self._idx if self._idx >= 0 else None
-
-    @property
-    def ready(self):
-        """True if the context has a bar (and the caller did not mark it not ready)."""
-        _ctx_ok(self)
-        return self._ready
-
-    @property
-    def ts_open_ms(self):
-        """Open time of the current bar in epoch ms (None without a bar)."""
-        _ctx_ok(self)
-        return self._d.ts_open[self._idx] if self._idx >= 0 else None
-
-    @property
-    def ts_close_ms(self):
-        """Close time of the current bar in epoch ms (None without a bar)."""
-        _ctx_ok(self)
-        return self._d.ts_close[self._idx] if self._idx >= 0 else None
-
-    @property
-    def ts_open(self):
-        """Open time of the current bar as the feed's datetime (None without a bar)."""
-        _ctx_ok(self)
-        return self._feed.get_ts_open_datetime(self._idx) if self._idx >= 0 else None
-
-    @property
-    def ts_close(self):
-        """Close time of the current bar as the feed's datetime (None without a bar)."""
-        _ctx_ok(self)
-        return self._feed.get_ts_close_datetime(self._idx) if self._idx >= 0 else None
-
-    @property
-    def open(self):
-        """Open of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(0))
-
-    @property
-    def high(self):
-        """High of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(1))
-
-    @property
-    def low(self):
-        """Low of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(2))
-
-    @property
-    def close(self):
-        """Close of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(3))
-
-    @property
-    def volume(self):
-        """Volume of the current bar; None if NaN or no bar."""
-        _ctx_ok(self)
-        return _opt(self._value(4))
-
-    @property
-    def available_indicators(self):
-        """Names of the indicators declared on this feed."""
-        _ctx_ok(self)
-        return list(self._feed.indicator_names)
-
-    def has_indicator(self, name):
-        """True if ``name`` is declared on this feed."""
-        _ctx_ok(self)
-        return name in self._fc.names
-
-    def get_indicator(self, name):
-        """Indicator value at the current bar; None if undeclared, NaN or no bar."""
-        _ctx_ok(self)
-        row = self._fc.names.get(name)
-        return None if row is None else _opt(self._value(5 + <intp_t>row))
-
-    def get_indicator_strict(self, name):
-        """Indicator value at the current bar.
-
-        Raises
-        ------
-        UnknownKeyError
-            If ``name`` is not declared (the message lists the declared names).
-        NotReadyError
-            If the value is NaN or the context has no bar.
-        """
-        _ctx_ok(self)
-        cdef double v = self._value(5 + <intp_t>vs.indicator_row(self._fc.names, self._feed, name))
-        if isnan(v):
-            raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
-        return v
-
-    def __repr__(self):
-        _ctx_ok(self)
-        return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
-
-
-cdef TFContext _view_context(_FeedC fc, object feed):
-    # A view's own context: the view's checked pointers (the view sets _idx before every use).
-    cdef TFContext ctx = TFContext.__new__(TFContext)
-    ctx._d = fc.d
-    ctx._feed = feed
-    ctx._idx = -2  # no bar index: the first use sets the view's
-    ctx._fc = fc
-    return ctx
-
-
-def _rebuild_context(cls, feed, current_idx, ready, not_ready_reason):
-    ctx = cls.__new__(cls)
-    TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
-    return ctx
+include "viewcore.pxi"
 
 
 # --------------------------------------------------------------------------- PathHandle
@@ -576,11 +82,8 @@ cdef class PathHandle:
         if self._view is not None:
             raise already_initialised(self)
         view._check()
-        key = vs.path_key(path)
-        if incr.serves(view._incr, key):
-            raise PathError(f"{key!r} is served by the view's incremental_state, which the engine updates "
-                            "per bar; read it with view.get(path)")
-        spec = _lookup(view._fc, key)
+        key = api.compilable_path(view._incr, path)
+        spec = resolve(view._fc, key)
         self._spec = spec
         self._path = key
         self._view = view
@@ -625,8 +128,7 @@ def _rebuild_handle(cls, view, path):
 # --------------------------------------------------------------------------- the view
 
 
-@cython.freelist(8)  # engines that build a view per bar free one per bar: reuse the memory
-cdef class RuntimeSnapshotView:
+cdef class RuntimeSnapshotView(SnapshotCore):
     """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
 
     Parameters
@@ -670,371 +172,19 @@ cdef class RuntimeSnapshotView:
 
     def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
                  history_config=None, history_ready=True, rollups=None, incremental_state=None):
-        # Everything is checked into locals first; the view changes only once nothing can fail.
-        cdef _FeedsC fc
-        cdef RoleData* r
-        cdef intp_t e, m, h, q
-        cdef double mark
-        cdef double roll[6]
-        cdef bint ready, default_config
-        cdef int j
-        if self._fc is not None:
-            raise already_initialised(self)
-        fc = _feeds_c(feeds)
-        r = fc.r
-        e = _exec_index(fc.feeds[0], exec_idx, r[0].n)
-        m = _role_index(fc.feeds[1], mtf_idx, r[1].n, "mtf_idx") if r[1].present else -1
-        h = _role_index(fc.feeds[2], htf_idx, r[2].n, "htf_idx") if r[2].present else -1
-        q = _last_closed_1m(r[3].ts_close, r[3].n, r[0].ts_close[e]) if r[3].present else -1
-        mark = NAN if mark_price is None else mark_price
-        if not (mark_price_source is None or type(mark_price_source) is str):
-            raise TypeError(f"mark_price_source must be a str or None, got "
-                            f"{type(mark_price_source).__name__} {mark_price_source!r:.80}")
-        ready = history_ready
-        default_config = history_config is None or not history_config
-        _parse_rollups(rollups, roll)
-        if incremental_state is not None:
-            state = incr.check_state(incremental_state)
-        for j in range(4):
-            self._r[j] = r[j]
-            self._absent[j] = 0 if r[j].present else -1
-        self._idx[0], self._idx[1], self._idx[2], self._idx[3] = e, m, h, q
-        for j in range(6):
-            self._roll_fixed[j] = roll[j]
-        if incremental_state is not None:
-            self._incr = state
-        # _roll is NULL and _roll_keep None (only _attach_rollups, which needs _fc, sets them), so
-        # this is _c_aim_rollups inline; fields already None are not stored again: in a view built
-        # per bar every store of None is a write to None's reference count, one after the other
-        self._roll_cur = self._roll_fixed
-        self._roll_step = 1
-        self.exchange = exchange
-        self.mark_price = mark
-        self.mark_price_source = mark_price_source
-        self.history_ready = ready
-        self._history_config = _DEFAULT_HISTORY if default_config else history_config
-        self._feeds = feeds
-        self._roles = fc.feeds
-        self._fc = fc  # last: from here on the view is initialised
-
-    def __cinit__(self):
-        # Until __init__ ran: one NaN exec bar (the inline C readers stay in bounds), no feed for
-        # the other roles, empty rollups; every Python method raises NotInitializedError. A few
-        # plain stores (no Python object, no call): reference-style engines build a view per bar.
-        self.mark_price = NAN
-        self._r[0] = _NAN_ROLE
-        self._absent[1] = self._absent[2] = self._absent[3] = -1
-        self._idx[1] = self._idx[2] = self._idx[3] = -1
-        self._roll_cur = _NO_ROLLUPS  # read-only static: c_rollup reads "no 1m bar"
-        self._roll_step = 1
-
-    cdef int _check(self) except -1:
-        if self._fc is None:
-            raise not_initialised(self)
-        return 0
+        # SnapshotCore's constructor, called from this class's own __init__: a class without one
+        # has no vectorcall constructor and pays ~200 ns more per view (an args tuple and dict).
+        self._init(feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
+                   history_config, history_ready, rollups, incremental_state)
 
     def __reduce__(self):
         _view_ok(self)
-        args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
+        args = (self._feeds, self._idx[ROLE_EXEC], self._idx[ROLE_HTF], self._idx[ROLE_MTF], self.exchange, self.mark_price,
                 self.mark_price_source, self._history_config, self.history_ready,
-                None if self._roll != NULL else vs.rollups_to_dict([self._roll_fixed[j] for j in range(6)]),
+                None if self._roll != NULL else api.rollups_to_dict([self._roll_fixed[j] for j in range(N_ROLLUPS)]),
                 self._incr)
         state = getattr(self, "__dict__", None)  # a Python subclass's own attributes
-        return (_rebuild_view, (type(self), args, self._idx[3], self._roll_keep), state)
-
-    # ------------------------------------------------------------------ moving
-
-    cdef void _c_aim_rollups(self) noexcept nogil:
-        # c_rollup's cursor after the matrix was attached or detached.
-        if self._roll != NULL:
-            self._roll_cur = self._roll + self._idx[0]
-            self._roll_step = self._roll_n
-        else:
-            self._roll_cur = self._roll_fixed
-            self._roll_step = 1
-
-    cdef void _c_clear_fixed(self) noexcept nogil:
-        # After a move without a rollup matrix the fixed rollups describe no 1m bar.
-        cdef int j
-        for j in range(6):
-            self._roll_fixed[j] = NAN
-        self._roll_fixed[2] = 0.0
-
-    def _move(self, exec_idx, htf_idx=-1, mtf_idx=-1, m1_idx=-1):
-        """Move the view to another bar in O(1) (checked; -1 = role not ready / no 1m bar).
-
-        Without attached rollups, the rollups read as empty after a move.
-        """
-        cdef tuple feeds
-        cdef intp_t e, m, h, q
-        _view_ok(self)
-        feeds = self._fc.feeds
-        e = _exec_index(feeds[0], exec_idx, self._r[0].n)
-        m = _role_index(feeds[1], mtf_idx, self._r[1].n, "mtf_idx")
-        h = _role_index(feeds[2], htf_idx, self._r[2].n, "htf_idx")
-        q = _role_index(feeds[3], m1_idx, self._r[3].n, "m1_idx")
-        self._c_move(e, h, m, q)
-
-    def _attach_rollups(self, rollups):
-        """Read rollups from a float64[6, n_exec] array (rows in ``ROLLUP_FIELDS`` order) at the
-        exec index from now on; None detaches it (rollups then read as empty)."""
-        cdef const float64_t[:, ::1] mat
-        cdef int j
-        _view_ok(self)
-        if rollups is None:
-            self._roll = NULL
-            self._roll_keep = None
-            for j in range(6):
-                self._roll_fixed[j] = _EMPTY_ROLLUPS[j]
-            self._c_aim_rollups()
-            return
-        a = _readonly(np.asarray(rollups, dtype=np.float64))  # a frozen copy unless it is one
-        n = self._r[0].n
-        if a.shape != (6, n):
-            raise DataError(f"rollups must have shape (6, {n}) (ROLLUP_FIELDS x exec bars), got {a.shape}", "BAD_SHAPE")
-        mat = a
-        self._roll_keep = a
-        self._roll_n = n
-        self._roll = &mat[0, 0] if n else NULL
-        self._c_aim_rollups()
-
-    # ------------------------------------------------------------------ C-level readers
-
-    cdef double _series(self, int role, intp_t src) noexcept nogil:
-        return _read(&self._r[role], self._idx[role], src)
-
-    cdef double _named(self, int role, object name, intp_t lookback) except *:
-        if self._fc is None:
-            raise not_initialised(self)
-        cdef dict names = self._fc.names[role]
-        cdef intp_t i = self._idx[role]
-        if names is None or i < 0 or i < lookback:
-            return NAN
-        row = names.get(name)
-        if row is None:
-            return NAN
-        return _read(&self._r[role], i - lookback, 5 + <intp_t>row)
-
-    cdef double _eval(self, _Spec spec) noexcept:
-        if spec.kind == K_SERIES:
-            return _read(&self._r[spec.role], self._idx[spec.role], spec.src)
-        if spec.kind == K_MARK:
-            return self.mark_price
-        if spec.kind == K_ROLLUP:
-            return self.c_rollup(<int>spec.src)
-        if spec.kind == K_STRUCT:
-            return spec.ptr[self._idx[0]]
-        return NAN
-
-    cpdef intp_t indicator_col(self, object name, object role="exec") except -1:
-        """Row of indicator ``name`` in the ``role`` feed's matrix, for repeated C-level reads.
-
-        Raises
-        ------
-        UnknownKeyError
-            If the role has no feed or ``name`` is not declared on it.
-        PathError
-            If ``role`` is not a tf role.
-        """
-        _view_ok(self)
-        cdef int r = vs.role_index(role)
-        feed = self._fc.feeds[r]
-        if feed is None:
-            raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
-        return vs.indicator_row(self._fc.names[r], feed, name)
-
-    cdef double _at(self, int role, intp_t i, intp_t src) noexcept nogil:
-        return _read(&self._r[role], i, src)
-
-    cdef double _rollup(self, int field) noexcept nogil:
-        return self.c_rollup(field)
-
-    cdef _Spec _spec(self, object path):
-        if self._fc is None:
-            raise not_initialised(self)
-        return _lookup(self._fc, path)
-
-    def _window(self, int src, n, bint high):
-        _view_ok(self)
-        _in_range(src, 5)
-        cdef intp_t count = vs.check_count(n, "n", 1)
-        cdef intp_t e = self._idx[0], i
-        cdef const float64_t* col = self._r[0].col[src]
-        cdef double best = col[e], v
-        for i in range(max(0, e - count + 1), e + 1):
-            v = col[i]
-            if isnan(v):
-                return None
-            if (v > best) if high else (v < best):
-                best = v
-        return best
-
-    def _ctx_close_ms(self, int role):
-        _view_ok(self)
-        _in_range(role, 4)
-        cdef intp_t i = self._idx[role]
-        return None if i < 0 or not self._r[role].present else self._r[role].ts_close[i]
-
-    def _ctx_close_dt(self, int role):
-        _view_ok(self)
-        _in_range(role, 4)
-        cdef intp_t i = self._idx[role]
-        return None if i < 0 or not self._r[role].present else self._roles[role].get_ts_close_datetime(i)
-
-    def _context(self, int role):
-        _view_ok(self)
-        _in_range(role, 3)
-        cdef TFContext ctx
-        feed = self._roles[role]
-        if feed is None:
-            return None
-        if self._ctx is None:
-            self._ctx = [None, None, None]
-        if self._ctx[role] is None:
-            self._ctx[role] = _view_context(self._fc.fcs[role], feed)
-        ctx = self._ctx[role]
-        cdef intp_t i = self._idx[role]
-        if ctx._idx != i:  # only after a move: threads reading one view never write to its contexts
-            ctx._idx = i
-            ctx._ready = i >= 0
-            ctx.not_ready_reason = None if i >= 0 else f"no {feed.tf} bar closed yet"
-        return ctx
-
-    @property
-    def ts_close_ms(self):
-        """Exec bar close time in epoch ms."""
-        _view_ok(self)
-        return self._r[0].ts_close[self._idx[0]]
-
-    @property
-    def ts_open_ms(self):
-        """Exec bar open time in epoch ms."""
-        _view_ok(self)
-        return self._r[0].ts_open[self._idx[0]]
-
-    # ------------------------------------------------------------------ identity and time
-
-    @property
-    def feeds(self):
-        """The MultiTFFeedStore this view reads."""
-        _view_ok(self)
-        return self._feeds
-
-    @property
-    def history_config(self):
-        """The HistoryConfig given at construction (or the default)."""
-        _view_ok(self)
-        return self._history_config
-
-    @property
-    def symbol(self):
-        """Symbol of the exec feed."""
-        _view_ok(self)
-        return self._roles[0].symbol
-
-    @property
-    def exec_tf(self):
-        """Timeframe of the exec feed."""
-        _view_ok(self)
-        return self._roles[0].tf
-
-    @property
-    def tf_mapping(self):
-        """Role → timeframe mapping of the feeds."""
-        _view_ok(self)
-        return self._feeds.tf_mapping
-
-    @property
-    def exec_idx(self):
-        """Current exec bar index."""
-        _view_ok(self)
-        return self._idx[0]
-
-    def _role_idx(self, role):
-        _view_ok(self)
-        _in_range(role, 4)
-        i = self._idx[role]
-        return i if i >= 0 else None
-
-    @property
-    def htf_idx(self):
-        """Current HTF bar index; None if not ready or no HTF feed."""
-        _view_ok(self)
-        return self._role_idx(2)
-
-    @property
-    def mtf_idx(self):
-        """Current MTF bar index; None if not ready or no MTF feed."""
-        _view_ok(self)
-        return self._role_idx(1)
-
-    @property
-    def m1_idx(self):
-        """Quote-feed row of the last 1m bar closed at or before the exec close; None if none."""
-        _view_ok(self)
-        return self._role_idx(3)
-
-    @property
-    def ts_close(self):
-        """Exec bar close time as the exec feed's datetime (aware UTC for a btcore feed)."""
-        _view_ok(self)
-        return self._roles[0].get_ts_close_datetime(self._idx[0])
-
-    @property
-    def ts_open(self):
-        """Exec bar open time as the exec feed's datetime (aware UTC for a btcore feed)."""
-        _view_ok(self)
-        return self._roles[0].get_ts_open_datetime(self._idx[0])
-
-    @property
-    def exec_ctx(self):
-        """Exec context (follows the view when it moves)."""
-        _view_ok(self)
-        return self._context(0)
-
-    @property
-    def htf_ctx(self):
-        """HTF context; None if there is no HTF feed."""
-        _view_ok(self)
-        return self._context(2)
-
-    @property
-    def mtf_ctx(self):
-        """MTF context; None if there is no MTF feed."""
-        _view_ok(self)
-        return self._context(1)
-
-    # ------------------------------------------------------------------ readiness
-
-    def _role_ready(self, role):
-        _view_ok(self)
-        _in_range(role, 4)
-        return self._roles[role] is not None and self._idx[role] >= 0
-
-    @property
-    def htf_ready(self):
-        """True if an HTF feed exists and one of its bars has closed."""
-        _view_ok(self)
-        return self._role_ready(2)
-
-    @property
-    def mtf_ready(self):
-        """True if an MTF feed exists and one of its bars has closed."""
-        _view_ok(self)
-        return self._role_ready(1)
-
-    @property
-    def ready(self):
-        """Every role that has a feed has a closed bar, and history is ready."""
-        _view_ok(self)
-        return (self.history_ready and (self._roles[1] is None or self._idx[1] >= 0)
-                and (self._roles[2] is None or self._idx[2] >= 0))
-
-    @property
-    def not_ready_reasons(self):
-        """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
-        _view_ok(self)
-        return vs.not_ready_reasons(self)
+        return (_rebuild_view, (type(self), args, self._idx[ROLE_QUOTE], self._roll_keep), state)
 
     # ------------------------------------------------------------------ exec bar
 
@@ -1042,60 +192,36 @@ cdef class RuntimeSnapshotView:
     def open(self):
         """Exec bar open; None if NaN."""
         _view_ok(self)
-        return _opt(self._series(0, 0))
+        return _opt(self._series(ROLE_EXEC, SRC_OPEN))
 
     @property
     def high(self):
         """Exec bar high; None if NaN."""
         _view_ok(self)
-        return _opt(self._series(0, 1))
+        return _opt(self._series(ROLE_EXEC, SRC_HIGH))
 
     @property
     def low(self):
         """Exec bar low; None if NaN."""
         _view_ok(self)
-        return _opt(self._series(0, 2))
+        return _opt(self._series(ROLE_EXEC, SRC_LOW))
 
     @property
     def close(self):
         """Exec bar close; None if NaN."""
         _view_ok(self)
-        return _opt(self._series(0, 3))
+        return _opt(self._series(ROLE_EXEC, SRC_CLOSE))
 
     @property
     def volume(self):
         """Exec bar volume; None if NaN."""
         _view_ok(self)
-        return _opt(self._series(0, 4))
-
-    @property
-    def ema_fast(self):
-        """Exec indicator ``ema_fast``; None if undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(0, "ema_fast", 0))
-
-    @property
-    def ema_slow(self):
-        """Exec indicator ``ema_slow``; None if undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(0, "ema_slow", 0))
-
-    @property
-    def rsi(self):
-        """Exec indicator ``rsi``; None if undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(0, "rsi", 0))
-
-    @property
-    def atr(self):
-        """Exec indicator ``atr``; None if undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(0, "atr", 0))
+        return _opt(self._series(ROLE_EXEC, SRC_VOLUME))
 
     def indicator(self, name):
         """Exec indicator ``name``; None if undeclared or NaN."""
         _view_ok(self)
-        return _opt(self._named(0, name, 0))
+        return _opt(self._named(ROLE_EXEC, name, 0))
 
     def indicator_strict(self, name):
         """Exec indicator ``name``; UnknownKeyError if undeclared, NotReadyError if NaN."""
@@ -1111,20 +237,20 @@ cdef class RuntimeSnapshotView:
     def available_indicators(self):
         """Indicator names of the exec feed."""
         _view_ok(self)
-        return list(self._roles[0].indicator_names)
+        return list(self._roles[ROLE_EXEC].indicator_names)
 
     @property
     def available_htf_indicators(self):
         """Indicator names of the HTF feed (``[]`` without one)."""
         _view_ok(self)
-        f = self._roles[2]
+        f = self._roles[ROLE_HTF]
         return list(f.indicator_names) if f is not None else []
 
     @property
     def available_mtf_indicators(self):
         """Indicator names of the MTF feed (``[]`` without one)."""
         _view_ok(self)
-        f = self._roles[1]
+        f = self._roles[ROLE_MTF]
         return list(f.indicator_names) if f is not None else []
 
     # ------------------------------------------------------------------ history by offset
@@ -1132,48 +258,28 @@ cdef class RuntimeSnapshotView:
     def prev_indicator(self, name, lookback=1):
         """Exec indicator ``lookback`` bars ago (>= 1); None before the first bar, undeclared or NaN."""
         _view_ok(self)
-        return _opt(self._named(0, name, vs.check_count(lookback, "lookback", 1)))
-
-    def prev_ema_fast(self, lookback=1):
-        """``ema_fast`` ``lookback`` bars ago (>= 1)."""
-        _view_ok(self)
-        return self.prev_indicator("ema_fast", lookback)
-
-    def prev_ema_slow(self, lookback=1):
-        """``ema_slow`` ``lookback`` bars ago (>= 1)."""
-        _view_ok(self)
-        return self.prev_indicator("ema_slow", lookback)
-
-    def prev_rsi(self, lookback=1):
-        """``rsi`` ``lookback`` bars ago (>= 1)."""
-        _view_ok(self)
-        return self.prev_indicator("rsi", lookback)
-
-    def prev_atr(self, lookback=1):
-        """``atr`` ``lookback`` bars ago (>= 1)."""
-        _view_ok(self)
-        return self.prev_indicator("atr", lookback)
+        return _opt(self._named(ROLE_EXEC, name, F.check_count(lookback, "lookback", 1)))
 
     def _prev(self, src, lookback):
         _view_ok(self)
-        _in_range(src, 5)
-        i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
+        _in_range(src, N_OHLCV)
+        i = self._idx[ROLE_EXEC] - F.check_count(lookback, "lookback", 1)
         return None if i < 0 else _opt(self._at(0, i, src))
 
     def prev_close(self, lookback=1):
         """Exec close ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
         _view_ok(self)
-        return self._prev(3, lookback)
+        return self._prev(SRC_CLOSE, lookback)
 
     def prev_high(self, lookback=1):
         """Exec high ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
         _view_ok(self)
-        return self._prev(1, lookback)
+        return self._prev(SRC_HIGH, lookback)
 
     def prev_low(self, lookback=1):
         """Exec low ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
         _view_ok(self)
-        return self._prev(2, lookback)
+        return self._prev(SRC_LOW, lookback)
 
     def bars_exec_low(self, n):
         """Lowest exec low over the last ``n`` bars including the current one (fewer at the start).
@@ -1181,7 +287,7 @@ cdef class RuntimeSnapshotView:
         None if any low in the window is NaN (a NaN is never skipped silently).
         """
         _view_ok(self)
-        return self._window(2, n, False)
+        return self._window(SRC_LOW, n, False)
 
     def bars_exec_high(self, n):
         """Highest exec high over the last ``n`` bars including the current one (fewer at the start).
@@ -1189,70 +295,22 @@ cdef class RuntimeSnapshotView:
         None if any high in the window is NaN (a NaN is never skipped silently).
         """
         _view_ok(self)
-        return self._window(1, n, True)
+        return self._window(SRC_HIGH, n, True)
 
     # ------------------------------------------------------------------ HTF / MTF
-
-    @property
-    def htf_ema_fast(self):
-        """HTF ``ema_fast``; None if no HTF feed, not ready, undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(2, "ema_fast", 0))
-
-    @property
-    def htf_ema_slow(self):
-        """HTF ``ema_slow``; None if no HTF feed, not ready, undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(2, "ema_slow", 0))
-
-    @property
-    def htf_rsi(self):
-        """HTF ``rsi``; None if no HTF feed, not ready, undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(2, "rsi", 0))
-
-    @property
-    def mtf_ema_fast(self):
-        """MTF ``ema_fast``; None if no MTF feed, not ready, undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(1, "ema_fast", 0))
-
-    @property
-    def mtf_ema_slow(self):
-        """MTF ``ema_slow``; None if no MTF feed, not ready, undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(1, "ema_slow", 0))
-
-    @property
-    def mtf_rsi(self):
-        """MTF ``rsi``; None if no MTF feed, not ready, undeclared or NaN."""
-        _view_ok(self)
-        return _opt(self._named(1, "rsi", 0))
 
     def htf_indicator(self, name):
         """HTF indicator ``name``; None if no HTF feed, not ready, undeclared or NaN."""
         _view_ok(self)
-        return _opt(self._named(2, name, 0))
+        return _opt(self._named(ROLE_HTF, name, 0))
 
     def mtf_indicator(self, name):
         """MTF indicator ``name``; None if no MTF feed, not ready, undeclared or NaN."""
         _view_ok(self)
-        return _opt(self._named(1, name, 0))
+        return _opt(self._named(ROLE_MTF, name, 0))
 
     def get_feature(self, indicator_key, tf_role="exec", offset=0):
-        """Indicator or OHLCV value of a role, ``offset`` bars back (>= 0) from its current bar.
-
-        ``"mark_price"`` returns the mark price (offset must be 0). None if the role has no feed
-        or is not ready, the key is undeclared, the bar is before the first one, or the value is
-        NaN.
-
-        Raises
-        ------
-        PathError
-            Unknown ``tf_role``.
-        ValueError
-            Negative ``offset``.
-        """
+        # docstring: btcore/_shared/view_docs.py
         cdef int r, overflow = 0
         cdef intp_t off = -1, i
         cdef dict names
@@ -1267,39 +325,37 @@ cdef class RuntimeSnapshotView:
             r = ROLE_MTF
         else:
             role = _ROLE_OF.get(tf_role) if type(tf_role) is str else None
-            r = vs.role_index(tf_role) if role is None else role
+            r = F.role_index(tf_role) if role is None else role
         if type(offset) is int:
             off = PyLong_AsLongAndOverflow(offset, &overflow)
             if overflow:
                 off = -1
         if off < 0 or off > _MAX_LOOKBACK:  # the checked path: its error, or the clamp of both twins
-            off = vs.check_offset(offset)
+            off = F.check_offset(offset)
         if indicator_key == "mark_price":
-            if off:
-                raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
-            return _opt(self.mark_price)
+            return api.mark_price_feature(self.mark_price, off)
         names = self._fc.names[r]
         if names is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
         row = PyDict_GetItemWithError(names, indicator_key)  # raises as dict.get does (unhashable keys)
         if row != NULL:  # a borrowed row number of the private name table (< the feed's k)
-            src = 5 + <intp_t><object>row
+            src = N_OHLCV + <intp_t><object>row
         else:
             src = _OHLCV_SRC.get(indicator_key)
             if src is None:
                 return None
-        return None if i < 0 else _opt(_read(&self._r[r], i, <intp_t>src))
+        return None if i < 0 else _opt(read_source(&self._r[r], i, <intp_t>src))
 
     def has_feature(self, indicator_key, tf_role="exec"):
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
         ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
         PathError for an unknown role."""
         _view_ok(self)
-        feed = self._roles[vs.role_index(tf_role)]
-        if indicator_key == "mark_price":
+        r = F.role_index(tf_role)
+        if indicator_key == C.MARK_PRICE_KEY:
             return True
-        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in self._fc.names[vs.role_index(tf_role)])
+        return self._roles[r] is not None and (indicator_key in C.OHLCV or indicator_key in self._fc.names[r])
 
     # ------------------------------------------------------------------ staleness
 
@@ -1307,25 +363,25 @@ cdef class RuntimeSnapshotView:
     def htf_ctx_ts_close_ms(self):
         """Close time (ms) of the current HTF bar; None without one."""
         _view_ok(self)
-        return self._ctx_close_ms(2)
+        return self._ctx_close_ms(ROLE_HTF)
 
     @property
     def mtf_ctx_ts_close_ms(self):
         """Close time (ms) of the current MTF bar; None without one."""
         _view_ok(self)
-        return self._ctx_close_ms(1)
+        return self._ctx_close_ms(ROLE_MTF)
 
     @property
     def htf_ctx_ts_close(self):
         """Close time of the current HTF bar as the feed's datetime; None without one."""
         _view_ok(self)
-        return self._ctx_close_dt(2)
+        return self._ctx_close_dt(ROLE_HTF)
 
     @property
     def mtf_ctx_ts_close(self):
         """Close time of the current MTF bar as the feed's datetime; None without one."""
         _view_ok(self)
-        return self._ctx_close_dt(1)
+        return self._ctx_close_dt(ROLE_MTF)
 
     def _staleness(self, role):
         _view_ok(self)
@@ -1337,26 +393,26 @@ cdef class RuntimeSnapshotView:
     def htf_staleness_ms(self):
         """Exec close minus HTF bar close, in ms (0 when the HTF bar closed with this bar)."""
         _view_ok(self)
-        return self._staleness(2)
+        return self._staleness(ROLE_HTF)
 
     @property
     def mtf_staleness_ms(self):
         """Exec close minus MTF bar close, in ms (0 when the MTF bar closed with this bar)."""
         _view_ok(self)
-        return self._staleness(1)
+        return self._staleness(ROLE_MTF)
 
     @property
     def htf_is_stale(self):
         """True if the HTF bar closed before this exec bar's close; None without an HTF bar."""
         _view_ok(self)
-        s = self._staleness(2)
+        s = self._staleness(ROLE_HTF)
         return None if s is None else s > 0
 
     @property
     def mtf_is_stale(self):
         """True if the MTF bar closed before this exec bar's close; None without an MTF bar."""
         _view_ok(self)
-        s = self._staleness(1)
+        s = self._staleness(ROLE_MTF)
         return None if s is None else s > 0
 
     # ------------------------------------------------------------------ exchange
@@ -1365,43 +421,43 @@ cdef class RuntimeSnapshotView:
     def equity(self):
         """Account equity (USDT)."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "equity_usdt")
+        return api.exchange_value(self.exchange, "equity_usdt")
 
     @property
     def available_balance(self):
         """Available balance (USDT)."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "available_balance_usdt")
+        return api.exchange_value(self.exchange, "available_balance_usdt")
 
     @property
     def has_position(self):
         """True if a position is open."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "has_position")
+        return api.exchange_value(self.exchange, "has_position")
 
     @property
     def position_side(self):
         """``"long"``, ``"short"`` or None."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "position_side")
+        return api.exchange_value(self.exchange, "position_side")
 
     @property
     def position_size_usdt(self):
         """Position size in USDT (0.0 when flat)."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "position_size_usdt")
+        return api.exchange_value(self.exchange, "position_size_usdt")
 
     @property
     def unrealized_pnl(self):
         """Unrealized PnL (USDT)."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "unrealized_pnl_usdt")
+        return api.exchange_value(self.exchange, "unrealized_pnl_usdt")
 
     @property
     def entries_disabled(self):
         """True if the exchange refuses new entries."""
         _view_ok(self)
-        return vs.exchange_value(self.exchange, "entries_disabled")
+        return api.exchange_value(self.exchange, "entries_disabled")
 
     # ------------------------------------------------------------------ rollups
 
@@ -1409,44 +465,44 @@ cdef class RuntimeSnapshotView:
     def rollup_min_1m(self):
         """Lowest 1m low inside the exec bar; None if there were no 1m bars (or NaN)."""
         _view_ok(self)
-        return _opt(self._rollup(0))
+        return _opt(self._rollup(ROLLUP_MIN))
 
     @property
     def rollup_max_1m(self):
         """Highest 1m high inside the exec bar; None if there were no 1m bars (or NaN)."""
         _view_ok(self)
-        return _opt(self._rollup(1))
+        return _opt(self._rollup(ROLLUP_MAX))
 
     @property
     def rollup_bars_1m(self):
         """Number of 1m bars inside the exec bar."""
         _view_ok(self)
-        v = self._rollup(2)
+        v = self._rollup(ROLLUP_BARS)
         return 0 if v != v else int(v)
 
     @property
     def rollup_open_1m(self):
         """Open of the first 1m bar inside the exec bar; None if none (or NaN)."""
         _view_ok(self)
-        return _opt(self._rollup(3))
+        return _opt(self._rollup(ROLLUP_OPEN))
 
     @property
     def rollup_close_1m(self):
         """Close of the last 1m bar inside the exec bar; None if none (or NaN)."""
         _view_ok(self)
-        return _opt(self._rollup(4))
+        return _opt(self._rollup(ROLLUP_CLOSE))
 
     @property
     def rollup_volume_1m(self):
         """Summed 1m volume inside the exec bar; None if none (or NaN)."""
         _view_ok(self)
-        return _opt(self._rollup(5))
+        return _opt(self._rollup(ROLLUP_VOLUME))
 
     @property
     def rollup_price_range_1m(self):
         """``rollup_max_1m - rollup_min_1m``; None if there were no 1m bars (or NaN)."""
         _view_ok(self)
-        return _opt(self._rollup(1) - self._rollup(0))
+        return _opt(self._rollup(ROLLUP_MAX) - self._rollup(ROLLUP_MIN))
 
     @property
     def has_rollups(self):
@@ -1457,27 +513,20 @@ cdef class RuntimeSnapshotView:
     def get_rollup(self, key):
         """Rollup value by ``px.rollup.<field>`` or ``<field>``; PathError for unknown keys."""
         _view_ok(self)
-        return _opt(self._rollup(vs.rollup_index(key)))
+        return _opt(self._rollup(P.rollup_index(key)))
 
     @property
     def rollups(self):
         """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
         _view_ok(self)
-        out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
-        out["px.rollup.bars_1m"] = self.rollup_bars_1m
+        out = {k: _opt(self._rollup(i)) for i, k in enumerate(C.ROLLUP_KEYS_FULL)}
+        out[C.ROLLUP_KEYS_FULL[C.ROLLUP_BARS]] = self.rollup_bars_1m
         return out
 
     # ------------------------------------------------------------------ paths
 
     def get(self, path):
-        """Value at ``path`` (see :mod:`btcore._viewspec` for the grammar); None if NaN, not
-        ready or the role has no feed. Parsed paths are cached per feed set (bounded).
-
-        Raises
-        ------
-        PathError
-            Invalid path; the message names what is valid.
-        """
+        # docstring: btcore/_shared/view_docs.py
         _view_ok(self)
         if self._incr is not None:
             found, value = incr.read(self._incr, path)
@@ -1488,10 +537,7 @@ cdef class RuntimeSnapshotView:
     def get_strict(self, path):
         """Like :meth:`get` but NotReadyError instead of None."""
         _view_ok(self)
-        v = self.get(path)
-        if v is None:
-            raise _strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
-        return v
+        return api.get_strict(self, path)
 
     def has_path(self, path):
         """True if ``get(path)`` has a value now; False if NaN/not ready. PathError if invalid."""
@@ -1501,29 +547,17 @@ cdef class RuntimeSnapshotView:
     def is_valid_path(self, path):
         """True if ``path`` is valid for these feeds (whatever its current value)."""
         _view_ok(self)
-        try:
-            key = vs.path_key(path)
-            if incr.serves(self._incr, key):
-                incr.resolve(self._incr, key)
-            else:
-                self._spec(key)
-        except PathError:
-            return False
-        return True
+        return api.is_valid_path(self._incr, path, self._resolve)
 
     def compile(self, path):
-        """Resolve ``path`` once; the returned handle reads it with no string work per call.
-
-        A ``structure.*`` path served by the incremental state cannot be compiled (its value
-        lives in the engine's object): PathError; read it with :meth:`get`.
-        """
+        # docstring: btcore/_shared/view_docs.py
         _view_ok(self)
         return PathHandle(self, path)
 
     def list_structure_paths(self):
         """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
         _view_ok(self)
-        return incr.structure_paths(self._incr, vs.structure_paths(self._roles))
+        return incr.structure_paths(self._incr, P.structure_paths(self._roles))
 
     @property
     def has_incremental_state(self):
@@ -1532,27 +566,23 @@ cdef class RuntimeSnapshotView:
         return self._incr is not None
 
     def get_structure(self, path):
-        """Raw value of an incremental structure output: ``"<key>.<output>"`` (exec) or
-        ``"htf_<tf>.<key>.<output>"`` (float, int, str or None, as the detector returns it).
-
-        Raises
-        ------
-        UnknownKeyError
-            (a ``KeyError``) without an incremental state, for a malformed path or an unknown
-            structure; the detector's ``KeyError`` for an unknown output.
-        """
+        # docstring: btcore/_shared/view_docs.py
         _view_ok(self)
         return incr.get_structure(self._incr, path)
 
     def to_dict(self):
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
         _view_ok(self)
-        return vs.view_to_dict(self)
+        return api.view_to_dict(self)
 
     def __repr__(self):
         _view_ok(self)
-        return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"
-
-
+        return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[ROLE_EXEC]} ready={self.ready}>"
 def _rebuild_view(cls, args, m1_idx, rollup_matrix):
-    return vs.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
+    return api.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
+
+
+_docs.document(RuntimeSnapshotView, _docs.VIEW)
+
+
+include "compatview.pxi"

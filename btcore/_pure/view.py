@@ -1,303 +1,41 @@
-"""Pure-Python twin of :mod:`btcore._core.view`: the strategy-facing view of one bar.
+"""Pure-Python twin of :mod:`btcore._core.view`: :class:`RuntimeSnapshotView` and :class:`PathHandle`.
 
 Same names, signatures, docstrings and behaviour as the compiled module; it runs where the
-extension is not available (PyPy, no compiler, ``BTCORE_NO_EXTENSIONS=1``). It checks what the
-compiled view checks, in the same order, so both raise the same exception for the same input:
-the feed arrays (:func:`_feed_table`), parsed paths (:func:`btcore._viewspec.check_spec`), use
-before ``__init__`` and a second ``__init__`` (:mod:`btcore._pure._boundary`).
+extension is not available (PyPy, no compiler, ``BTCORE_NO_EXTENSIONS=1``). The state and the
+readers are :mod:`btcore._pure.viewcore`; this module adds the Python API.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import weakref
 from typing import Any, Optional
 
-import numpy as np
-
 from .. import _incremental as incr
-from .. import _viewspec as vs
-from .._arrays import _readonly
-from ..errors import DataError, NotReadyError, PathError, UnknownKeyError
-from ..feed import MultiTFFeedStore
-from ..types import DEFAULT_HISTORY_CONFIG
-from ._boundary import already_initialised, as_double, guarded, initialised, is_initialised
+from .._shared import constants as C
+from .._shared.constants import (ROLLUP_BARS, ROLLUP_CLOSE, ROLLUP_MAX, ROLLUP_MIN, ROLLUP_OPEN, ROLLUP_VOLUME, SRC_CLOSE, SRC_HIGH, SRC_LOW, SRC_OPEN, SRC_VOLUME)
+from .._shared import feeds as F
+from .._shared import paths as P
+from .._shared import view_api as api
+from .._shared import view_docs as _docs
+from ._boundary import already_initialised, guarded, initialised, is_initialised
+from .feedtables import resolve
+from .tfcontext import TFContext
+from .viewcore import SnapshotCore
 
-__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
+__all__ = ["TFContext", "RuntimeSnapshotView", "PathHandle", "CompatSnapshotView", "ROLE_EXEC", "ROLE_MTF", "ROLE_HTF"]
 
-ROLE_EXEC = vs.ROLE_EXEC
-ROLE_MTF = vs.ROLE_MTF
-ROLE_HTF = vs.ROLE_HTF
-_NAN = math.nan
-_KEY = "pure"             # FeedStore._c_cache entry: _FeedTable
-_FEEDS_KEY = "pure-feeds"  # MultiTFFeedStore._c_cache entry: _FeedsTable
-_VIEW_DATA = {"exchange": None, "mark_price": math.nan, "mark_price_source": None, "history_ready": False}
+ROLE_EXEC = C.ROLE_EXEC
+ROLE_MTF = C.ROLE_MTF
+ROLE_HTF = C.ROLE_HTF
+ROLE_QUOTE = C.ROLE_QUOTE
+# module-level copies read by get_feature, which engines call several times per bar
+_ROLE_OF = C.ROLE_OF
+_MAX_LOOKBACK = C.MAX_LOOKBACK
+_N_OHLCV = C.N_OHLCV
+_OHLCV_SRC = {name: j for j, name in enumerate(C.OHLCV)}
 
 
 def _opt(v: float) -> Optional[float]:
     return None if v != v else v
-
-
-class _FeedTable:
-    """The checked columns of one FeedStore (``cols[src][idx]`` reads a series) and its names."""
-
-    __slots__ = ("cols", "names", "n", "ts_close", "owner")
-
-    def __init__(self, feed: Any) -> None:
-        ts = vs.owned_array(feed, "ts_open_ms", np.int64, None)
-        n = ts.shape[0]
-        if feed.length != n:
-            raise DataError(f"FeedStore {feed.tf}: length {feed.length!r} but {n} bar times", "BAD_FEED")
-        self.ts_close = vs.owned_array(feed, "ts_close_ms", np.int64, (n,))
-        cols = [vs.owned_array(feed, f, np.float64, (n,)) for f in vs.OHLCV]
-        k = len(feed.indicator_names)
-        matrix = vs.owned_array(feed, "indicator_matrix", np.float64, (k, n))
-        self.names = vs.feed_names(feed, k)
-        self.cols = cols + list(matrix)
-        self.n = n
-        self.owner = weakref.ref(feed)
-
-
-def _feed_table(feed: Any) -> _FeedTable:
-    cache = feed._c_cache
-    t = cache.get(_KEY) if type(cache) is dict else None
-    if type(t) is not _FeedTable or t.owner() is not feed:
-        t = _FeedTable(feed)
-        if type(cache) is dict:
-            cache[_KEY] = t
-    return t
-
-
-class _FeedsTable:
-    """The roles of one feed set, their tables and the bounded parsed-path cache."""
-
-    __slots__ = ("roles", "tables", "cols", "names", "lengths", "counts", "ts_close", "paths", "lock", "owner",
-                 "duck", "__weakref__")
-
-    def __init__(self, feeds: Any) -> None:
-        roles = vs.role_feeds(feeds)
-        tables: tuple[Any, ...] = tuple(None if f is None else _feed_table(f) for f in roles)
-        self.tables = tables
-        self.cols: list[Any] = [None if t is None else t.cols for t in tables]
-        self.names: tuple[Any, ...] = tuple(None if t is None else t.names for t in tables)
-        self.lengths = tuple(None if t is None else t.n for t in tables)
-        self.counts = tuple(0 if t is None else len(t.names) for t in tables)
-        self.ts_close = tuple(None if t is None else t.ts_close for t in tables)
-        self.paths: dict[str, tuple] = {}
-        self.lock = threading.Lock()
-        self.owner = id(feeds)  # a table copied into another feed set's cache is rebuilt there
-        self.duck = not isinstance(feeds, MultiTFFeedStore)
-        self.roles = roles
-
-
-def _feeds_table(feeds: Any) -> _FeedsTable:
-    cache = getattr(feeds, "_c_cache", None)
-    t = cache.get(_FEEDS_KEY) if type(cache) is dict else None
-    if type(t) is not _FeedsTable or t.owner != id(feeds) or (t.duck and not _same_roles(t.roles, feeds)):
-        t = _FeedsTable(feeds)
-        if type(cache) is dict:
-            cache[_FEEDS_KEY] = t
-    return t
-
-
-def _same_roles(roles: tuple, feeds: Any) -> bool:
-    return (getattr(feeds, "exec_feed", None) is roles[0] and getattr(feeds, "mtf_feed", None) is roles[1]
-            and getattr(feeds, "htf_feed", None) is roles[2] and getattr(feeds, "quote_feed", None) is roles[3])
-
-
-def _lookup(ft: _FeedsTable, path: Any) -> tuple:
-    key = vs.path_key(path)
-    spec = ft.paths.get(key)
-    if spec is None:
-        spec = vs.check_spec(vs.parse_path(key, ft.roles, ft.names), key, ft.lengths, ft.counts)
-        with ft.lock:  # two threads may evict the same oldest entry otherwise
-            if len(ft.paths) >= vs.PATH_CACHE_SIZE:
-                del ft.paths[next(iter(ft.paths))]
-            ft.paths[key] = spec
-    return spec
-
-
-def _role_idx(feed: Any, idx: Any, n: Any, name: str) -> int:
-    if feed is None:
-        return -1
-    return idx if type(idx) is int and -1 <= idx < n else _checked_index(vs.bar_index(feed, idx, name), -1, n, name)
-
-
-def _last_closed_1m(ts: Any, t: int) -> int:
-    """Last row with ``ts[row] <= t`` (-1 if none), searched from where a gap-free 1m feed has it."""
-    n = len(ts)
-    if n == 0 or ts[0] > t:
-        return -1
-    i = min(int((t - int(ts[0])) // 60_000), n - 1)
-    if ts[i] <= t and (i + 1 == n or ts[i + 1] > t):
-        return i  # the usual case: no gap before this bar
-    return int(np.searchsorted(ts, t, side="right")) - 1
-
-
-def _strict_missing(what: str, where: str) -> NotReadyError:
-    return NotReadyError(f"{what} has no value at {where} (NaN, not ready, or before the first bar)")
-
-
-# --------------------------------------------------------------------------- TFContext
-
-
-@guarded({"not_ready_reason": None})
-class TFContext:
-    """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
-
-    Parameters
-    ----------
-    feed : FeedStore
-        The timeframe's feed.
-    current_idx : int or None
-        Current bar; None or -1 means no bar has closed yet (every value reads None).
-    ready : bool, optional
-        Defaults to "a bar exists"; it is always False without a bar.
-    not_ready_reason : str, optional
-        Why the context is not ready.
-    """
-
-    __slots__ = ("_feed", "_cols", "_names", "_idx", "_ready", "not_ready_reason", "_fc")
-
-    def __init__(self, feed: Any, current_idx: Any, ready: Optional[bool] = None, not_ready_reason: Optional[str] = None) -> None:
-        if is_initialised(self):
-            raise already_initialised(self)
-        table = _feed_table(vs.check_feed(feed))
-        idx = vs.bar_index(feed, current_idx, "current_idx")
-        if not -1 <= idx < table.n:
-            raise IndexError(f"current_idx={idx} out of range for {table.n} bars")
-        ok = idx >= 0 if ready is None else bool(ready) and idx >= 0
-        self._feed = feed
-        self._cols = table.cols
-        self._names = table.names
-        self._idx = idx
-        self._ready = ok
-        self.not_ready_reason = not_ready_reason
-        self._fc = table
-        initialised(self)
-
-    def __reduce__(self) -> tuple:
-        return (_rebuild_context, (type(self), self._feed, self.current_idx, self._ready, self.not_ready_reason))
-
-    @property
-    def feed(self) -> Any:
-        """The FeedStore this context reads."""
-        return self._feed
-
-    @property
-    def current_idx(self) -> Optional[int]:
-        """Current bar index, None if no bar has closed yet."""
-        return self._idx if self._idx >= 0 else None
-
-    @property
-    def ready(self) -> bool:
-        """True if the context has a bar (and the caller did not mark it not ready)."""
-        return self._ready
-
-    def _value(self, src: int) -> Optional[float]:
-        i = self._idx
-        return None if i < 0 else _opt(float(self._cols[src][i]))
-
-    def _ts(self, arr: Any) -> Optional[int]:
-        return int(arr[self._idx]) if self._idx >= 0 else None
-
-    @property
-    def ts_open_ms(self) -> Optional[int]:
-        """Open time of the current bar in epoch ms (None without a bar)."""
-        return self._ts(self._feed.ts_open_ms)
-
-    @property
-    def ts_close_ms(self) -> Optional[int]:
-        """Close time of the current bar in epoch ms (None without a bar)."""
-        return self._ts(self._feed.ts_close_ms)
-
-    @property
-    def ts_open(self) -> Any:
-        """Open time of the current bar as the feed's datetime (None without a bar)."""
-        return self._feed.get_ts_open_datetime(self._idx) if self._idx >= 0 else None
-
-    @property
-    def ts_close(self) -> Any:
-        """Close time of the current bar as the feed's datetime (None without a bar)."""
-        return self._feed.get_ts_close_datetime(self._idx) if self._idx >= 0 else None
-
-    @property
-    def open(self) -> Optional[float]:
-        """Open of the current bar; None if NaN or no bar."""
-        return self._value(0)
-
-    @property
-    def high(self) -> Optional[float]:
-        """High of the current bar; None if NaN or no bar."""
-        return self._value(1)
-
-    @property
-    def low(self) -> Optional[float]:
-        """Low of the current bar; None if NaN or no bar."""
-        return self._value(2)
-
-    @property
-    def close(self) -> Optional[float]:
-        """Close of the current bar; None if NaN or no bar."""
-        return self._value(3)
-
-    @property
-    def volume(self) -> Optional[float]:
-        """Volume of the current bar; None if NaN or no bar."""
-        return self._value(4)
-
-    @property
-    def available_indicators(self) -> list[str]:
-        """Names of the indicators declared on this feed."""
-        return list(self._feed.indicator_names)
-
-    def has_indicator(self, name: str) -> bool:
-        """True if ``name`` is declared on this feed."""
-        return name in self._names
-
-    def get_indicator(self, name: str) -> Optional[float]:
-        """Indicator value at the current bar; None if undeclared, NaN or no bar."""
-        row = self._names.get(name)
-        return None if row is None else self._value(5 + row)
-
-    def get_indicator_strict(self, name: str) -> float:
-        """Indicator value at the current bar.
-
-        Raises
-        ------
-        UnknownKeyError
-            If ``name`` is not declared (the message lists the declared names).
-        NotReadyError
-            If the value is NaN or the context has no bar.
-        """
-        v = self._value(5 + vs.indicator_row(self._names, self._feed, name))
-        if v is None:
-            raise _strict_missing(f"indicator {name!r} ({self._feed.tf})", f"index {self.current_idx}")
-        return v
-
-    def __repr__(self) -> str:
-        return f"<TFContext {self._feed.tf} idx={self.current_idx} ready={self._ready}>"
-
-
-def _view_context(table: _FeedTable, feed: Any) -> TFContext:
-    # A view's own context: the view's checked columns (the view sets _idx before every use).
-    ctx = TFContext.__new__(TFContext)
-    ctx._feed = feed
-    ctx._cols = table.cols
-    ctx._names = table.names
-    ctx._idx = -2  # no bar index: the first use sets the view's
-    ctx._ready = False
-    ctx.not_ready_reason = None
-    ctx._fc = table
-    initialised(ctx)
-    return ctx
-
-
-def _rebuild_context(cls: Any, feed: Any, current_idx: Any, ready: bool, not_ready_reason: Any) -> TFContext:
-    ctx: TFContext = cls.__new__(cls)
-    TFContext.__init__(ctx, feed, current_idx, ready, not_ready_reason)
-    return ctx
 
 
 # --------------------------------------------------------------------------- PathHandle
@@ -318,11 +56,8 @@ class PathHandle:
         if not isinstance(view, RuntimeSnapshotView):
             raise TypeError(f"view must be a RuntimeSnapshotView, got {type(view).__name__}")
         ft = view._fc
-        key = vs.path_key(path)
-        if incr.serves(view._incr, key):
-            raise PathError(f"{key!r} is served by the view's incremental_state, which the engine updates "
-                            "per bar; read it with view.get(path)")
-        self._spec = _lookup(ft, key)
+        key = api.compilable_path(view._incr, path)
+        self._spec = resolve(ft, key)
         self._path = key
         self._view = view
         initialised(self)
@@ -352,8 +87,7 @@ def _rebuild_handle(cls: Any, view: Any, path: str) -> PathHandle:
 # --------------------------------------------------------------------------- the view
 
 
-@guarded(_VIEW_DATA)
-class RuntimeSnapshotView:
+class RuntimeSnapshotView(SnapshotCore):
     """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
 
     Parameters
@@ -395,366 +129,45 @@ class RuntimeSnapshotView:
     :class:`~btcore.errors.NotReadyError` instead.
     """
 
-    __slots__ = ("exchange", "_mark_price", "_mark_price_source", "_history_ready", "_feeds", "_history_config",
-                 "_roles", "_names", "_cols", "_idx", "_roll", "_roll_matrix", "_ctx", "_incr", "_fc")
-
-    def __init__(
-        self,
-        feeds: Any,
-        exec_idx: int,
-        htf_idx: Optional[int],
-        mtf_idx: Optional[int],
-        exchange: Any,
-        mark_price: float,
-        mark_price_source: str,
-        history_config: Any = None,
-        history_ready: bool = True,
-        rollups: Optional[dict[str, Any]] = None,
-        incremental_state: Any = None,
-    ) -> None:
-        # Everything is checked into locals first; the view changes only once nothing can fail.
-        # (The boundary helpers are inlined where a call would cost: a view is built per bar.)
-        real = type(self).__dict__.get("_btcore_uninitialised")  # None once initialised (is_initialised)
-        if real is None:
-            raise already_initialised(self)
-        ft = _feeds_table(feeds)
-        roles, n = ft.roles, ft.lengths
-        e = (exec_idx if type(exec_idx) is int and 0 <= exec_idx < n[0]
-             else _checked_index(roles[0].check_index(exec_idx), 0, n[0], "exec_idx"))
-        m = _role_idx(roles[1], mtf_idx, n[1], "mtf_idx")
-        h = _role_idx(roles[2], htf_idx, n[2], "htf_idx")
-        q = -1 if roles[3] is None else _last_closed_1m(ft.ts_close[3], int(ft.ts_close[0][e]))
-        mark = (mark_price if type(mark_price) is float else math.nan if mark_price is None
-                else as_double(mark_price, "mark_price"))
-        source = mark_price_source if type(mark_price_source) is str else _check_source(mark_price_source)
-        ready = history_ready if history_ready is True else bool(history_ready)
-        config = DEFAULT_HISTORY_CONFIG if history_config is None else (history_config or DEFAULT_HISTORY_CONFIG)
-        roll = vs.rollups_from_dict(rollups)
-        state = None if incremental_state is None else incr.check_state(incremental_state)
-        self._cols = ft.cols
-        self._names = ft.names
-        self._idx = [e, m, h, q]
-        self._roll = roll
-        self._incr = state
-        self._roll_matrix = None
-        self._ctx = [None, None, None]
-        self.exchange = exchange
-        self._mark_price = mark
-        self._mark_price_source = source
-        self._history_ready = ready
-        self._history_config = config
-        self._feeds = feeds
-        self._roles = roles
-        self._fc = ft
-        object.__setattr__(self, "__class__", real)  # last (_boundary.initialised): initialised from here on
+    __slots__ = ()
 
     def __reduce__(self) -> tuple:
-        args = (self._feeds, self._idx[0], self._idx[2], self._idx[1], self.exchange, self.mark_price,
+        args = (self._feeds, self._idx[ROLE_EXEC], self._idx[ROLE_HTF], self._idx[ROLE_MTF], self.exchange, self.mark_price,
                 self.mark_price_source, self._history_config, self.history_ready,
-                None if self._roll_matrix is not None else vs.rollups_to_dict(self._roll), self._incr)
+                None if self._roll_matrix is not None else api.rollups_to_dict(self._roll), self._incr)
         state = getattr(self, "__dict__", None) or None  # a subclass's own attributes
-        return (_rebuild_view, (type(self), args, self._idx[3], self._roll_matrix), state)
-
-    @property
-    def mark_price(self) -> float:
-        """Mark price at this bar (float; NaN reads as None through ``price.mark.close``)."""
-        return self._mark_price
-
-    @mark_price.setter
-    def mark_price(self, value: float) -> None:
-        self._mark_price = as_double(value, "mark_price")
-
-    @property
-    def mark_price_source(self) -> Optional[str]:
-        """Where the mark price came from."""
-        return self._mark_price_source
-
-    @mark_price_source.setter
-    def mark_price_source(self, value: Optional[str]) -> None:
-        self._mark_price_source = _check_source(value)
-
-    @property
-    def history_ready(self) -> bool:
-        """Whether the caller's history windows are filled (part of :attr:`ready`)."""
-        return self._history_ready
-
-    @history_ready.setter
-    def history_ready(self, value: bool) -> None:
-        self._history_ready = bool(value)
-
-    # ------------------------------------------------------------------ moving
-
-    def _move(self, exec_idx: int, htf_idx: int = -1, mtf_idx: int = -1, m1_idx: int = -1) -> None:
-        """Move the view to another bar in O(1) (checked; -1 = role not ready / no 1m bar).
-
-        Without attached rollups, the rollups read as empty after a move.
-        """
-        roles = self._roles
-        self._idx = [roles[0].check_index(exec_idx), vs.bar_index(roles[1], mtf_idx, "mtf_idx"),
-                     vs.bar_index(roles[2], htf_idx, "htf_idx"), vs.bar_index(roles[3], m1_idx, "m1_idx")]
-        if self._roll_matrix is None:
-            self._roll = vs.rollups_from_dict(None)
-
-    def _attach_rollups(self, rollups: Any) -> None:
-        """Read rollups from a float64[6, n_exec] array (rows in ``ROLLUP_FIELDS`` order) at the
-        exec index from now on; None detaches it (rollups then read as empty)."""
-        n = self._fc.lengths[0]  # NotInitializedError before __init__, as in the compiled view
-        if rollups is None:
-            self._roll_matrix = None
-            self._roll = vs.rollups_from_dict(None)
-            return
-        a = _readonly(np.asarray(rollups, dtype=np.float64))  # a frozen copy unless it is one
-        if a.shape != (6, n):
-            raise DataError(f"rollups must have shape (6, {n}) (ROLLUP_FIELDS x exec bars), got {a.shape}", "BAD_SHAPE")
-        self._roll_matrix = a
-
-    # ------------------------------------------------------------------ C-level readers (Python here)
-
-    def _series(self, role: int, src: int) -> float:
-        i = self._idx[role]
-        cols = self._cols[role]
-        return _NAN if i < 0 or cols is None else float(cols[src][i])
-
-    def _rollup(self, field: int) -> float:
-        m = self._roll_matrix
-        return float(m[field, self._idx[0]]) if m is not None else self._roll[field]
-
-    def _eval(self, spec: tuple) -> float:
-        kind = spec[0]
-        if kind == vs.SERIES:
-            return self._series(spec[1], spec[2])
-        if kind == vs.MARK:
-            return self.mark_price
-        if kind == vs.ROLLUP:
-            return self._rollup(spec[1])
-        if kind == vs.STRUCT:
-            return float(spec[1][self._idx[0]])
-        return _NAN
-
-    def _named(self, role: int, name: str, lookback: int) -> float:
-        names = self._names[role]
-        i = self._idx[role]
-        if names is None or i < lookback:
-            return _NAN
-        row = names.get(name)
-        return _NAN if row is None else float(self._cols[role][5 + row][i - lookback])
-
-    def _at(self, role: int, i: int, src: int) -> float:
-        return float(self._cols[role][src][i])
-
-    def _spec(self, path: Any) -> tuple:
-        return _lookup(self._fc, path)
-
-    def _window(self, src: int, n: int, high: bool) -> Optional[float]:
-        n = vs.check_count(n, "n", 1)
-        e = self._idx[0]
-        w = self._cols[0][src][max(0, e - n + 1): e + 1]
-        if np.isnan(w).any():
-            return None
-        return float(w.max() if high else w.min())
-
-    def _ctx_close_ms(self, role: int) -> Optional[int]:
-        i = self._idx[role]
-        feed = self._roles[role]
-        return None if feed is None or i < 0 else int(feed.ts_close_ms[i])
-
-    def _ctx_close_dt(self, role: int) -> Any:
-        i = self._idx[role]
-        feed = self._roles[role]
-        return None if feed is None or i < 0 else feed.get_ts_close_datetime(i)
-
-    def _context(self, role: int) -> Optional[TFContext]:
-        feed = self._roles[role]
-        if feed is None:
-            return None
-        ctx = self._ctx[role]
-        if ctx is None:
-            ctx = self._ctx[role] = _view_context(self._fc.tables[role], feed)
-        i = self._idx[role]
-        if ctx._idx != i:  # only after a move: threads reading one view never write to its contexts
-            ctx._idx = i
-            ctx._ready = i >= 0
-            ctx.not_ready_reason = None if i >= 0 else f"no {feed.tf} bar closed yet"
-        return ctx
-
-    @property
-    def ts_close_ms(self) -> int:
-        """Exec bar close time in epoch ms."""
-        return int(self._roles[0].ts_close_ms[self._idx[0]])
-
-    @property
-    def ts_open_ms(self) -> int:
-        """Exec bar open time in epoch ms."""
-        return int(self._roles[0].ts_open_ms[self._idx[0]])
-
-    def indicator_col(self, name: str, role: str = "exec") -> int:
-        """Row of indicator ``name`` in the ``role`` feed's matrix, for repeated C-level reads.
-
-        Raises
-        ------
-        UnknownKeyError
-            If the role has no feed or ``name`` is not declared on it.
-        PathError
-            If ``role`` is not a tf role.
-        """
-        r = vs.role_index(role)
-        feed = self._roles[r]
-        if feed is None:
-            raise UnknownKeyError(f"indicator {name!r}: role {role!r} has no feed in this view")
-        return vs.indicator_row(self._names[r], feed, name)
-
-    # ------------------------------------------------------------------ identity and time
-
-    @property
-    def feeds(self) -> Any:
-        """The MultiTFFeedStore this view reads."""
-        return self._feeds
-
-    @property
-    def history_config(self) -> Any:
-        """The HistoryConfig given at construction (or the default)."""
-        return self._history_config
-
-    @property
-    def symbol(self) -> str:
-        """Symbol of the exec feed."""
-        return self._roles[0].symbol
-
-    @property
-    def exec_tf(self) -> str:
-        """Timeframe of the exec feed."""
-        return self._roles[0].tf
-
-    @property
-    def tf_mapping(self) -> Any:
-        """Role → timeframe mapping of the feeds."""
-        return self._feeds.tf_mapping
-
-    @property
-    def exec_idx(self) -> int:
-        """Current exec bar index."""
-        return self._idx[0]
-
-    def _role_idx(self, role: int) -> Optional[int]:
-        i = self._idx[role]
-        return i if i >= 0 else None
-
-    @property
-    def htf_idx(self) -> Optional[int]:
-        """Current HTF bar index; None if not ready or no HTF feed."""
-        return self._role_idx(2)
-
-    @property
-    def mtf_idx(self) -> Optional[int]:
-        """Current MTF bar index; None if not ready or no MTF feed."""
-        return self._role_idx(1)
-
-    @property
-    def m1_idx(self) -> Optional[int]:
-        """Quote-feed row of the last 1m bar closed at or before the exec close; None if none."""
-        return self._role_idx(3)
-
-    @property
-    def ts_close(self) -> Any:
-        """Exec bar close time as the exec feed's datetime (aware UTC for a btcore feed)."""
-        return self._roles[0].get_ts_close_datetime(self._idx[0])
-
-    @property
-    def ts_open(self) -> Any:
-        """Exec bar open time as the exec feed's datetime (aware UTC for a btcore feed)."""
-        return self._roles[0].get_ts_open_datetime(self._idx[0])
-
-    @property
-    def exec_ctx(self) -> TFContext:
-        """Exec context (follows the view when it moves)."""
-        return self._context(0)
-
-    @property
-    def htf_ctx(self) -> Optional[TFContext]:
-        """HTF context; None if there is no HTF feed."""
-        return self._context(2)
-
-    @property
-    def mtf_ctx(self) -> Optional[TFContext]:
-        """MTF context; None if there is no MTF feed."""
-        return self._context(1)
-
-    # ------------------------------------------------------------------ readiness
-
-    def _role_ready(self, role: int) -> bool:
-        return self._roles[role] is not None and self._idx[role] >= 0
-
-    @property
-    def htf_ready(self) -> bool:
-        """True if an HTF feed exists and one of its bars has closed."""
-        return self._role_ready(2)
-
-    @property
-    def mtf_ready(self) -> bool:
-        """True if an MTF feed exists and one of its bars has closed."""
-        return self._role_ready(1)
-
-    @property
-    def ready(self) -> bool:
-        """Every role that has a feed has a closed bar, and history is ready."""
-        roles, idx = self._roles, self._idx
-        return self.history_ready and (roles[1] is None or idx[1] >= 0) and (roles[2] is None or idx[2] >= 0)
-
-    @property
-    def not_ready_reasons(self) -> list[str]:
-        """Why :attr:`ready` is False (HTF, MTF, history), empty when ready."""
-        return vs.not_ready_reasons(self)
+        return (_rebuild_view, (type(self), args, self._idx[ROLE_QUOTE], self._roll_matrix), state)
 
     # ------------------------------------------------------------------ exec bar
 
     @property
     def open(self) -> Optional[float]:
         """Exec bar open; None if NaN."""
-        return _opt(self._series(0, 0))
+        return _opt(self._series(ROLE_EXEC, SRC_OPEN))
 
     @property
     def high(self) -> Optional[float]:
         """Exec bar high; None if NaN."""
-        return _opt(self._series(0, 1))
+        return _opt(self._series(ROLE_EXEC, SRC_HIGH))
 
     @property
     def low(self) -> Optional[float]:
         """Exec bar low; None if NaN."""
-        return _opt(self._series(0, 2))
+        return _opt(self._series(ROLE_EXEC, SRC_LOW))
 
     @property
     def close(self) -> Optional[float]:
         """Exec bar close; None if NaN."""
-        return _opt(self._series(0, 3))
+        return _opt(self._series(ROLE_EXEC, SRC_CLOSE))
 
     @property
     def volume(self) -> Optional[float]:
         """Exec bar volume; None if NaN."""
-        return _opt(self._series(0, 4))
-
-    @property
-    def ema_fast(self) -> Optional[float]:
-        """Exec indicator ``ema_fast``; None if undeclared or NaN."""
-        return _opt(self._named(0, "ema_fast", 0))
-
-    @property
-    def ema_slow(self) -> Optional[float]:
-        """Exec indicator ``ema_slow``; None if undeclared or NaN."""
-        return _opt(self._named(0, "ema_slow", 0))
-
-    @property
-    def rsi(self) -> Optional[float]:
-        """Exec indicator ``rsi``; None if undeclared or NaN."""
-        return _opt(self._named(0, "rsi", 0))
-
-    @property
-    def atr(self) -> Optional[float]:
-        """Exec indicator ``atr``; None if undeclared or NaN."""
-        return _opt(self._named(0, "atr", 0))
+        return _opt(self._series(ROLE_EXEC, SRC_VOLUME))
 
     def indicator(self, name: str) -> Optional[float]:
         """Exec indicator ``name``; None if undeclared or NaN."""
-        return _opt(self._named(0, name, 0))
+        return _opt(self._named(ROLE_EXEC, name, 0))
 
     def indicator_strict(self, name: str) -> float:
         """Exec indicator ``name``; UnknownKeyError if undeclared, NotReadyError if NaN."""
@@ -762,182 +175,122 @@ class RuntimeSnapshotView:
 
     def has_indicator(self, name: str) -> bool:
         """True if ``name`` is declared on the exec feed."""
-        return name in self._names[0]
+        return name in self._names[ROLE_EXEC]
 
     @property
     def available_indicators(self) -> list[str]:
         """Indicator names of the exec feed."""
-        return list(self._roles[0].indicator_names)
+        return list(self._roles[ROLE_EXEC].indicator_names)
 
     @property
     def available_htf_indicators(self) -> list[str]:
         """Indicator names of the HTF feed (``[]`` without one)."""
-        f = self._roles[2]
+        f = self._roles[ROLE_HTF]
         return list(f.indicator_names) if f is not None else []
 
     @property
     def available_mtf_indicators(self) -> list[str]:
         """Indicator names of the MTF feed (``[]`` without one)."""
-        f = self._roles[1]
+        f = self._roles[ROLE_MTF]
         return list(f.indicator_names) if f is not None else []
 
     # ------------------------------------------------------------------ history by offset
 
     def prev_indicator(self, name: str, lookback: int = 1) -> Optional[float]:
         """Exec indicator ``lookback`` bars ago (>= 1); None before the first bar, undeclared or NaN."""
-        return _opt(self._named(0, name, vs.check_count(lookback, "lookback", 1)))
-
-    def prev_ema_fast(self, lookback: int = 1) -> Optional[float]:
-        """``ema_fast`` ``lookback`` bars ago (>= 1)."""
-        return self.prev_indicator("ema_fast", lookback)
-
-    def prev_ema_slow(self, lookback: int = 1) -> Optional[float]:
-        """``ema_slow`` ``lookback`` bars ago (>= 1)."""
-        return self.prev_indicator("ema_slow", lookback)
-
-    def prev_rsi(self, lookback: int = 1) -> Optional[float]:
-        """``rsi`` ``lookback`` bars ago (>= 1)."""
-        return self.prev_indicator("rsi", lookback)
-
-    def prev_atr(self, lookback: int = 1) -> Optional[float]:
-        """``atr`` ``lookback`` bars ago (>= 1)."""
-        return self.prev_indicator("atr", lookback)
+        return _opt(self._named(ROLE_EXEC, name, F.check_count(lookback, "lookback", 1)))
 
     def _prev(self, src: int, lookback: int) -> Optional[float]:
-        i = self._idx[0] - vs.check_count(lookback, "lookback", 1)
+        i = self._idx[ROLE_EXEC] - F.check_count(lookback, "lookback", 1)
         return None if i < 0 else _opt(self._at(0, i, src))
 
     def prev_close(self, lookback: int = 1) -> Optional[float]:
         """Exec close ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
-        return self._prev(3, lookback)
+        return self._prev(SRC_CLOSE, lookback)
 
     def prev_high(self, lookback: int = 1) -> Optional[float]:
         """Exec high ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
-        return self._prev(1, lookback)
+        return self._prev(SRC_HIGH, lookback)
 
     def prev_low(self, lookback: int = 1) -> Optional[float]:
         """Exec low ``lookback`` bars ago (>= 1); None before the first bar or if NaN."""
-        return self._prev(2, lookback)
+        return self._prev(SRC_LOW, lookback)
 
     def bars_exec_low(self, n: int) -> Optional[float]:
         """Lowest exec low over the last ``n`` bars including the current one (fewer at the start).
 
         None if any low in the window is NaN (a NaN is never skipped silently).
         """
-        return self._window(2, n, False)
+        return self._window(SRC_LOW, n, False)
 
     def bars_exec_high(self, n: int) -> Optional[float]:
         """Highest exec high over the last ``n`` bars including the current one (fewer at the start).
 
         None if any high in the window is NaN (a NaN is never skipped silently).
         """
-        return self._window(1, n, True)
+        return self._window(SRC_HIGH, n, True)
 
     # ------------------------------------------------------------------ HTF / MTF
 
-    @property
-    def htf_ema_fast(self) -> Optional[float]:
-        """HTF ``ema_fast``; None if no HTF feed, not ready, undeclared or NaN."""
-        return _opt(self._named(2, "ema_fast", 0))
-
-    @property
-    def htf_ema_slow(self) -> Optional[float]:
-        """HTF ``ema_slow``; None if no HTF feed, not ready, undeclared or NaN."""
-        return _opt(self._named(2, "ema_slow", 0))
-
-    @property
-    def htf_rsi(self) -> Optional[float]:
-        """HTF ``rsi``; None if no HTF feed, not ready, undeclared or NaN."""
-        return _opt(self._named(2, "rsi", 0))
-
-    @property
-    def mtf_ema_fast(self) -> Optional[float]:
-        """MTF ``ema_fast``; None if no MTF feed, not ready, undeclared or NaN."""
-        return _opt(self._named(1, "ema_fast", 0))
-
-    @property
-    def mtf_ema_slow(self) -> Optional[float]:
-        """MTF ``ema_slow``; None if no MTF feed, not ready, undeclared or NaN."""
-        return _opt(self._named(1, "ema_slow", 0))
-
-    @property
-    def mtf_rsi(self) -> Optional[float]:
-        """MTF ``rsi``; None if no MTF feed, not ready, undeclared or NaN."""
-        return _opt(self._named(1, "rsi", 0))
-
     def htf_indicator(self, name: str) -> Optional[float]:
         """HTF indicator ``name``; None if no HTF feed, not ready, undeclared or NaN."""
-        return _opt(self._named(2, name, 0))
+        return _opt(self._named(ROLE_HTF, name, 0))
 
     def mtf_indicator(self, name: str) -> Optional[float]:
         """MTF indicator ``name``; None if no MTF feed, not ready, undeclared or NaN."""
-        return _opt(self._named(1, name, 0))
+        return _opt(self._named(ROLE_MTF, name, 0))
 
     def get_feature(self, indicator_key: str, tf_role: str = "exec", offset: int = 0) -> Optional[float]:
-        """Indicator or OHLCV value of a role, ``offset`` bars back (>= 0) from its current bar.
-
-        ``"mark_price"`` returns the mark price (offset must be 0). None if the role has no feed
-        or is not ready, the key is undeclared, the bar is before the first one, or the value is
-        NaN.
-
-        Raises
-        ------
-        PathError
-            Unknown ``tf_role``.
-        ValueError
-            Negative ``offset``.
-        """
+        # docstring: btcore/_shared/view_docs.py
         roles = self._roles  # NotInitializedError before __init__, as in the compiled view
-        r = vs.role_index(tf_role)
-        off = offset if type(offset) is int and 0 <= offset <= vs.MAX_LOOKBACK else vs.check_offset(offset)
+        r = _ROLE_OF.get(tf_role) if type(tf_role) is str else None  # per bar: no call when valid
+        if r is None:
+            r = F.role_index(tf_role)
+        off = offset if type(offset) is int and 0 <= offset <= _MAX_LOOKBACK else F.check_offset(offset)
         if indicator_key == "mark_price":
-            if off:
-                raise ValueError(f"mark_price has no history: offset must be 0, got {off}")
-            return _opt(self.mark_price)
+            return api.mark_price_feature(self.mark_price, off)
         feed = roles[r]
         if feed is None or self._idx[r] < 0:
             return None
         i = self._idx[r] - off
-        if indicator_key in vs.OHLCV:
-            src = vs.OHLCV.index(indicator_key)
-        else:
+        src = _OHLCV_SRC.get(indicator_key)
+        if src is None:
             row = self._names[r].get(indicator_key)
             if row is None:
                 return None
-            src = 5 + row
+            src = _N_OHLCV + row
         return None if i < 0 else _opt(self._at(r, i, src))
 
     def has_feature(self, indicator_key: str, tf_role: str = "exec") -> bool:
         """True if ``get_feature(indicator_key, tf_role)`` can ever return a value: always for
         ``mark_price``, otherwise when the role has a feed and the key is OHLCV or declared.
         PathError for an unknown role."""
-        r = vs.role_index(tf_role)
-        feed = self._roles[r]
-        if indicator_key == "mark_price":
+        r = F.role_index(tf_role)
+        if indicator_key == C.MARK_PRICE_KEY:
             return True
-        return feed is not None and (indicator_key in vs.OHLCV or indicator_key in self._names[r])
+        return self._roles[r] is not None and (indicator_key in C.OHLCV or indicator_key in self._names[r])
 
     # ------------------------------------------------------------------ staleness
 
     @property
     def htf_ctx_ts_close_ms(self) -> Optional[int]:
         """Close time (ms) of the current HTF bar; None without one."""
-        return self._ctx_close_ms(2)
+        return self._ctx_close_ms(ROLE_HTF)
 
     @property
     def mtf_ctx_ts_close_ms(self) -> Optional[int]:
         """Close time (ms) of the current MTF bar; None without one."""
-        return self._ctx_close_ms(1)
+        return self._ctx_close_ms(ROLE_MTF)
 
     @property
     def htf_ctx_ts_close(self) -> Any:
         """Close time of the current HTF bar as the feed's datetime; None without one."""
-        return self._ctx_close_dt(2)
+        return self._ctx_close_dt(ROLE_HTF)
 
     @property
     def mtf_ctx_ts_close(self) -> Any:
         """Close time of the current MTF bar as the feed's datetime; None without one."""
-        return self._ctx_close_dt(1)
+        return self._ctx_close_dt(ROLE_MTF)
 
     def _staleness(self, role: int) -> Optional[int]:
         ms = self._ctx_close_ms(role)
@@ -946,23 +299,23 @@ class RuntimeSnapshotView:
     @property
     def htf_staleness_ms(self) -> Optional[int]:
         """Exec close minus HTF bar close, in ms (0 when the HTF bar closed with this bar)."""
-        return self._staleness(2)
+        return self._staleness(ROLE_HTF)
 
     @property
     def mtf_staleness_ms(self) -> Optional[int]:
         """Exec close minus MTF bar close, in ms (0 when the MTF bar closed with this bar)."""
-        return self._staleness(1)
+        return self._staleness(ROLE_MTF)
 
     @property
     def htf_is_stale(self) -> Optional[bool]:
         """True if the HTF bar closed before this exec bar's close; None without an HTF bar."""
-        s = self._staleness(2)
+        s = self._staleness(ROLE_HTF)
         return None if s is None else s > 0
 
     @property
     def mtf_is_stale(self) -> Optional[bool]:
         """True if the MTF bar closed before this exec bar's close; None without an MTF bar."""
-        s = self._staleness(1)
+        s = self._staleness(ROLE_MTF)
         return None if s is None else s > 0
 
     # ------------------------------------------------------------------ exchange
@@ -974,75 +327,75 @@ class RuntimeSnapshotView:
     @property
     def equity(self) -> Optional[float]:
         """Account equity (USDT)."""
-        return vs.exchange_value(self._account(), "equity_usdt")
+        return api.exchange_value(self._account(), "equity_usdt")
 
     @property
     def available_balance(self) -> Optional[float]:
         """Available balance (USDT)."""
-        return vs.exchange_value(self._account(), "available_balance_usdt")
+        return api.exchange_value(self._account(), "available_balance_usdt")
 
     @property
     def has_position(self) -> bool:
         """True if a position is open."""
-        return vs.exchange_value(self._account(), "has_position")
+        return api.exchange_value(self._account(), "has_position")
 
     @property
     def position_side(self) -> Optional[str]:
         """``"long"``, ``"short"`` or None."""
-        return vs.exchange_value(self._account(), "position_side")
+        return api.exchange_value(self._account(), "position_side")
 
     @property
     def position_size_usdt(self) -> float:
         """Position size in USDT (0.0 when flat)."""
-        return vs.exchange_value(self._account(), "position_size_usdt")
+        return api.exchange_value(self._account(), "position_size_usdt")
 
     @property
     def unrealized_pnl(self) -> Optional[float]:
         """Unrealized PnL (USDT)."""
-        return vs.exchange_value(self._account(), "unrealized_pnl_usdt")
+        return api.exchange_value(self._account(), "unrealized_pnl_usdt")
 
     @property
     def entries_disabled(self) -> bool:
         """True if the exchange refuses new entries."""
-        return vs.exchange_value(self._account(), "entries_disabled")
+        return api.exchange_value(self._account(), "entries_disabled")
 
     # ------------------------------------------------------------------ rollups
 
     @property
     def rollup_min_1m(self) -> Optional[float]:
         """Lowest 1m low inside the exec bar; None if there were no 1m bars (or NaN)."""
-        return _opt(self._rollup(0))
+        return _opt(self._rollup(ROLLUP_MIN))
 
     @property
     def rollup_max_1m(self) -> Optional[float]:
         """Highest 1m high inside the exec bar; None if there were no 1m bars (or NaN)."""
-        return _opt(self._rollup(1))
+        return _opt(self._rollup(ROLLUP_MAX))
 
     @property
     def rollup_bars_1m(self) -> int:
         """Number of 1m bars inside the exec bar."""
-        v = self._rollup(2)
+        v = self._rollup(ROLLUP_BARS)
         return 0 if v != v else int(v)
 
     @property
     def rollup_open_1m(self) -> Optional[float]:
         """Open of the first 1m bar inside the exec bar; None if none (or NaN)."""
-        return _opt(self._rollup(3))
+        return _opt(self._rollup(ROLLUP_OPEN))
 
     @property
     def rollup_close_1m(self) -> Optional[float]:
         """Close of the last 1m bar inside the exec bar; None if none (or NaN)."""
-        return _opt(self._rollup(4))
+        return _opt(self._rollup(ROLLUP_CLOSE))
 
     @property
     def rollup_volume_1m(self) -> Optional[float]:
         """Summed 1m volume inside the exec bar; None if none (or NaN)."""
-        return _opt(self._rollup(5))
+        return _opt(self._rollup(ROLLUP_VOLUME))
 
     @property
     def rollup_price_range_1m(self) -> Optional[float]:
         """``rollup_max_1m - rollup_min_1m``; None if there were no 1m bars (or NaN)."""
-        return _opt(self._rollup(1) - self._rollup(0))
+        return _opt(self._rollup(ROLLUP_MAX) - self._rollup(ROLLUP_MIN))
 
     @property
     def has_rollups(self) -> bool:
@@ -1051,26 +404,19 @@ class RuntimeSnapshotView:
 
     def get_rollup(self, key: str) -> Optional[float]:
         """Rollup value by ``px.rollup.<field>`` or ``<field>``; PathError for unknown keys."""
-        return _opt(self._rollup(vs.rollup_index(key)))
+        return _opt(self._rollup(P.rollup_index(key)))
 
     @property
     def rollups(self) -> dict[str, Any]:
         """All rollups as ``{"px.rollup.<field>": value}`` (a new dict; count as int)."""
-        out = {"px.rollup." + f: _opt(self._rollup(i)) for i, f in enumerate(vs.ROLLUP_FIELDS)}
-        out["px.rollup.bars_1m"] = self.rollup_bars_1m
+        out = {k: _opt(self._rollup(i)) for i, k in enumerate(C.ROLLUP_KEYS_FULL)}
+        out[C.ROLLUP_KEYS_FULL[C.ROLLUP_BARS]] = self.rollup_bars_1m
         return out
 
     # ------------------------------------------------------------------ paths
 
     def get(self, path: str) -> Optional[float]:
-        """Value at ``path`` (see :mod:`btcore._viewspec` for the grammar); None if NaN, not
-        ready or the role has no feed. Parsed paths are cached per feed set (bounded).
-
-        Raises
-        ------
-        PathError
-            Invalid path; the message names what is valid.
-        """
+        # docstring: btcore/_shared/view_docs.py
         if self._incr is not None:
             found, value = incr.read(self._incr, path)
             if found:
@@ -1079,10 +425,7 @@ class RuntimeSnapshotView:
 
     def get_strict(self, path: str) -> float:
         """Like :meth:`get` but NotReadyError instead of None."""
-        v = self.get(path)
-        if v is None:
-            raise _strict_missing(f"path {path!r}", f"exec bar {self._idx[0]}")
-        return v
+        return api.get_strict(self, path)
 
     def has_path(self, path: str) -> bool:
         """True if ``get(path)`` has a value now; False if NaN/not ready. PathError if invalid."""
@@ -1090,27 +433,15 @@ class RuntimeSnapshotView:
 
     def is_valid_path(self, path: str) -> bool:
         """True if ``path`` is valid for these feeds (whatever its current value)."""
-        try:
-            key = vs.path_key(path)
-            if incr.serves(self._incr, key):
-                incr.resolve(self._incr, key)
-            else:
-                self._spec(key)
-        except PathError:
-            return False
-        return True
+        return api.is_valid_path(self._incr, path, self._spec)
 
     def compile(self, path: str) -> PathHandle:
-        """Resolve ``path`` once; the returned handle reads it with no string work per call.
-
-        A ``structure.*`` path served by the incremental state cannot be compiled (its value
-        lives in the engine's object): PathError; read it with :meth:`get`.
-        """
+        # docstring: btcore/_shared/view_docs.py
         return PathHandle(self, path)
 
     def list_structure_paths(self) -> list[str]:
         """Every valid ``structure.*`` path: the exec feed's blocks and the incremental state's."""
-        return incr.structure_paths(self._incr, vs.structure_paths(self._roles))
+        return incr.structure_paths(self._incr, P.structure_paths(self._roles))
 
     @property
     def has_incremental_state(self) -> bool:
@@ -1118,38 +449,22 @@ class RuntimeSnapshotView:
         return self._incr is not None
 
     def get_structure(self, path: str) -> Any:
-        """Raw value of an incremental structure output: ``"<key>.<output>"`` (exec) or
-        ``"htf_<tf>.<key>.<output>"`` (float, int, str or None, as the detector returns it).
-
-        Raises
-        ------
-        UnknownKeyError
-            (a ``KeyError``) without an incremental state, for a malformed path or an unknown
-            structure; the detector's ``KeyError`` for an unknown output.
-        """
+        # docstring: btcore/_shared/view_docs.py
         return incr.get_structure(self._incr, path)
 
     def to_dict(self) -> dict[str, Any]:
         """Debug dictionary of the current bar (allocates; not for the hot loop)."""
-        return vs.view_to_dict(self)
+        return api.view_to_dict(self)
 
     def __repr__(self) -> str:
-        return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[0]} ready={self.ready}>"
-
-
-def _checked_index(v: int, low: int, n: Any, name: str) -> int:
-    # What the feed tables were checked against has the last word (a feed whose length lies).
-    if not low <= v < n:
-        raise IndexError(f"{name}={v} out of range for {n} bars")
-    return v
-
-
-def _check_source(value: Any) -> Optional[str]:
-    # exactly str, as the compiled view's str field takes it (a str subclass is refused there too)
-    if value is not None and type(value) is not str:
-        raise TypeError(f"mark_price_source must be a str or None, got {type(value).__name__} {value!r:.80}")
-    return value
+        return f"<RuntimeSnapshotView {self.symbol} {self.exec_tf} exec_idx={self._idx[ROLE_EXEC]} ready={self.ready}>"
 
 
 def _rebuild_view(cls: Any, args: tuple[Any, ...], m1_idx: int, rollup_matrix: Any) -> Any:
-    return vs.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
+    return api.rebuild_view(RuntimeSnapshotView, cls, args, m1_idx, rollup_matrix)
+
+
+_docs.document(RuntimeSnapshotView, _docs.VIEW)
+
+# The reference-style view (the compiled module holds it too, so both twins have it here).
+from .compatview import CompatSnapshotView  # noqa: E402  (it subclasses RuntimeSnapshotView above)

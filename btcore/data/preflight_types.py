@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from ..errors import DataError, TimeframeError
+from ..timeframe import iso_or_none as _iso
 from ..timeframe import normalize_tf
 from ._timestamps import scalar_ms
 
@@ -32,7 +33,8 @@ __all__ = [
     "as_plan",
 ]
 
-#: Report-level codes (first five as in the reference) and per-timeframe check codes.
+#: Report-level codes (the first five are those engines written for the reference runtime test,
+#: see docs/MIGRATION.md) and per-timeframe check codes.
 PREFLIGHT_ERROR_CODES = (
     "MISSING_1M_COVERAGE", "EXEC_1M_MAPPING_FAILED", "HISTORY_UNAVAILABLE", "INSUFFICIENT_COVERAGE",
     "DATA_QUALITY_ISSUE",
@@ -41,10 +43,6 @@ PREFLIGHT_ERROR_CODES = (
     "ENDS_TOO_EARLY", "UNSORTED_TIMESTAMPS", "DUPLICATE_TIMESTAMPS", "MISALIGNED_STEP",
     "GAPS_EXCEED_THRESHOLD",
 )
-
-
-def _iso(dt: Optional[datetime]) -> Optional[str]:
-    return dt.isoformat() if dt is not None else None
 
 
 def _utc_now() -> datetime:
@@ -307,7 +305,7 @@ class PreflightReport:
 
 @dataclass(frozen=True)
 class WarmupRequirements:
-    """Warmup bars per role (``warmup_by_role``), as the reference's requirements object."""
+    """Warmup bars per role (``warmup_by_role``), shaped as the reference runtime's requirements object."""
 
     warmup_by_role: Dict[str, int]
 
