@@ -1,6 +1,6 @@
 from typing import Any
 
-from btcore._pure.loop import LoopResult
+from btcore._shared.loop import LoopResult
 
 __all__ = ["simulate", "simulate_range", "replay_tracker"]
 

@@ -28,7 +28,9 @@ from btcore._core.view cimport RuntimeSnapshotView
 
 from btcore import _exchangespec as xs
 from btcore.errors import ConfigError
-from btcore._pure.loop import LoopResult, signal_code
+from btcore._shared.docs import attach
+from btcore._shared.loop import LoopResult, signal_code
+from btcore._shared.simloop import DOCS, check_simulate, check_strategy, tracker_hooks
 
 __all__ = ["simulate", "simulate_range", "replay_tracker"]
 
@@ -105,41 +107,15 @@ cdef int _run_strategy(SimExchange ex, object strategy, int kind, RuntimeSnapsho
 
 
 def simulate(loop, strategy, exchange):
-    """Run ``strategy`` over the loop's bars with ``exchange`` and return the loop's result.
-
-    Per exec bar of ``[loop.start, loop.end)``: move the view, ``exchange.on_bar`` (fills at the
-    open, stops inside the bar, the mark at the close), then — once the history windows are full
-    — the strategy, its signal recorded and handed to ``exchange.on_signal``. ``view.exchange`` is
-    the exchange's live :class:`Account`. The caller calls ``exchange.finish()`` afterwards.
-
-    Raises
-    ------
-    ConfigError
-        The exchange was built on another exec feed than the loop's.
-    """
-    if not isinstance(exchange, SimExchange):
-        raise ConfigError(f"exchange must be a {SimExchange.__module__}.SimExchange, got {type(exchange).__name__}")
-    if loop.feeds.exec_feed is not exchange.exec_feed:
-        raise ConfigError("the exchange was built on another exec feed than the loop's")
+    # docstring: btcore/_shared/simloop.py
+    check_simulate(loop, exchange, SimExchange)
     if not isinstance(loop, BarLoop):  # a pure loop drives the exchange through on_bar / on_signal
         return loop.run(strategy, exchange=exchange)
     return _fused(<BarLoop>loop, strategy, <SimExchange>exchange, loop.start, loop.end)
 
 
 def simulate_range(loop, strategy, exchange, start, end):
-    """As :func:`simulate` over exec bars ``[start, end)`` instead of the loop's own range.
-
-    One loop (one alignment) then serves runs over different ranges: a sweep's combinations
-    trade from the bar where their own indicators are ready. Bars before ``start`` are warmup,
-    as they are for a loop built with that start; the exchange must have been built with
-    ``end=end``.
-
-    Raises
-    ------
-    ConfigError
-        ``loop`` is not a compiled BarLoop, the exchange was built on another exec feed or for
-        another end, or ``0 <= start <= end <= loop.end`` does not hold.
-    """
+    # docstring: btcore/_shared/simloop.py
     lo, hi = xs.check_range(loop, BarLoop, exchange, SimExchange, start, end)
     return _fused(<BarLoop>loop, strategy, <SimExchange>exchange, lo, hi)
 
@@ -157,8 +133,7 @@ cdef object _fused(BarLoop loop, object strategy, SimExchange ex, intp_t start, 
         const int64_t* mtf = &loop._mtf[0]
         const int64_t* m1 = &loop._m1_last[0]
         const float64_t* close = &loop._close[0]
-    if not callable(strategy):
-        raise ConfigError(f"strategy must be callable or a CythonStrategy, got {type(strategy).__name__}")
+    check_strategy(strategy)
     signals_arr = np.zeros(loop._alignment.n_exec, dtype=np.int8)
     sig = signals_arr
     view.exchange = ex.account
@@ -190,20 +165,7 @@ cdef object _fused(BarLoop loop, object strategy, SimExchange ex, intp_t start, 
 
 
 def replay_tracker(tracker, exchange, signals, start, end, history_start):
-    """Feed ``tracker`` bar by bar from a finished run.
-
-    Per exec bar ``i < start`` (warmup): ``on_bar_start``, ``on_warmup_check(False, start)``,
-    ``on_history_check``, ``on_bar_end``. Per bar of ``[start, end)``: ``on_bar_start``,
-    ``on_warmup_check(True, start)``, ``on_history_check(i >= history_start, i)``, the fill at the
-    open (``on_order_filled`` / ``on_order_rejected``), ``on_position_check`` at the close; if the
-    strategy ran: ``on_signal_evaluated(code)``, ``on_sizing_computed`` for an entry signal,
-    ``on_order_submitted`` / ``on_order_rejected``; then ``on_bar_end``.
-
-    Raises
-    ------
-    ConfigError
-        ``signals`` is not int8[n_exec] or the range does not fit the exchange.
-    """
+    # docstring: btcore/_shared/simloop.py
     cdef:
         intp_t i, s, e, h, n = exchange.n
         const int8_t[::1] codes
@@ -257,10 +219,8 @@ cdef int _replay_python(object tracker, const int8_t[::1] codes, const uint8_t[:
                         intp_t h) except -1:
     cdef intp_t i
     cdef int ev
-    bar_start, warmup, history, bar_end = (tracker.on_bar_start, tracker.on_warmup_check,
-                                           tracker.on_history_check, tracker.on_bar_end)
-    filled, rejected, position = tracker.on_order_filled, tracker.on_order_rejected, tracker.on_position_check
-    evaluated, sizing, submitted = tracker.on_signal_evaluated, tracker.on_sizing_computed, tracker.on_order_submitted
+    (bar_start, warmup, history, bar_end, filled, rejected, position, evaluated, sizing,
+     submitted) = tracker_hooks(tracker)
     for i in range(s):
         bar_start(i)
         warmup(False, s)
@@ -287,3 +247,6 @@ cdef int _replay_python(object tracker, const int8_t[::1] codes, const uint8_t[:
                 rejected(_REASONS[ev - 2])
         bar_end()
     return 0
+
+
+attach(globals(), DOCS)
