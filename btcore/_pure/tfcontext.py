@@ -15,6 +15,8 @@ from .feedtables import FeedColumns, feed_columns
 
 __all__ = ["TFContext"]
 
+_N_OHLCV = C.N_OHLCV  # a module global: read per call of get_indicator
+
 
 def _opt(v: float) -> Optional[float]:
     return None if v != v else v
@@ -137,7 +139,7 @@ class TFContext:
     def get_indicator(self, name: str) -> Optional[float]:
         """Indicator value at the current bar; None if undeclared, NaN or no bar."""
         row = self._names.get(name)
-        return None if row is None else self._value(C.N_OHLCV + row)
+        return None if row is None else self._value(_N_OHLCV + row)
 
     def get_indicator_strict(self, name: str) -> float:
         # docstring: btcore/_shared/view_docs.py

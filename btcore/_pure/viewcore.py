@@ -30,6 +30,7 @@ from .tfcontext import TFContext, view_context
 __all__: list[str] = []
 
 _NAN = math.nan
+_N_OHLCV = C.N_OHLCV  # a module global: read per call of the indicator accessors
 _VIEW_DATA = {"exchange": None, "mark_price": math.nan, "mark_price_source": None, "history_ready": False}
 
 
@@ -183,7 +184,7 @@ class SnapshotCore:
         if names is None or i < lookback:
             return _NAN
         row = names.get(name)
-        return _NAN if row is None else float(self._cols[role][C.N_OHLCV + row][i - lookback])
+        return _NAN if row is None else float(self._cols[role][_N_OHLCV + row][i - lookback])
 
     def _at(self, role: int, i: int, src: int) -> float:
         return float(self._cols[role][src][i])
