@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any, Optional
 
-from ._pure._boundary import as_double
+from ._shared.boundary import as_double
 from .errors import PathError, UnknownKeyError
 
 __all__ = ["check_state", "resolve", "read", "serves", "value_as_float", "get_structure", "structure_paths"]

@@ -264,7 +264,7 @@ CASES: dict[str, tuple[str, str]] = {
     """, "ok: 'DataError'"),
     # ---- 6. integer edges -----------------------------------------------------------------------
     "tracker_near_int64_max": ("""
-        from btcore._pure.state_tables import MAX_INDEX
+        from btcore._shared.state_tables import MAX_INDEX
         t = TR.StateTracker()
         out = [outcome(lambda: t.on_bar_start(2 ** 63 - 1)), outcome(lambda: t.on_bar_start(2 ** 63)),
                outcome(lambda: TR.StateTrackerConfig(cooldown_bars=2 ** 62)),

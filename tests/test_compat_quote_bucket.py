@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from btcore._pure.state_tables import MAX_INDEX
+from btcore._shared.state_tables import MAX_INDEX
 from btcore.errors import DataError, NotInitializedError
 from btcore.timeframe import MAX_EPOCH_MS
 

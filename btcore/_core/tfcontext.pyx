@@ -7,14 +7,16 @@ A context reads through the checked pointers of :mod:`btcore._core.feedtables`; 
 built by :func:`view_context` and moved by the view.
 """
 
+cimport cython
 from libc.math cimport isnan
 
 from btcore._core.feedtables cimport N_OHLCV, feed_pointers, read_source
 
-from btcore._pure._boundary import already_initialised, not_initialised
+from btcore._shared.boundary import already_initialised, not_initialised
 from btcore._shared import feeds as F
 from btcore._shared import view_api as api
 from btcore._shared import view_docs as _docs
+from btcore._shared.docs import signed
 
 __all__ = ["TFContext"]
 
@@ -30,20 +32,9 @@ cdef inline int _ctx_ok(TFContext c) except -1:
     return 0
 
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class TFContext:
-    """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
-
-    Parameters
-    ----------
-    feed : FeedStore
-        The timeframe's feed.
-    current_idx : int or None
-        Current bar; None or -1 means no bar has closed yet (every value reads None).
-    ready : bool, optional
-        Defaults to "a bar exists"; it is always False without a bar.
-    not_ready_reason : str, optional
-        Why the context is not ready.
-    """
+    __doc__ = signed("TFContext(feed, current_idx, ready=None, not_ready_reason=None)", _docs.CLASSES["TFContext"])
 
     def __cinit__(self):
         self._idx = -1  # with _d all zero (no feed), every read is NaN until __init__ ran

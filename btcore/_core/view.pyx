@@ -41,12 +41,13 @@ import numpy as np
 from btcore import _incremental as incr
 from btcore._arrays import _readonly
 from btcore._core import tfcontext as _tfcontext
-from btcore._pure._boundary import already_initialised, not_initialised
+from btcore._shared.boundary import already_initialised, not_initialised
 from btcore._shared import constants as C
 from btcore._shared import feeds as F
 from btcore._shared import paths as P
 from btcore._shared import view_api as api
 from btcore._shared import view_docs as _docs
+from btcore._shared.docs import signed
 from btcore.errors import DataError, UnknownKeyError
 from btcore.types import DEFAULT_HISTORY_CONFIG
 
@@ -128,47 +129,11 @@ def _rebuild_handle(cls, view, path):
 # --------------------------------------------------------------------------- the view
 
 
+@cython.embedsignature(False)  # the signed shared docstring carries the signature
 cdef class RuntimeSnapshotView(SnapshotCore):
-    """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
-
-    Parameters
-    ----------
-    feeds : MultiTFFeedStore
-        Exec feed plus optional MTF/HTF feeds and 1-minute quote feed.
-    exec_idx : int
-        Current exec bar (``0 <= exec_idx < len(exec_feed)``).
-    htf_idx, mtf_idx : int or None
-        Last closed HTF/MTF bar; None or -1 means that context is not ready yet. Ignored for a
-        role without a feed.
-    exchange : object
-        :class:`~btcore.types.ExchangeState` or a simulator exposing ``position``.
-    mark_price : float
-        Mark price at this bar (``price.mark.close``).
-    mark_price_source : str
-        Where the mark price came from.
-    history_config : HistoryConfig, optional
-        Defaults to ``DEFAULT_HISTORY_CONFIG``.
-    history_ready : bool
-        Whether the caller's history windows are filled (part of :attr:`ready`).
-    rollups : dict, optional
-        Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
-    incremental_state : object, optional
-        An engine's incremental structure state (see :mod:`btcore._incremental`): it serves
-        ``structure.*`` paths and :meth:`get_structure`, read live at every call.
-
-    Raises
-    ------
-    IndexError
-        If an index is out of range (negative indices other than -1 are never wrapped).
-    TypeError
-        If ``incremental_state`` lacks ``exec.structures``, ``htf`` or ``get_value``.
-
-    Notes
-    -----
-    A role without its own feed reads as None through every accessor and does not affect
-    :attr:`ready`. A value that is NaN reads as None; the ``*_strict`` variants raise
-    :class:`~btcore.errors.NotReadyError` instead.
-    """
+    __doc__ = signed(
+        "RuntimeSnapshotView(feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source, history_config=None, history_ready=True, rollups=None, incremental_state=None)",
+        _docs.CLASSES["RuntimeSnapshotView"])
 
     def __init__(self, feeds, exec_idx, htf_idx, mtf_idx, exchange, mark_price, mark_price_source,
                  history_config=None, history_ready=True, rollups=None, incremental_state=None):

@@ -10,7 +10,7 @@ from .._shared import constants as C
 from .._shared import feeds as F
 from .._shared import view_api as api
 from .._shared import view_docs as _docs
-from ._boundary import already_initialised, guarded, initialised, is_initialised
+from .._shared.boundary import already_initialised, guarded, initialised, is_initialised
 from .feedtables import FeedColumns, feed_columns
 
 __all__ = ["TFContext"]
@@ -24,19 +24,7 @@ def _opt(v: float) -> Optional[float]:
 
 @guarded({"not_ready_reason": None})
 class TFContext:
-    """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
-
-    Parameters
-    ----------
-    feed : FeedStore
-        The timeframe's feed.
-    current_idx : int or None
-        Current bar; None or -1 means no bar has closed yet (every value reads None).
-    ready : bool, optional
-        Defaults to "a bar exists"; it is always False without a bar.
-    not_ready_reason : str, optional
-        Why the context is not ready.
-    """
+    __doc__ = _docs.CLASSES["TFContext"]
 
     __slots__ = ("_feed", "_cols", "_names", "_idx", "_ready", "not_ready_reason", "_fc")
 

@@ -16,7 +16,7 @@ from .._shared import feeds as F
 from .._shared import paths as P
 from .._shared import view_api as api
 from .._shared import view_docs as _docs
-from ._boundary import already_initialised, guarded, initialised, is_initialised
+from .._shared.boundary import already_initialised, guarded, initialised, is_initialised
 from .feedtables import resolve
 from .tfcontext import TFContext
 from .viewcore import SnapshotCore
@@ -88,46 +88,7 @@ def _rebuild_handle(cls: Any, view: Any, path: str) -> PathHandle:
 
 
 class RuntimeSnapshotView(SnapshotCore):
-    """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
-
-    Parameters
-    ----------
-    feeds : MultiTFFeedStore
-        Exec feed plus optional MTF/HTF feeds and 1-minute quote feed.
-    exec_idx : int
-        Current exec bar (``0 <= exec_idx < len(exec_feed)``).
-    htf_idx, mtf_idx : int or None
-        Last closed HTF/MTF bar; None or -1 means that context is not ready yet. Ignored for a
-        role without a feed.
-    exchange : object
-        :class:`~btcore.types.ExchangeState` or a simulator exposing ``position``.
-    mark_price : float
-        Mark price at this bar (``price.mark.close``).
-    mark_price_source : str
-        Where the mark price came from.
-    history_config : HistoryConfig, optional
-        Defaults to ``DEFAULT_HISTORY_CONFIG``.
-    history_ready : bool
-        Whether the caller's history windows are filled (part of :attr:`ready`).
-    rollups : dict, optional
-        Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
-    incremental_state : object, optional
-        An engine's incremental structure state (see :mod:`btcore._incremental`): it serves
-        ``structure.*`` paths and :meth:`get_structure`, read live at every call.
-
-    Raises
-    ------
-    IndexError
-        If an index is out of range (negative indices other than -1 are never wrapped).
-    TypeError
-        If ``incremental_state`` lacks ``exec.structures``, ``htf`` or ``get_value``.
-
-    Notes
-    -----
-    A role without its own feed reads as None through every accessor and does not affect
-    :attr:`ready`. A value that is NaN reads as None; the ``*_strict`` variants raise
-    :class:`~btcore.errors.NotReadyError` instead.
-    """
+    __doc__ = _docs.CLASSES["RuntimeSnapshotView"]
 
     __slots__ = ()
 

@@ -4,7 +4,7 @@
 It checks what the compiled core checks, in the same order, so both raise the same exception for
 the same input: the feed arrays (:mod:`btcore._pure.feedtables`), resolved paths
 (:func:`btcore._shared.paths.check_resolved`), use before ``__init__`` and a second ``__init__``
-(:mod:`btcore._pure._boundary`).
+(:mod:`btcore._shared.boundary`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .._shared.constants import ROLE_EXEC, ROLE_HTF, ROLE_MTF, ROLE_QUOTE
 from .._shared import view_docs as _docs
 from ..errors import DataError, UnknownKeyError
 from ..types import DEFAULT_HISTORY_CONFIG
-from ._boundary import already_initialised, as_double, guarded
+from .._shared.boundary import already_initialised, as_double, guarded
 from .feedtables import feed_set_tables, last_closed_1m, resolve
 from .tfcontext import TFContext, view_context
 
@@ -100,7 +100,7 @@ class SnapshotCore:
         self._feeds = feeds
         self._roles = roles
         self._fc = ft
-        object.__setattr__(self, "__class__", real)  # last (_boundary.initialised): initialised from here on
+        object.__setattr__(self, "__class__", real)  # last (boundary.initialised): initialised from here on
 
     @property
     def mark_price(self) -> float:

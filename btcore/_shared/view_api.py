@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from .._incremental import resolve as _resolve_state
 from .._incremental import serves as _state_serves
-from .._pure._boundary import as_double
+from .boundary import as_double
 from ..errors import DataError, NotReadyError, PathError
 from ..timeframe import iso_or_none as _iso
 from .constants import MARK_PRICE_KEY, MAX_EXACT_COUNT, ROLLUP_BARS, ROLLUP_KEYS_FULL
@@ -58,7 +58,7 @@ def rollups_from_dict(rollups: Any) -> list[Any]:
         For ``rollups`` that is not a mapping, or a count that is not a whole number >= 0 (NaN,
         inf, negative or fractional).
     TypeError
-        For a value that is not a real number (see :func:`btcore._pure._boundary.as_double`).
+        For a value that is not a real number (see :func:`btcore._shared.boundary.as_double`).
     """
     if rollups is None:
         return list(_NO_ROLLUPS)

@@ -9,7 +9,65 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-__all__ = ["VIEW", "VIEW_CORE", "TF_CONTEXT", "document"]
+__all__ = ["CLASSES", "VIEW", "VIEW_CORE", "TF_CONTEXT", "document"]
+
+
+#: Class docstrings (set in each class body: a compiled class's docstring is fixed when the type is made).
+CLASSES = {
+    "RuntimeSnapshotView": """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
+
+    Parameters
+    ----------
+    feeds : MultiTFFeedStore
+        Exec feed plus optional MTF/HTF feeds and 1-minute quote feed.
+    exec_idx : int
+        Current exec bar (``0 <= exec_idx < len(exec_feed)``).
+    htf_idx, mtf_idx : int or None
+        Last closed HTF/MTF bar; None or -1 means that context is not ready yet. Ignored for a
+        role without a feed.
+    exchange : object
+        :class:`~btcore.types.ExchangeState` or a simulator exposing ``position``.
+    mark_price : float
+        Mark price at this bar (``price.mark.close``).
+    mark_price_source : str
+        Where the mark price came from.
+    history_config : HistoryConfig, optional
+        Defaults to ``DEFAULT_HISTORY_CONFIG``.
+    history_ready : bool
+        Whether the caller's history windows are filled (part of :attr:`ready`).
+    rollups : dict, optional
+        Reference-style ``{"px.rollup.<field>": value}``; replaced by :meth:`_attach_rollups`.
+    incremental_state : object, optional
+        An engine's incremental structure state (see :mod:`btcore._incremental`): it serves
+        ``structure.*`` paths and :meth:`get_structure`, read live at every call.
+
+    Raises
+    ------
+    IndexError
+        If an index is out of range (negative indices other than -1 are never wrapped).
+    TypeError
+        If ``incremental_state`` lacks ``exec.structures``, ``htf`` or ``get_value``.
+
+    Notes
+    -----
+    A role without its own feed reads as None through every accessor and does not affect
+    :attr:`ready`. A value that is NaN reads as None; the ``*_strict`` variants raise
+    :class:`~btcore.errors.NotReadyError` instead.
+    """,
+    "TFContext": """One timeframe's feed at its current bar (forward-filled for HTF/MTF).
+
+    Parameters
+    ----------
+    feed : FeedStore
+        The timeframe's feed.
+    current_idx : int or None
+        Current bar; None or -1 means no bar has closed yet (every value reads None).
+    ready : bool, optional
+        Defaults to "a bar exists"; it is always False without a bar.
+    not_ready_reason : str, optional
+        Why the context is not ready.
+    """,
+}
 
 
 #: :class:`RuntimeSnapshotView` methods.
