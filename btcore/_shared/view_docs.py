@@ -7,12 +7,15 @@ stay beside the code).
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Mapping
 
 __all__ = ["CLASSES", "VIEW", "VIEW_CORE", "TF_CONTEXT", "document"]
 
 
-#: Class docstrings (set in each class body: a compiled class's docstring is fixed when the type is made).
+#: Class docstrings (set in each class body: a compiled class's docstring is fixed when the type is
+#: made), dedented so that a signature line put above them (:func:`btcore._shared.docs.signed`)
+#: leaves them as :func:`inspect.getdoc` shows the pure class's.
 CLASSES = {
     "RuntimeSnapshotView": """What a strategy can know at the close of one exec bar: an O(1) view over the feed arrays.
 
@@ -68,6 +71,7 @@ CLASSES = {
         Why the context is not ready.
     """,
 }
+CLASSES = {name: inspect.cleandoc(text) for name, text in CLASSES.items()}
 
 
 #: :class:`RuntimeSnapshotView` methods.
