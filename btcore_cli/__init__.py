@@ -26,7 +26,13 @@ def main() -> int:
     signal.signal(signal.SIGINT, _interrupted)
     from btcore.cli.main import main as run
 
-    return run()
+    try:
+        return run()
+    finally:
+        # The command is done (its report, if any, is complete): a Ctrl-C while the interpreter
+        # shuts down must neither kill it by the default action nor run a handler half-way
+        # through the teardown, so from here on SIGINT is ignored and the exit code stands.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,9 +33,11 @@ def _command() -> list[str]:
 
 @pytest.fixture(scope="module")
 def long_data(tmp_path_factory) -> Path:
-    """A year of 1m bars: a 1m-exec run over it takes several seconds, long enough to interrupt."""
+    """Three years of 1m bars: a 1m-exec run over them takes several seconds (about 7 s here, a
+    third of that for one year), well beyond the longest delay below, so every interrupt lands
+    inside the run."""
     rng = np.random.default_rng(11)
-    n = 525_600
+    n = 3 * 525_600
     close = 7000 * np.exp(np.cumsum(rng.normal(0, 0.0008, n)))
     open_ = np.r_[close[0], close[:-1]]
     path = tmp_path_factory.mktemp("data") / "m1.parquet"
@@ -92,3 +94,17 @@ def test_the_entry_point_module_imports_nothing_heavy():
                          env=_dist_env.subprocess_env(), cwd=os.path.dirname(sys.executable))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_finished_command_ignores_ctrl_c_while_the_interpreter_shuts_down():
+    # Python restores the default SIGINT action during its teardown: a Ctrl-C then would kill the
+    # process (exit -2) or run a handler half-way through the shutdown. The entry point leaves
+    # SIGINT ignored once the command returned, so the command's own exit code stands.
+    code = ("import signal, sys, btcore_cli\n"
+            "sys.argv = ['btcore', '--version']\n"
+            "try:\n    rc = btcore_cli.main()\nexcept SystemExit as exc:\n    rc = exc.code\n"
+            "print(rc, signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env=_dist_env.subprocess_env(), cwd=os.path.dirname(sys.executable))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-2:] == ["0", "True"]
